@@ -1,0 +1,14 @@
+/** The CLI's streams, injectable so tests run it in-process. */
+export interface CliIo {
+  out(text: string): void;
+  err(text: string): void;
+  /** Reads one line from the terminal (for enable-mfa's codes). */
+  prompt(question: string): Promise<string>;
+  isTTY: boolean;
+}
+
+export const EXIT_OK = 0;
+/** Some rows or targets failed, or findings were found. */
+export const EXIT_PARTIAL = 1;
+/** Usage, config or unexpected error. */
+export const EXIT_ERROR = 2;

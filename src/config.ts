@@ -1,0 +1,309 @@
+import { readFileSync } from 'node:fs';
+import { extname } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { ConfigError } from './core/errors.js';
+
+/**
+ * The only module that reads the environment. Everything else receives a parsed, validated Config.
+ * File keys are snake_case, as operators write them; the parsed object keeps the same names so an error
+ * path like `templates.developer.groups[1]` points straight at the line to fix.
+ */
+
+const IAM_NAME = /^[\w+=,.@-]{1,128}$/;
+const ACCOUNT_ID = /^\d{12}$/;
+const ARN = /^arn:aws[\w-]*:/;
+const SLACK_ID = /^[UWGS][A-Z0-9]{2,}$/;
+
+const policyDocument = z.union([z.string().min(2), z.record(z.string(), z.unknown())]);
+
+export const templateSchema = z
+  .object({
+    description: z.string().default(''),
+    groups: z.array(z.string().regex(IAM_NAME, 'must be an IAM group name')).default([]),
+    managed_policies: z.array(z.string().regex(ARN, 'must be a policy ARN (arn:aws:iam::…)')).default([]),
+    inline_policies: z.record(z.string().regex(IAM_NAME), policyDocument).default({}),
+    tags: z.record(z.string().min(1).max(128), z.string().max(256)).default({}),
+    permission_boundary: z.string().regex(ARN, 'must be a policy ARN').optional(),
+    console_access: z.boolean().default(true),
+    mfa_required: z.boolean().default(true),
+    approvals_required: z.number().int().min(1).max(5).default(1),
+    /** Only admins may approve requests for this template (always true when approvals_required > 1 is not enough). */
+    admin_only: z.boolean().default(false),
+    /** Time-bound access: what may be requested temporarily on top of this template. */
+    grantable: z
+      .object({
+        groups: z.array(z.string().regex(IAM_NAME)).default([]),
+        managed_policies: z.array(z.string().regex(ARN)).default([]),
+      })
+      .default({ groups: [], managed_policies: [] }),
+    break_glass: z.boolean().default(false),
+  })
+  .strict();
+
+export type Template = z.infer<typeof templateSchema>;
+
+const accountSchema = z
+  .object({
+    id: z.string().regex(ACCOUNT_ID, 'must be a 12-digit AWS account id'),
+    name: z.string().min(1),
+    role_arn: z.string().regex(/^arn:aws[\w-]*:iam::\d{12}:role\/.+/, 'must be an IAM role ARN').optional(),
+    external_id: z.string().min(2).max(1224).optional(),
+    region: z.string().min(1).default('us-east-1'),
+  })
+  .strict();
+
+export type AccountConfig = z.infer<typeof accountSchema>;
+
+const severity = z.enum(['HIGH', 'MEDIUM', 'LOW']);
+export type Severity = z.infer<typeof severity>;
+const findingType = z.enum(['CONSOLE_INACTIVE', 'CONSOLE_NEVER_USED', 'ACCESS_KEY_INACTIVE', 'ACCESS_KEY_NEVER_USED']);
+export type FindingType = z.infer<typeof findingType>;
+
+const slackIds = z.array(z.string().regex(SLACK_ID, 'must be a Slack user (U…/W…) or user-group (S…) id')).default([]);
+
+export const configSchema = z
+  .object({
+    accounts: z.array(accountSchema).default([]),
+    /** The account the bot's own credentials live in; defaults to the first account. */
+    home_account: z.string().regex(ACCOUNT_ID).optional(),
+    templates: z.record(z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'template names are lower-case'), templateSchema),
+    password_policy: z
+      .object({
+        minimum_length: z.number().int().min(6).max(128).default(12),
+        require_uppercase: z.boolean().default(true),
+        require_lowercase: z.boolean().default(true),
+        require_numbers: z.boolean().default(true),
+        require_symbols: z.boolean().default(true),
+        max_age_days: z.number().int().min(0).max(1095).default(90),
+        password_reuse_prevention: z.number().int().min(0).max(24).default(24),
+        allow_users_to_change_password: z.boolean().default(true),
+        hard_expiry: z.boolean().default(false),
+      })
+      .strict()
+      .default({
+        minimum_length: 12,
+        require_uppercase: true,
+        require_lowercase: true,
+        require_numbers: true,
+        require_symbols: true,
+        max_age_days: 90,
+        password_reuse_prevention: 24,
+        allow_users_to_change_password: true,
+        hard_expiry: false,
+      }),
+    inactivity: z
+      .object({
+        console_days: z.number().int().min(1).default(90),
+        access_key_days: z.number().int().min(1).default(180),
+        severities: z.partialRecord(findingType, severity).default({}),
+        soc2_controls: z.partialRecord(findingType, z.array(z.string().min(1))).default({}),
+        ticket_min_severity: severity.default('HIGH'),
+        concurrency: z.number().int().min(1).max(64).default(8),
+      })
+      .strict()
+      .default({
+        console_days: 90,
+        access_key_days: 180,
+        severities: {},
+        soc2_controls: {},
+        ticket_min_severity: 'HIGH',
+        concurrency: 8,
+      }),
+    keys: z
+      .object({
+        grace_days: z.number().int().min(0).default(7),
+        delete_after_days: z.number().int().min(0).default(14),
+        max_age_days: z.number().int().min(1).default(90),
+      })
+      .strict()
+      .default({ grace_days: 7, delete_after_days: 14, max_age_days: 90 }),
+    slack: z
+      .object({
+        approvals_channel: z.string().min(1).optional(),
+        digest_channel: z.string().min(1).optional(),
+        approvers: slackIds,
+        admins: slackIds,
+        sign_in_url: z.string().url().optional(),
+      })
+      .strict()
+      .default({ approvers: [], admins: [] }),
+    approvals: z
+      .object({ ttl_hours: z.number().positive().max(720).default(72) })
+      .strict()
+      .default({ ttl_hours: 72 }),
+    jobs: z
+      .object({
+        timezone: z.string().default('UTC'),
+        digest_schedule: z.string().default('0 9 1 * *'),
+        approval_expiry_schedule: z.string().default('*/5 * * * *'),
+        key_rotation_sweep_schedule: z.string().default('0 * * * *'),
+        offboard_sweep_schedule: z.string().default('30 * * * *'),
+        mfa_cleanup_schedule: z.string().default('*/5 * * * *'),
+        grant_revoke_schedule: z.string().default('* * * * *'),
+      })
+      .strict()
+      .default({
+        timezone: 'UTC',
+        digest_schedule: '0 9 1 * *',
+        approval_expiry_schedule: '*/5 * * * *',
+        key_rotation_sweep_schedule: '0 * * * *',
+        offboard_sweep_schedule: '30 * * * *',
+        mfa_cleanup_schedule: '*/5 * * * *',
+        grant_revoke_schedule: '* * * * *',
+      }),
+    jira: z
+      .object({
+        base_url: z.string().url(),
+        project_key: z.string().regex(/^[A-Z][A-Z0-9_]+$/, 'must be a Jira project key like SEC'),
+        issue_type: z.string().default('Task'),
+        email: z.string().email().optional(),
+      })
+      .strict()
+      .optional(),
+    grants: z
+      .object({ max_duration_hours: z.number().positive().max(720).default(8) })
+      .strict()
+      .default({ max_duration_hours: 8 }),
+    break_glass: z
+      .object({
+        max_duration_minutes: z.number().int().positive().max(1440).default(60),
+        per_user_per_day: z.number().int().min(1).default(2),
+      })
+      .strict()
+      .default({ max_duration_minutes: 60, per_user_per_day: 2 }),
+    bulk: z
+      .object({ concurrency: z.number().int().min(1).max(64).default(8) })
+      .strict()
+      .default({ concurrency: 8 }),
+  })
+  .strict();
+
+export type FileConfig = z.infer<typeof configSchema>;
+
+const envSchema = z.object({
+  SLACK_BOT_TOKEN: z.string().optional(),
+  SLACK_SIGNING_SECRET: z.string().optional(),
+  SLACK_APP_TOKEN: z.string().optional(),
+  SLACK_API_URL: z.string().url().optional(),
+  REDIS_URL: z.string().optional(),
+  AWS_USER_CONFIG: z.string().optional(),
+  AWS_ENDPOINT_URL: z.string().url().optional(),
+  AWS_REGION: z.string().optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  JIRA_EMAIL: z.string().optional(),
+  JIRA_API_TOKEN: z.string().optional(),
+});
+
+export interface RuntimeEnv {
+  slackBotToken: string | undefined;
+  slackSigningSecret: string | undefined;
+  slackAppToken: string | undefined;
+  slackApiUrl: string | undefined;
+  redisUrl: string | undefined;
+  awsEndpointUrl: string | undefined;
+  awsRegion: string | undefined;
+  logLevel: string;
+  port: number;
+  jiraEmail: string | undefined;
+  jiraApiToken: string | undefined;
+}
+
+export interface Config extends FileConfig {
+  /** Where the file config came from, for messages. */
+  source: string;
+  env: RuntimeEnv;
+}
+
+export const DEFAULT_CONFIG_PATH = './config.yml';
+
+/** `templates.developer.groups[1]` */
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const p of path) {
+    if (typeof p === 'number') out += `[${p}]`;
+    else out += out === '' ? String(p) : `.${String(p)}`;
+  }
+  return out || '(root)';
+}
+
+function formatIssue(issue: z.core.$ZodIssue): string {
+  const where = formatPath(issue.path);
+  if (issue.code === 'invalid_type') return `${where}: expected ${issue.expected}`;
+  if (issue.code === 'unrecognized_keys') return `${where}: unknown key(s) ${issue.keys.join(', ')} (check spelling)`;
+  return `${where}: ${issue.message}`;
+}
+
+export function parseFileConfig(raw: unknown, source: string): FileConfig {
+  const parsed = configSchema.safeParse(raw ?? {});
+  if (!parsed.success) throw new ConfigError(source, parsed.error.issues.map(formatIssue));
+  const cfg = parsed.data;
+  const problems: string[] = [];
+  const ids = new Set<string>();
+  cfg.accounts.forEach((a, i) => {
+    if (ids.has(a.id)) problems.push(`accounts[${i}].id: duplicate account id ${a.id}`);
+    ids.add(a.id);
+  });
+  if (cfg.home_account && !ids.has(cfg.home_account) && cfg.accounts.length > 0) {
+    problems.push(`home_account: ${cfg.home_account} is not one of accounts[].id`);
+  }
+  for (const [name, t] of Object.entries(cfg.templates)) {
+    if (t.break_glass && t.approvals_required > 1) {
+      // break-glass self-approves; a multi-approver template would silently lose its second approver.
+      problems.push(`templates.${name}.break_glass: cannot be true when approvals_required > 1`);
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(source, problems);
+  return cfg;
+}
+
+export function readConfigFile(path: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const hint = code === 'ENOENT' ? 'file not found; copy config.example.yml or set AWS_USER_CONFIG' : String(code);
+    throw new ConfigError(path, [`(file): ${hint}`], { cause: err });
+  }
+  try {
+    return extname(path).toLowerCase() === '.json' ? JSON.parse(text) : parseYaml(text);
+  } catch (err) {
+    throw new ConfigError(path, [`(file): not valid ${extname(path) === '.json' ? 'JSON' : 'YAML'}: ${(err as Error).message}`], {
+      cause: err,
+    });
+  }
+}
+
+export function parseEnv(env: Record<string, string | undefined>): RuntimeEnv {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) throw new ConfigError('environment', parsed.error.issues.map(formatIssue));
+  const e = parsed.data;
+  return {
+    slackBotToken: e.SLACK_BOT_TOKEN,
+    slackSigningSecret: e.SLACK_SIGNING_SECRET,
+    slackAppToken: e.SLACK_APP_TOKEN,
+    slackApiUrl: e.SLACK_API_URL,
+    redisUrl: e.REDIS_URL,
+    awsEndpointUrl: e.AWS_ENDPOINT_URL,
+    awsRegion: e.AWS_REGION,
+    logLevel: e.LOG_LEVEL,
+    port: e.PORT,
+    jiraEmail: e.JIRA_EMAIL,
+    jiraApiToken: e.JIRA_API_TOKEN,
+  };
+}
+
+/** Parse once at start-up. `file` wins over AWS_USER_CONFIG, which wins over ./config.yml. */
+export function loadConfig(env: Record<string, string | undefined>, file?: string): Config {
+  const runtime = parseEnv(env);
+  const source = file ?? env.AWS_USER_CONFIG ?? DEFAULT_CONFIG_PATH;
+  const fileConfig = parseFileConfig(readConfigFile(source), source);
+  return { ...fileConfig, source, env: runtime };
+}
+
+/** The account operations default to: home_account, else the first configured account. */
+export function homeAccountId(config: FileConfig): string | undefined {
+  return config.home_account ?? config.accounts[0]?.id;
+}

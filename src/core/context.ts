@@ -1,0 +1,23 @@
+import type { Config } from '../config.js';
+import type { Logger } from '../logger.js';
+import type { AccountClients } from './accounts.js';
+import type { Auditor } from './audit.js';
+import type { Clock } from './clock.js';
+
+/**
+ * What every core operation receives. Built once by the CLI or the bot and passed down; core/ holds no
+ * module-level state and knows nothing of Slack.
+ */
+export interface CoreContext {
+  config: Config;
+  clients: AccountClients;
+  auditor: Auditor;
+  clock: Clock;
+  logger: Logger;
+}
+
+/** Who asked, and under which request id, for the audit trail and the AssumeRole session name. */
+export interface Actor {
+  actor: string;
+  requestId: string;
+}

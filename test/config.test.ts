@@ -1,0 +1,61 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadConfig, parseFileConfig } from '../src/config.js';
+import { ConfigError } from '../src/core/errors.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'aws-user-config-'));
+
+function write(name: string, text: string): string {
+  const p = join(dir, name);
+  writeFileSync(p, text);
+  return p;
+}
+
+describe('loadConfig', () => {
+  it('loads the shipped example with its four templates', () => {
+    const cfg = loadConfig({}, 'config.example.yml');
+    expect(Object.keys(cfg.templates).sort()).toEqual(['admin', 'developer', 'finance', 'readonly']);
+    expect(cfg.templates.developer?.groups).toEqual(['Developers', 'ReadOnly']);
+    expect(cfg.templates.developer?.managed_policies).toEqual([
+      'arn:aws:iam::aws:policy/AmazonEC2FullAccess',
+      'arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess',
+    ]);
+    expect(cfg.templates.admin?.approvals_required).toBe(2);
+    expect(cfg.password_policy.minimum_length).toBe(12);
+    expect(cfg.inactivity.console_days).toBe(90);
+    expect(cfg.inactivity.access_key_days).toBe(180);
+  });
+
+  it('names the file and the field, e.g. templates.developer.groups[1]', () => {
+    const p = write('bad.yml', 'templates:\n  developer:\n    groups: [Developers, 42]\n');
+    expect(() => loadConfig({}, p)).toThrow(ConfigError);
+    expect(() => loadConfig({}, p)).toThrow(`${p}:\n  templates.developer.groups[1]: expected string`);
+  });
+
+  it('reads JSON too, and AWS_USER_CONFIG when no path is given', () => {
+    const p = write('c.json', JSON.stringify({ templates: { ro: { groups: ['ReadOnly'] } } }));
+    expect(loadConfig({ AWS_USER_CONFIG: p }).templates.ro?.groups).toEqual(['ReadOnly']);
+  });
+
+  it('says so when the file is missing', () => {
+    expect(() => loadConfig({}, join(dir, 'nope.yml'))).toThrow(/file not found; copy config.example.yml/);
+  });
+
+  it('rejects unknown keys, which are usually typos', () => {
+    expect(() => parseFileConfig({ templates: {}, acounts: [] }, 'x.yml')).toThrow(/unknown key\(s\) acounts/);
+  });
+
+  it('rejects a bad account id and a duplicate account', () => {
+    expect(() => parseFileConfig({ templates: {}, accounts: [{ id: '123', name: 'a' }] }, 'x.yml')).toThrow(
+      /accounts\[0\]\.id: must be a 12-digit AWS account id/,
+    );
+    const dup = { id: '111111111111', name: 'a' };
+    expect(() => parseFileConfig({ templates: {}, accounts: [dup, dup] }, 'x.yml')).toThrow(/duplicate account id/);
+  });
+
+  it('validates the environment, naming the variable', () => {
+    expect(() => loadConfig({ PORT: 'abc' }, 'config.example.yml')).toThrow(/environment:\n {2}PORT/);
+  });
+});
