@@ -47,7 +47,10 @@ const accountSchema = z
   .object({
     id: z.string().regex(ACCOUNT_ID, 'must be a 12-digit AWS account id'),
     name: z.string().min(1),
-    role_arn: z.string().regex(/^arn:aws[\w-]*:iam::\d{12}:role\/.+/, 'must be an IAM role ARN').optional(),
+    role_arn: z
+      .string()
+      .regex(/^arn:aws[\w-]*:iam::\d{12}:role\/.+/, 'must be an IAM role ARN')
+      .optional(),
     external_id: z.string().min(2).max(1224).optional(),
     region: z.string().min(1).default('us-east-1'),
   })
@@ -57,17 +60,27 @@ export type AccountConfig = z.infer<typeof accountSchema>;
 
 const severity = z.enum(['HIGH', 'MEDIUM', 'LOW']);
 export type Severity = z.infer<typeof severity>;
-const findingType = z.enum(['CONSOLE_INACTIVE', 'CONSOLE_NEVER_USED', 'ACCESS_KEY_INACTIVE', 'ACCESS_KEY_NEVER_USED']);
+const findingType = z.enum([
+  'CONSOLE_INACTIVE',
+  'CONSOLE_NEVER_USED',
+  'ACCESS_KEY_INACTIVE',
+  'ACCESS_KEY_NEVER_USED',
+]);
 export type FindingType = z.infer<typeof findingType>;
 
-const slackIds = z.array(z.string().regex(SLACK_ID, 'must be a Slack user (U…/W…) or user-group (S…) id')).default([]);
+const slackIds = z
+  .array(z.string().regex(SLACK_ID, 'must be a Slack user (U…/W…) or user-group (S…) id'))
+  .default([]);
 
 export const configSchema = z
   .object({
     accounts: z.array(accountSchema).default([]),
     /** The account the bot's own credentials live in; defaults to the first account. */
     home_account: z.string().regex(ACCOUNT_ID).optional(),
-    templates: z.record(z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'template names are lower-case'), templateSchema),
+    templates: z.record(
+      z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'template names are lower-case'),
+      templateSchema,
+    ),
     password_policy: z
       .object({
         minimum_length: z.number().int().min(6).max(128).default(12),
@@ -231,7 +244,8 @@ export function formatPath(path: readonly PropertyKey[]): string {
 function formatIssue(issue: z.core.$ZodIssue): string {
   const where = formatPath(issue.path);
   if (issue.code === 'invalid_type') return `${where}: expected ${issue.expected}`;
-  if (issue.code === 'unrecognized_keys') return `${where}: unknown key(s) ${issue.keys.join(', ')} (check spelling)`;
+  if (issue.code === 'unrecognized_keys')
+    return `${where}: unknown key(s) ${issue.keys.join(', ')} (check spelling)`;
   return `${where}: ${issue.message}`;
 }
 
@@ -264,15 +278,20 @@ export function readConfigFile(path: string): unknown {
     text = readFileSync(path, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    const hint = code === 'ENOENT' ? 'file not found; copy config.example.yml or set AWS_USER_CONFIG' : String(code);
+    const hint =
+      code === 'ENOENT' ? 'file not found; copy config.example.yml or set AWS_USER_CONFIG' : String(code);
     throw new ConfigError(path, [`(file): ${hint}`], { cause: err });
   }
   try {
     return extname(path).toLowerCase() === '.json' ? JSON.parse(text) : parseYaml(text);
   } catch (err) {
-    throw new ConfigError(path, [`(file): not valid ${extname(path) === '.json' ? 'JSON' : 'YAML'}: ${(err as Error).message}`], {
-      cause: err,
-    });
+    throw new ConfigError(
+      path,
+      [`(file): not valid ${extname(path) === '.json' ? 'JSON' : 'YAML'}: ${(err as Error).message}`],
+      {
+        cause: err,
+      },
+    );
   }
 }
 

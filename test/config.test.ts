@@ -44,7 +44,9 @@ describe('loadConfig', () => {
   });
 
   it('rejects unknown keys, which are usually typos', () => {
-    expect(() => parseFileConfig({ templates: {}, acounts: [] }, 'x.yml')).toThrow(/unknown key\(s\) acounts/);
+    expect(() => parseFileConfig({ templates: {}, acounts: [] }, 'x.yml')).toThrow(
+      /unknown key\(s\) acounts/,
+    );
   });
 
   it('rejects a bad account id and a duplicate account', () => {
@@ -52,7 +54,9 @@ describe('loadConfig', () => {
       /accounts\[0\]\.id: must be a 12-digit AWS account id/,
     );
     const dup = { id: '111111111111', name: 'a' };
-    expect(() => parseFileConfig({ templates: {}, accounts: [dup, dup] }, 'x.yml')).toThrow(/duplicate account id/);
+    expect(() => parseFileConfig({ templates: {}, accounts: [dup, dup] }, 'x.yml')).toThrow(
+      /duplicate account id/,
+    );
   });
 
   it('validates the environment, naming the variable', () => {

@@ -7,7 +7,15 @@ import type { Clock } from './clock.js';
  * `assertNoSecrets` enforces that at the one place events are written, so a careless caller fails loudly
  * in tests instead of leaking into the trail.
  */
-export type AuditOutcome = 'success' | 'failure' | 'noop' | 'dry-run' | 'requested' | 'approved' | 'denied' | 'expired';
+export type AuditOutcome =
+  | 'success'
+  | 'failure'
+  | 'noop'
+  | 'dry-run'
+  | 'requested'
+  | 'approved'
+  | 'denied'
+  | 'expired';
 
 export interface AuditEvent {
   id: string;
@@ -31,7 +39,8 @@ export interface AuditSink {
   recent?(opts: { target?: string; limit: number }): Promise<AuditEvent[]>;
 }
 
-const SECRET_KEYS = /^(password|secret(access)?key|secret_access_key|seed|base32stringseed|qrcodepng|qr|qrpng|otpauth(uri)?|sessiontoken|token)$/i;
+const SECRET_KEYS =
+  /^(password|secret(access)?key|secret_access_key|seed|base32stringseed|qrcodepng|qr|qrpng|otpauth(uri)?|sessiontoken|token)$/i;
 
 /** Throws if any key that names a secret is present, at any depth. */
 export function assertNoSecrets(value: unknown, path = 'details'): void {

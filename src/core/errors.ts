@@ -76,7 +76,8 @@ export class StepFailedError extends AwsUserError {
     options: { cause?: unknown } = {},
   ) {
     const why = options.cause instanceof Error ? `: ${options.cause.message}` : '';
-    const undone = rolledBack.length > 0 ? `; rolled back: ${rolledBack.join(', ')}` : '; nothing to roll back';
+    const undone =
+      rolledBack.length > 0 ? `; rolled back: ${rolledBack.join(', ')}` : '; nothing to roll back';
     const left = rollbackFailures.length > 0 ? `; could NOT roll back: ${rollbackFailures.join(', ')}` : '';
     super('STEP_FAILED', `step "${step}" failed${why}${undone}${left}`, options);
     this.step = step;

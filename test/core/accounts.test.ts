@@ -49,7 +49,9 @@ describe('AccountClients', () => {
   it('names an unknown account and lists the known ones', () => {
     const clients = moto.clients([home, member]);
     expect(() => clients.iam('staging')).toThrow(NotFoundError);
-    expect(() => clients.iam('staging')).toThrow(/unknown account "staging"; known accounts: home \(123456789012\), prod/);
+    expect(() => clients.iam('staging')).toThrow(
+      /unknown account "staging"; known accounts: home \(123456789012\), prod/,
+    );
   });
 
   it('wraps an AssumeRole failure in AccountFailedError that names the account', async () => {
@@ -57,9 +59,15 @@ describe('AccountClients', () => {
     // moto accepts any role ARN, so force failure through a client with a dead endpoint.
     const dead = new (clients.constructor as typeof import('../../src/core/accounts.js').AccountClients)(
       [member],
-      { endpoint: 'http://127.0.0.1:1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' }, maxAttempts: 1 },
+      {
+        endpoint: 'http://127.0.0.1:1',
+        credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
+        maxAttempts: 1,
+      },
     );
-    await expect(dead.assumedCredentials(dead.account('prod'), 'x')).rejects.toBeInstanceOf(AccountFailedError);
+    await expect(dead.assumedCredentials(dead.account('prod'), 'x')).rejects.toBeInstanceOf(
+      AccountFailedError,
+    );
   });
 
   it('builds a session name IAM accepts from any actor', () => {

@@ -45,9 +45,13 @@ export default async function setup(project: TestProject): Promise<() => Promise
         );
       }
       const port = await freePort();
-      started = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-        stdio: 'ignore',
-      });
+      started = spawn(
+        'redis-server',
+        ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+        {
+          stdio: 'ignore',
+        },
+      );
       await waitFor(() => redisAnswers(port), 10_000, `redis-server on port ${port}`);
       url = `redis://127.0.0.1:${port}`;
     }

@@ -1,13 +1,16 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { STSClient } from '@aws-sdk/client-sts';
-import { AccountClients } from '../../src/core/accounts.js';
 import type { AccountConfig } from '../../src/config.js';
+import { AccountClients } from '../../src/core/accounts.js';
 import { freePort, waitFor } from './ports.js';
 
 /** moto's default account for the static test credentials below. */
 export const MOTO_ACCOUNT = '123456789012';
-export const TEST_CREDENTIALS = { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'test-secret-not-real' };
+export const TEST_CREDENTIALS = {
+  accessKeyId: 'AKIAIOSFODNN7EXAMPLE',
+  secretAccessKey: 'test-secret-not-real',
+};
 
 export interface Moto {
   endpoint: string;
@@ -16,7 +19,10 @@ export interface Moto {
   stop(): Promise<void>;
   iam(): IAMClient;
   sts(): STSClient;
-  clients(accounts?: AccountConfig[], opts?: { clock?: import('../../src/core/clock.js').Clock }): AccountClients;
+  clients(
+    accounts?: AccountConfig[],
+    opts?: { clock?: import('../../src/core/clock.js').Clock },
+  ): AccountClients;
 }
 
 /**
@@ -33,7 +39,9 @@ export async function startMoto(): Promise<Moto> {
       stdio: ['ignore', 'ignore', 'pipe'],
     });
   } catch (err) {
-    throw new Error(`cannot start moto_server (pip install 'moto[server]==5.2.1'): ${(err as Error).message}`);
+    throw new Error(
+      `cannot start moto_server (pip install 'moto[server]==5.2.1'): ${(err as Error).message}`,
+    );
   }
   let stderr = '';
   proc.stderr?.on('data', (d: Buffer) => {

@@ -1,0 +1,5 @@
+import type { RegisterCliCommand } from '../index.js';
+import { templatesCommand } from './templates.js';
+
+/** One file per command; keep this list in the order `--help` shows them. */
+export const commands: RegisterCliCommand[] = [templatesCommand];

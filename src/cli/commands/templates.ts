@@ -1,0 +1,20 @@
+import { buildContext } from '../context.js';
+import type { RegisterCliCommand } from '../index.js';
+
+export const templatesCommand: RegisterCliCommand = (program, env) => {
+  program
+    .command('templates')
+    .description('list the role templates in the config')
+    .action(() => {
+      const ctx = buildContext(env.globals(), env.deps);
+      const rows = Object.entries(ctx.config.templates).map(([name, t]) => ({
+        name,
+        description: t.description,
+        groups: t.groups,
+        managed_policies: t.managed_policies,
+        approvals_required: t.approvals_required,
+      }));
+      if (env.globals().json) env.io.out(`${JSON.stringify({ ok: true, templates: rows })}\n`);
+      else for (const r of rows) env.io.out(`${r.name}\t${r.groups.join(',')}\t${r.description}\n`);
+    });
+};

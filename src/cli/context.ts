@@ -1,0 +1,43 @@
+import { type Config, loadConfig } from '../config.js';
+import { AccountClients } from '../core/accounts.js';
+import { Auditor, type AuditSink, JsonlAuditSink, MemoryAuditSink } from '../core/audit.js';
+import { type Clock, systemClock } from '../core/clock.js';
+import type { CoreContext } from '../core/context.js';
+import { createLogger, type Logger } from '../logger.js';
+
+export interface GlobalOptions {
+  config?: string;
+  json?: boolean;
+  auditLog?: string;
+  verbose?: boolean;
+}
+
+/** Seams for tests: environment, clock and pre-built clients. */
+export interface CliDeps {
+  env: Record<string, string | undefined>;
+  clock?: Clock;
+  clients?: (config: Config) => AccountClients;
+  auditSink?: AuditSink;
+  logger?: Logger;
+}
+
+export function buildContext(opts: GlobalOptions, deps: CliDeps): CoreContext {
+  const config = loadConfig(deps.env, opts.config);
+  const clock = deps.clock ?? systemClock;
+  // CLI logs go to stderr so stdout stays machine-readable with --json.
+  const logger =
+    deps.logger ??
+    createLogger(
+      opts.verbose ? 'debug' : config.env.logLevel === 'info' ? 'warn' : config.env.logLevel,
+      process.stderr,
+    );
+  const clients =
+    deps.clients?.(config) ??
+    new AccountClients(config.accounts, {
+      endpoint: config.env.awsEndpointUrl,
+      region: config.env.awsRegion,
+      clock,
+    });
+  const sink = deps.auditSink ?? (opts.auditLog ? new JsonlAuditSink(opts.auditLog) : new MemoryAuditSink());
+  return { config, clients, auditor: new Auditor(sink, clock), clock, logger };
+}
