@@ -1,0 +1,177 @@
+import type { Grant } from '../core/grants.js';
+import { accessLabel, esc, GRANT_ACTIONS } from './grants.js';
+
+/**
+ * App Home: the caller's IAM users across accounts (MFA, key ages, active grants with expiry), self-service
+ * buttons, and for approvers the requests waiting for them. Pure; App Home allows 100 blocks, so every list
+ * is capped with a "and N more" line.
+ */
+export const HOME_ACTIONS = {
+  enrollMfa: 'home_enroll_mfa',
+  rotateKey: 'home_rotate_key',
+  requestAccess: 'home_request_access',
+  refresh: 'home_refresh',
+} as const;
+
+export interface HomeUser {
+  account: string;
+  accountName: string;
+  username: string;
+  mfaEnabled: boolean;
+  keys: { id: string; status: string; ageDays: number }[];
+}
+
+export interface HomePending {
+  id: string;
+  summary: string;
+  requester: string;
+  expiresAt: string;
+}
+
+export interface HomeInput {
+  users: HomeUser[];
+  grants: Grant[];
+  /** Only for approvers; undefined hides the section. */
+  pending?: HomePending[];
+  /** Accounts that could not be read, shown rather than silently missing. */
+  failedAccounts?: string[];
+  maxKeyAgeDays: number;
+}
+
+type Block = Record<string, unknown>;
+const MAX_USERS = 15;
+const MAX_GRANTS = 15;
+const MAX_PENDING = 15;
+
+/** `account|username`: which of the caller's own users a self-service button acts on (re-checked on click). */
+export function userRef(u: { account: string; username: string }): string {
+  return `${u.account}|${u.username}`;
+}
+
+export function parseUserRef(value: string): { account: string; username: string } | undefined {
+  const [account, username] = value.split('|');
+  return account && username ? { account, username } : undefined;
+}
+
+function more(n: number, what: string): Block[] {
+  return n > 0 ? [{ type: 'context', elements: [{ type: 'mrkdwn', text: `…and ${n} more ${what}` }] }] : [];
+}
+
+function keyText(u: HomeUser, maxAge: number): string {
+  if (u.keys.length === 0) return 'no access keys';
+  return u.keys
+    .map(
+      (k) =>
+        `\`${k.id.slice(-4)}\` ${k.status.toLowerCase()}, ${k.ageDays} d${k.ageDays > maxAge ? ' :warning:' : ''}`,
+    )
+    .join(' · ');
+}
+
+export function appHomeView(input: HomeInput): Record<string, unknown> {
+  const blocks: Block[] = [
+    { type: 'header', text: { type: 'plain_text', text: 'Your AWS access' } },
+    {
+      type: 'actions',
+      block_id: 'home_actions',
+      elements: [
+        {
+          type: 'button',
+          action_id: HOME_ACTIONS.requestAccess,
+          text: { type: 'plain_text', text: 'Request access' },
+        },
+        { type: 'button', action_id: HOME_ACTIONS.refresh, text: { type: 'plain_text', text: 'Refresh' } },
+      ],
+    },
+  ];
+  if (input.users.length === 0) {
+    blocks.push({
+      type: 'section',
+      text: {
+        type: 'mrkdwn',
+        text: 'No IAM user is tagged with your Slack id in any account. Ask for one with `/aws-user create`.',
+      },
+    });
+  }
+  for (const u of input.users.slice(0, MAX_USERS)) {
+    const buttons: Block[] = [];
+    if (!u.mfaEnabled) {
+      buttons.push({
+        type: 'button',
+        action_id: HOME_ACTIONS.enrollMfa,
+        text: { type: 'plain_text', text: 'Enroll MFA' },
+        style: 'primary',
+        value: userRef(u),
+      });
+    }
+    if (u.keys.some((k) => k.status === 'Active')) {
+      buttons.push({
+        type: 'button',
+        action_id: HOME_ACTIONS.rotateKey,
+        text: { type: 'plain_text', text: 'Rotate my key' },
+        value: userRef(u),
+      });
+    }
+    blocks.push({ type: 'divider' });
+    blocks.push({
+      type: 'section',
+      text: {
+        type: 'mrkdwn',
+        text: `*${esc(u.username)}* in ${esc(u.accountName)} (${u.account})\nMFA: ${u.mfaEnabled ? ':white_check_mark: enabled' : ':x: not enabled'}\nKeys: ${keyText(u, input.maxKeyAgeDays)}`,
+      },
+    });
+    if (buttons.length > 0)
+      blocks.push({ type: 'actions', block_id: `home_user_${userRef(u)}`.slice(0, 255), elements: buttons });
+  }
+  blocks.push(...more(input.users.length - MAX_USERS, 'IAM users'));
+
+  blocks.push({ type: 'divider' }, { type: 'header', text: { type: 'plain_text', text: 'Active grants' } });
+  if (input.grants.length === 0) {
+    blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: 'No time-bound access right now.' }] });
+  }
+  for (const g of input.grants.slice(0, MAX_GRANTS)) {
+    const ts = Math.floor(Date.parse(g.expiresAt) / 1000);
+    blocks.push({
+      type: 'section',
+      text: {
+        type: 'mrkdwn',
+        text: `${g.breakGlass ? ':rotating_light: ' : ''}${accessLabel(g.kind, g.target)} for \`${esc(g.username)}\` (${g.account}), expires <!date^${ts}^{date_short_pretty} {time}|${g.expiresAt}>`,
+      },
+      accessory: {
+        type: 'button',
+        action_id: GRANT_ACTIONS.done,
+        text: { type: 'plain_text', text: "I'm done" },
+        value: g.id,
+      },
+    });
+  }
+  blocks.push(...more(input.grants.length - MAX_GRANTS, 'grants'));
+
+  if (input.pending) {
+    blocks.push(
+      { type: 'divider' },
+      { type: 'header', text: { type: 'plain_text', text: 'Waiting for your approval' } },
+    );
+    if (input.pending.length === 0) {
+      blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: 'Nothing waiting for you.' }] });
+    }
+    for (const p of input.pending.slice(0, MAX_PENDING)) {
+      blocks.push({
+        type: 'section',
+        text: {
+          type: 'mrkdwn',
+          text: `${esc(p.summary)}, asked by <@${p.requester}> (request \`${p.id.slice(0, 8)}\`)`,
+        },
+      });
+    }
+    blocks.push(...more(input.pending.length - MAX_PENDING, 'requests'));
+  }
+  if (input.failedAccounts && input.failedAccounts.length > 0) {
+    blocks.push({
+      type: 'context',
+      elements: [
+        { type: 'mrkdwn', text: `:warning: Could not read: ${input.failedAccounts.map(esc).join(', ')}` },
+      ],
+    });
+  }
+  return { type: 'home', blocks };
+}

@@ -1,0 +1,249 @@
+import type { Grant, GrantKind } from '../core/grants.js';
+
+/**
+ * Block Kit for time-bound access and break-glass. Pure: data in, JSON out. Button values carry only the
+ * grant id; the handler reads the grant from the store and checks who clicked.
+ */
+export const GRANT_REQUEST_CALLBACK = 'grant_request_submit';
+export const BREAK_GLASS_CALLBACK = 'break_glass_submit';
+export const GRANT_BLOCKS = {
+  account: 'grant_account',
+  access: 'grant_access',
+  duration: 'grant_duration',
+  reason: 'grant_reason',
+} as const;
+export const GRANT_INPUTS = {
+  account: 'account_select',
+  access: 'access_select',
+  duration: 'duration_select',
+  reason: 'reason_input',
+} as const;
+export const GRANT_ACTIONS = {
+  extend: 'grant_extend',
+  done: 'grant_done',
+  adminRevoke: 'grant_admin_revoke',
+} as const;
+
+type Block = Record<string, unknown>;
+
+export function esc(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+function plain(text: string) {
+  return { type: 'plain_text' as const, text: text.slice(0, 75), emoji: true };
+}
+
+/** `group:ProdDebug` / `policy:arn:…`: the option value the modal submits. */
+export function accessValue(kind: GrantKind, target: string): string {
+  return `${kind}:${target}`;
+}
+
+export function parseAccessValue(value: string): { kind: GrantKind; target: string } | undefined {
+  const i = value.indexOf(':');
+  const kind = value.slice(0, i);
+  if (kind !== 'group' && kind !== 'policy') return undefined;
+  return { kind, target: value.slice(i + 1) };
+}
+
+export function accessLabel(kind: GrantKind, target: string): string {
+  return kind === 'group' ? `group ${target}` : `policy ${target.split('/').pop() ?? target}`;
+}
+
+/** Sensible steps up to the cap, and the cap itself. */
+export function durationChoices(maxMinutes: number): number[] {
+  const steps = [15, 30, 60, 120, 240, 480, 720, 1440, 2880, 4320].filter((m) => m < maxMinutes);
+  return [...steps, maxMinutes];
+}
+
+export function formatMinutes(m: number): string {
+  if (m < 60) return `${m} min`;
+  if (m % 60 === 0) return `${m / 60} h`;
+  return `${Math.floor(m / 60)} h ${m % 60} min`;
+}
+
+export interface GrantModalInput {
+  breakGlass: boolean;
+  accounts: { id: string; name: string }[];
+  access: { kind: GrantKind; target: string }[];
+  maxMinutes: number;
+  privateMetadata: string;
+}
+
+export function grantRequestModal(input: GrantModalInput): Record<string, unknown> {
+  const title = input.breakGlass ? 'Break-glass access' : 'Request access';
+  const blocks: Block[] = [];
+  if (input.breakGlass) {
+    blocks.push({
+      type: 'section',
+      text: {
+        type: 'mrkdwn',
+        text: `:rotating_light: *Break-glass* grants access at once, without an approver. Every admin and the approvals channel are told, and the grant is flagged for review. Capped at ${formatMinutes(input.maxMinutes)}.`,
+      },
+    });
+  }
+  blocks.push(
+    {
+      type: 'input',
+      block_id: GRANT_BLOCKS.account,
+      label: plain('Account'),
+      element: {
+        type: 'static_select',
+        action_id: GRANT_INPUTS.account,
+        options: input.accounts
+          .slice(0, 100)
+          .map((a) => ({ text: plain(`${a.name} (${a.id})`), value: a.id })),
+        ...(input.accounts.length === 1 && input.accounts[0]
+          ? {
+              initial_option: {
+                text: plain(`${input.accounts[0].name} (${input.accounts[0].id})`),
+                value: input.accounts[0].id,
+              },
+            }
+          : {}),
+      },
+    },
+    {
+      type: 'input',
+      block_id: GRANT_BLOCKS.access,
+      label: plain('Group or policy'),
+      element: {
+        type: 'static_select',
+        action_id: GRANT_INPUTS.access,
+        options: input.access.slice(0, 100).map((a) => ({
+          text: plain(accessLabel(a.kind, a.target)),
+          value: accessValue(a.kind, a.target),
+        })),
+      },
+    },
+    {
+      type: 'input',
+      block_id: GRANT_BLOCKS.duration,
+      label: plain('For how long'),
+      element: {
+        type: 'static_select',
+        action_id: GRANT_INPUTS.duration,
+        options: durationChoices(input.maxMinutes).map((m) => ({
+          text: plain(formatMinutes(m)),
+          value: String(m),
+        })),
+      },
+    },
+    {
+      type: 'input',
+      block_id: GRANT_BLOCKS.reason,
+      label: plain(input.breakGlass ? 'Reason (required, reviewed later)' : 'Justification'),
+      element: {
+        type: 'plain_text_input',
+        action_id: GRANT_INPUTS.reason,
+        multiline: true,
+        min_length: input.breakGlass ? 10 : 3,
+        max_length: 1000,
+      },
+    },
+  );
+  return {
+    type: 'modal',
+    callback_id: input.breakGlass ? BREAK_GLASS_CALLBACK : GRANT_REQUEST_CALLBACK,
+    private_metadata: input.privateMetadata,
+    title: plain(title),
+    submit: plain(input.breakGlass ? 'Grant now' : 'Request'),
+    close: plain('Cancel'),
+    blocks,
+  };
+}
+
+function when(iso: string): string {
+  const s = Math.floor(Date.parse(iso) / 1000);
+  return `<!date^${s}^{date_short_pretty} {time}|${iso}>`;
+}
+
+function grantLine(g: Grant): string {
+  return `${accessLabel(g.kind, g.target)} for \`${esc(g.username)}\` in account ${g.account}`;
+}
+
+/** The DM sent 15 minutes before expiry. */
+export function grantNoticeBlocks(g: Grant): Block[] {
+  return [
+    {
+      type: 'section',
+      text: {
+        type: 'mrkdwn',
+        text: `:hourglass_flowing_sand: Your ${grantLine(g)} expires ${when(g.expiresAt)}.`,
+      },
+    },
+    {
+      type: 'actions',
+      block_id: `grant_notice_${g.id}`,
+      elements: [
+        {
+          type: 'button',
+          action_id: GRANT_ACTIONS.extend,
+          text: plain('Extend (needs approval)'),
+          value: g.id,
+        },
+        {
+          type: 'button',
+          action_id: GRANT_ACTIONS.done,
+          text: plain("I'm done"),
+          style: 'danger',
+          value: g.id,
+        },
+      ],
+    },
+  ];
+}
+
+export function grantAppliedBlocks(g: Grant, extended: boolean): Block[] {
+  return [
+    {
+      type: 'section',
+      text: {
+        type: 'mrkdwn',
+        text: `:white_check_mark: ${extended ? 'Extended' : 'Granted'}: ${grantLine(g)} until ${when(g.expiresAt)}.`,
+      },
+    },
+    {
+      type: 'actions',
+      block_id: `grant_applied_${g.id}`,
+      elements: [{ type: 'button', action_id: GRANT_ACTIONS.done, text: plain("I'm done"), value: g.id }],
+    },
+  ];
+}
+
+export function grantRevokedText(g: Grant, why: string): string {
+  return `:lock: Revoked (${esc(why)}): ${grantLine(g)}.`;
+}
+
+/** To the approvals channel and each admin's DM, at once. */
+export function breakGlassBroadcastBlocks(g: Grant, requester: string): Block[] {
+  return [
+    { type: 'header', text: plain(':rotating_light: Break-glass access granted') },
+    {
+      type: 'section',
+      text: {
+        type: 'mrkdwn',
+        text: `<@${requester}> took ${grantLine(g)} until ${when(g.expiresAt)}.\n*Reason:* ${esc(g.reason).slice(0, 2500)}`,
+      },
+    },
+    {
+      type: 'context',
+      elements: [
+        { type: 'mrkdwn', text: 'Flagged for review in the audit trail. Admins can revoke it now.' },
+      ],
+    },
+    {
+      type: 'actions',
+      block_id: `break_glass_${g.id}`,
+      elements: [
+        {
+          type: 'button',
+          action_id: GRANT_ACTIONS.adminRevoke,
+          text: plain('Revoke now'),
+          style: 'danger',
+          value: g.id,
+        },
+      ],
+    },
+  ];
+}
