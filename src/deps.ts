@@ -3,6 +3,7 @@ import type { Config } from './config.js';
 import type { Clock } from './core/clock.js';
 import type { Actor, CoreContext } from './core/context.js';
 import type { Logger } from './logger.js';
+import type { GrantStore } from './store/grants.js';
 import type { Store } from './store/types.js';
 
 /**
@@ -92,6 +93,8 @@ export interface Deps {
   core: CoreContext;
   ops: CoreOps;
   store: Store;
+  /** Time-bound grants until they are revoked (Redis when REDIS_URL is set). */
+  grants: GrantStore;
   clock: Clock;
   logger: Logger;
 }

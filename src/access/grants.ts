@@ -1,0 +1,263 @@
+import { DAY_MS } from '../core/clock.js';
+import {
+  ConflictError,
+  errorMessage,
+  LimitError,
+  UnauthorizedError,
+  ValidationError,
+} from '../core/errors.js';
+import {
+  applyGrant,
+  type Grant,
+  type GrantKind,
+  grantId,
+  revokeGrant,
+  validateGrantRequest,
+} from '../core/grants.js';
+import type { JobDeps } from '../deps.js';
+import type { GrantStore } from '../store/grants.js';
+import {
+  breakGlassBroadcastBlocks,
+  grantAppliedBlocks,
+  grantNoticeBlocks,
+  grantRevokedText,
+} from '../views/grants.js';
+
+/**
+ * The life of a time-bound grant, between the store (when it ends), core/ (IAM) and Slack (who is told).
+ * Used by the approval executor, the break-glass command, the "I'm done" / admin-revoke buttons and the
+ * revoke and notice jobs. Every revoke goes through `claim*` first, so two replicas never revoke twice.
+ */
+export type GrantDeps = Pick<JobDeps, 'config' | 'core' | 'clock' | 'logger' | 'client'> & {
+  grants: GrantStore;
+};
+
+export interface GrantAsk {
+  requester: string;
+  ownerSlackId?: string;
+  account: string;
+  username: string;
+  template: string;
+  kind: GrantKind;
+  target: string;
+  durationMinutes: number;
+  reason: string;
+  approvers: string[];
+  breakGlass: boolean;
+}
+
+const RETRY_MS = 60_000;
+const REVOKE_BATCH = 50;
+
+/** Posts to a channel, or to a user id (which Slack delivers as the bot's DM). Never throws: telling is best effort. */
+async function post(
+  deps: GrantDeps,
+  channel: string | undefined,
+  text: string,
+  blocks?: unknown[],
+): Promise<void> {
+  if (!channel) return;
+  try {
+    await deps.client.chat.postMessage({ channel, text, ...(blocks ? { blocks: blocks as never } : {}) });
+  } catch (err) {
+    deps.logger.warn({ err: errorMessage(err), channel }, 'grant: message failed');
+  }
+}
+
+/** Admin user ids, with user groups (S…) expanded to their members. */
+async function adminUsers(deps: GrantDeps): Promise<string[]> {
+  const out = new Set<string>();
+  for (const id of deps.config.slack.admins) {
+    if (!id.startsWith('S')) {
+      out.add(id);
+      continue;
+    }
+    try {
+      const r = await deps.client.usergroups.users.list({ usergroup: id });
+      for (const u of r.users ?? []) out.add(u);
+    } catch (err) {
+      deps.logger.warn({ err: errorMessage(err), usergroup: id }, 'grant: cannot expand admin group');
+    }
+  }
+  return [...out];
+}
+
+/** Applies the access in IAM first, then records the expiry; a store failure after IAM is undone in IAM. */
+export async function grantAccess(
+  deps: GrantDeps,
+  ask: GrantAsk,
+): Promise<{ grant: Grant; extended: boolean }> {
+  validateGrantRequest(deps.config, {
+    template: ask.template,
+    kind: ask.kind,
+    target: ask.target,
+    durationMinutes: ask.durationMinutes,
+    breakGlass: ask.breakGlass,
+  });
+  const now = deps.clock.now();
+  const spec = { account: ask.account, username: ask.username, kind: ask.kind, target: ask.target };
+  const grant: Grant = {
+    ...spec,
+    id: grantId(spec),
+    requester: ask.requester,
+    ...(ask.ownerSlackId ? { ownerSlackId: ask.ownerSlackId } : {}),
+    reason: ask.reason,
+    createdAt: now.toISOString(),
+    expiresAt: new Date(now.getTime() + ask.durationMinutes * 60_000).toISOString(),
+    breakGlass: ask.breakGlass,
+    approvers: ask.approvers,
+    status: 'active',
+  };
+  const existing = await deps.grants.get(grant.id);
+  if (existing?.status === 'revoking')
+    throw new ConflictError('that grant is being revoked right now; request it again in a moment');
+  const who = { actor: ask.requester, requestId: grant.id };
+  const { extended } = await applyGrant(deps.core, grant, who);
+  let stored: Grant;
+  try {
+    stored = await deps.grants.upsert(grant);
+  } catch (err) {
+    // Without a recorded expiry nothing would ever revoke it: take the access back rather than leave it open.
+    if (!extended)
+      await revokeGrant(deps.core, spec, who, 'could not record the expiry').catch(() => undefined);
+    throw err;
+  }
+  if (stored.expiresAt !== grant.expiresAt) {
+    // The store kept a later expiry (an overlapping grant): make the IAM tag agree with it.
+    await applyGrant(deps.core, stored, who);
+  }
+  await post(
+    deps,
+    stored.ownerSlackId,
+    `Access granted until ${stored.expiresAt}`,
+    grantAppliedBlocks(stored, extended),
+  );
+  return { grant: stored, extended };
+}
+
+/** Break-glass: self-approved, for configured templates only, rate limited, broadcast to approvers and admins. */
+export async function breakGlass(
+  deps: GrantDeps,
+  ask: Omit<GrantAsk, 'breakGlass' | 'approvers'>,
+): Promise<Grant> {
+  if (!ask.reason || ask.reason.trim().length < 10) {
+    throw new ValidationError(
+      'reason',
+      'break-glass needs a reason of at least 10 characters',
+      'say what is broken and why you need this now',
+    );
+  }
+  validateGrantRequest(deps.config, { ...ask, breakGlass: true });
+  const day = deps.clock.now().toISOString().slice(0, 10);
+  const limit = deps.config.break_glass.per_user_per_day;
+  if (!(await deps.grants.takeAllowance(`break-glass:${ask.requester}:${day}`, limit, DAY_MS / 1000))) {
+    throw new LimitError(
+      `break-glass is limited to ${limit} per person per day; ask an approver with /aws-user request`,
+    );
+  }
+  const { grant } = await grantAccess(deps, { ...ask, breakGlass: true, approvers: [ask.requester] });
+  await deps.core.auditor.record({
+    actor: ask.requester,
+    action: 'grant.break-glass.review-required',
+    account: grant.account,
+    target: grant.username,
+    outcome: 'success',
+    requestId: grant.id,
+    details: {
+      grantId: grant.id,
+      grantTarget: grant.target,
+      expiresAt: grant.expiresAt,
+      reason: ask.reason,
+      review: 'pending',
+    },
+  });
+  const blocks = breakGlassBroadcastBlocks(grant, ask.requester);
+  const text = `Break-glass: <@${ask.requester}> took ${grant.kind} ${grant.target} on ${grant.username}`;
+  const targets = [deps.config.slack.approvals_channel, ...(await adminUsers(deps))];
+  await Promise.all(targets.map((t) => post(deps, t, text, blocks)));
+  return grant;
+}
+
+/** Revokes a grant this caller has claimed; on failure it goes back to the store to be retried. */
+export async function revokeClaimed(
+  deps: GrantDeps,
+  grant: Grant,
+  by: string,
+  reason: string,
+): Promise<boolean> {
+  const who = { actor: by, requestId: grant.id };
+  try {
+    await revokeGrant(deps.core, grant, who, reason);
+  } catch (err) {
+    deps.logger.error({ err: errorMessage(err), grant: grant.id }, 'grant revoke failed; will retry');
+    await deps.grants.release(grant, new Date(deps.clock.now().getTime() + RETRY_MS));
+    return false;
+  }
+  await deps.grants.complete(grant, by, deps.clock.now());
+  await post(deps, grant.ownerSlackId, grantRevokedText(grant, reason));
+  return true;
+}
+
+/** "I'm done" (owner or requester) or "Revoke now" (admin): immediate, exactly once. */
+export async function revokeNow(
+  deps: GrantDeps,
+  grantIdToRevoke: string,
+  clicker: string,
+  isAdmin: boolean,
+): Promise<{ revoked: boolean; grant?: Grant; message: string }> {
+  const current = await deps.grants.get(grantIdToRevoke);
+  if (!current) return { revoked: false, message: 'That grant no longer exists.' };
+  const mine = clicker === current.ownerSlackId || clicker === current.requester;
+  if (!mine && !isAdmin) throw new UnauthorizedError('only the grant holder or an admin can revoke it');
+  if (current.status !== 'active') {
+    return {
+      revoked: false,
+      grant: current,
+      message: `Already ${current.status}${current.revokedBy ? ` by ${current.revokedBy}` : ''}.`,
+    };
+  }
+  const claimed = await deps.grants.claimNow(grantIdToRevoke);
+  if (!claimed) return { revoked: false, grant: current, message: 'Someone else is revoking it right now.' };
+  const ok = await revokeClaimed(
+    deps,
+    claimed,
+    clicker,
+    mine ? 'done early by the holder' : 'revoked by an admin',
+  );
+  return { revoked: ok, grant: claimed, message: ok ? 'Revoked.' : 'Revoke failed; it will be retried.' };
+}
+
+/** The revoke job: every due grant, claimed atomically, revoked once. */
+export async function revokeDue(deps: GrantDeps): Promise<{ revoked: number; failed: number }> {
+  let revoked = 0;
+  let failed = 0;
+  for (;;) {
+    const due = await deps.grants.claimDue(deps.clock.now(), REVOKE_BATCH);
+    if (due.length === 0) break;
+    const results = await Promise.all(
+      due.map((g) => revokeClaimed(deps, g, 'system:grant-expiry', 'expired')),
+    );
+    revoked += results.filter(Boolean).length;
+    failed += results.filter((r) => !r).length;
+    if (due.length < REVOKE_BATCH || failed > 0) break;
+  }
+  return { revoked, failed };
+}
+
+/** The notice job: a DM 15 minutes before expiry with Extend and I'm done. */
+export async function sendExpiryNotices(deps: GrantDeps): Promise<number> {
+  const due = await deps.grants.claimNotices(deps.clock.now(), 200);
+  await Promise.all(
+    due
+      .filter((g) => g.status === 'active')
+      .map((g) =>
+        post(
+          deps,
+          g.ownerSlackId ?? g.requester,
+          `Your access expires at ${g.expiresAt}`,
+          grantNoticeBlocks(g),
+        ),
+      ),
+  );
+  return due.length;
+}

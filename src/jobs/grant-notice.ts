@@ -1,0 +1,13 @@
+import { sendExpiryNotices } from '../access/grants.js';
+import type { JobDeps } from '../deps.js';
+import type { Job } from './host.js';
+
+/** DMs each holder 15 minutes before their grant expires, with Extend and I'm done. */
+export const grantNotice: Job = {
+  name: 'grant-notice',
+  schedule: (c) => c.jobs.grant_revoke_schedule,
+  lockMs: 5 * 60_000,
+  async run(deps: JobDeps) {
+    await sendExpiryNotices(deps);
+  },
+};

@@ -1,0 +1,14 @@
+import { revokeDue } from '../access/grants.js';
+import type { JobDeps } from '../deps.js';
+import type { Job } from './host.js';
+
+/** Every minute by default: revokes each expired grant exactly once, across replicas and restarts. */
+export const grantRevoke: Job = {
+  name: 'grant-revoke',
+  schedule: (c) => c.jobs.grant_revoke_schedule,
+  lockMs: 5 * 60_000,
+  async run(deps: JobDeps) {
+    const r = await revokeDue(deps);
+    if (r.revoked || r.failed) deps.logger.info(r, 'grant-revoke');
+  },
+};
