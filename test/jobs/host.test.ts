@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { parseFileConfig } from '../../src/config.js';
 import type { JobDeps } from '../../src/deps.js';
 import { type Job, jobs, runJob, startJobs } from '../../src/jobs/index.js';
 import { silentLogger } from '../../src/logger.js';
@@ -49,22 +50,22 @@ describe('jobs host', () => {
 
   it('schedules every registered job from config with a valid cron expression, and stops them', async () => {
     const s = await redisStore();
+    // The real defaults, so a job added without a default schedule fails here.
     const config = {
-      jobs: {
-        timezone: 'UTC',
-        approval_expiry_schedule: '*/5 * * * *',
-        key_rotation_sweep_schedule: '0 * * * *',
-        offboard_sweep_schedule: '30 * * * *',
-        mfa_cleanup_schedule: '*/5 * * * *',
-      },
+      ...parseFileConfig({ templates: {} }, 'test'),
+      source: 'test',
     } as unknown as JobDeps['config'];
     const handle = startJobs(jobs, depsWith(s, config));
-    expect(handle.tasks.map((t) => t.name)).toEqual([
-      'approval-expiry',
-      'key-rotation-sweep',
-      'offboard-sweep',
-      'mfa-cleanup',
-    ]);
+    expect(handle.tasks.map((t) => t.name)).toEqual(jobs.map((j) => j.name));
+    expect(jobs.map((j) => j.name)).toEqual(
+      expect.arrayContaining([
+        'approval-expiry',
+        'key-rotation-sweep',
+        'offboard-sweep',
+        'mfa-cleanup',
+        'grant-revoke',
+      ]),
+    );
     await handle.stop();
     expect(() =>
       startJobs([{ name: 'bad', schedule: () => 'every tuesday', run: async () => {} }], depsWith(s, config)),
