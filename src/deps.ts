@@ -100,3 +100,8 @@ export interface Deps {
 export interface JobDeps extends Deps {
   client: WebClient;
 }
+
+/** Deps plus what createApp builds around the app's own WebClient. */
+export interface AppDeps extends Deps {
+  roles: import('./handlers/lib/roles.js').Roles;
+}
