@@ -11,7 +11,8 @@ function openModal(mode: CreateMode): Subcommand['handler'] {
   };
 }
 
-const noArgs = (args: string[]) => (args.length > 0 ? 'takes no arguments: the modal asks for everything' : undefined);
+const noArgs = (args: string[]) =>
+  args.length > 0 ? 'takes no arguments: the modal asks for everything' : undefined;
 
 export const create: Subcommand = {
   name: 'create',

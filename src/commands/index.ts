@@ -51,7 +51,10 @@ export function router(deps: AppDeps, list: readonly Subcommand[] = subcommands)
     }
     const bad = entry.sub.check?.(args);
     if (bad) {
-      await ack({ response_type: 'ephemeral', text: `\`${name}\` ${bad}.\nUsage: \`${COMMAND} ${entry.sub.usage}\`` });
+      await ack({
+        response_type: 'ephemeral',
+        text: `\`${name}\` ${bad}.\nUsage: \`${COMMAND} ${entry.sub.usage}\``,
+      });
       return;
     }
     await ack();

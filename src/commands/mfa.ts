@@ -22,12 +22,17 @@ export const mfa: Subcommand = {
     if (!found.ok) return c.reply(found.message);
     const { target } = found;
     if (!target.owner) {
-      await c.reply(`\`${escapeText(target.username)}\` has no SlackUserId tag, so there is nobody to send the QR code to.`);
+      await c.reply(
+        `\`${escapeText(target.username)}\` has no SlackUserId tag, so there is nobody to send the QR code to.`,
+      );
       return;
     }
     const id = randomUUID();
     const who = { actor: caller, requestId: id };
-    const started = await deps.ops.startMfaEnrollment({ account: target.account, username: target.username }, who);
+    const started = await deps.ops.startMfaEnrollment(
+      { account: target.account, username: target.username },
+      who,
+    );
     const account = target.account ?? 'home';
     const enrollment = {
       id,
@@ -50,11 +55,15 @@ export const mfa: Subcommand = {
       })) as unknown as { files?: { files?: { id?: string }[] }[] };
       const fileId = up.files?.[0]?.files?.[0]?.id;
       await deps.store.putMfa({ ...enrollment, channel, ...(fileId ? { fileId } : {}) });
-      await c.client.chat.postMessage({ channel, ...mfaPromptMessage({ id, username: target.username, account }) });
+      await c.client.chat.postMessage({
+        channel,
+        ...mfaPromptMessage({ id, username: target.username, account }),
+      });
     } catch (err) {
       deps.logger.error({ err: errorMessage(err), enrollment: id }, 'could not deliver the MFA QR code');
       const e = await deps.store.takeMfa(id);
-      if (e) await deps.ops.abandonMfaEnrollment({ account: target.account, serialNumber: e.serialNumber }, who);
+      if (e)
+        await deps.ops.abandonMfaEnrollment({ account: target.account, serialNumber: e.serialNumber }, who);
       await c.reply('Could not send the QR code by DM; the device was removed. Try again.');
       return;
     }

@@ -8,7 +8,8 @@ import type { Subcommand } from './types.js';
 export const rotateKeys: Subcommand = {
   name: 'rotate-keys',
   usage: 'rotate-keys [iam-user | @someone] [account]',
-  summary: 'new access key by DM to its owner; the old one is deactivated, then deleted, after a grace period',
+  summary:
+    'new access key by DM to its owner; the old one is deactivated, then deleted, after a grace period',
   check: checkTargetArgs,
   handler: (deps) => async (c) => {
     const caller = c.command.user_id;

@@ -7,6 +7,7 @@ import { approveAction } from './actions/approve.js';
 import { denyAction } from './actions/deny.js';
 import { mfaOpenCodesAction } from './actions/mfa-open-codes.js';
 import { userPickedAction } from './actions/user-picked.js';
+import { appHomeOpened } from './events/app-home-opened.js';
 import { createSubmit } from './views/create-submit.js';
 import { mfaCodesSubmit } from './views/mfa-codes-submit.js';
 
@@ -18,4 +19,5 @@ export function register(app: App, deps: AppDeps): void {
   app.action<BlockAction<UsersSelectAction>>(USER_PICKED_ACTION, userPickedAction(deps));
   app.view(CREATE_CALLBACK, createSubmit(deps));
   app.view(MFA_CODES_CALLBACK, mfaCodesSubmit(deps));
+  app.event('app_home_opened', appHomeOpened(deps));
 }

@@ -17,10 +17,19 @@ export const mfaOpenCodesAction =
     try {
       const e = await deps.store.getMfa(id);
       if (!e) {
-        return ephemeral(client, deps.logger, where, 'This MFA enrollment has ended; run `/aws-user mfa` to start again.');
+        return ephemeral(
+          client,
+          deps.logger,
+          where,
+          'This MFA enrollment has ended; run `/aws-user mfa` to start again.',
+        );
       }
-      if (e.owner !== user) return ephemeral(client, deps.logger, where, 'Only the owner of this IAM user can enter its codes.');
-      await client.views.open({ trigger_id: body.trigger_id, view: mfaCodesModal(e.id, e.username) as never });
+      if (e.owner !== user)
+        return ephemeral(client, deps.logger, where, 'Only the owner of this IAM user can enter its codes.');
+      await client.views.open({
+        trigger_id: body.trigger_id,
+        view: mfaCodesModal(e.id, e.username) as never,
+      });
     } catch (err) {
       deps.logger.warn({ err: errorMessage(err) }, 'mfa open codes failed');
       return ephemeral(client, deps.logger, where, failureText(err));

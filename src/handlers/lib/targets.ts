@@ -1,6 +1,7 @@
 import { homeAccountId } from '../../config.js';
 import { NotFoundError } from '../../core/errors.js';
 import type { AppDeps } from '../../deps.js';
+import { opsAccount } from './execute.js';
 import { MENTION_RE, USERNAME_RE } from './validate.js';
 
 /** An IAM user a command acts on, and the Slack user who owns it (who receives its secrets). */
@@ -16,7 +17,8 @@ export type TargetResult = { ok: true; target: Target } | { ok: false; message: 
 export function checkTargetArgs(args: string[]): string | undefined {
   if (args.length > 2) return 'takes at most an IAM user (or @mention) and an account';
   const first = args[0];
-  if (first && !MENTION_RE.test(first) && !USERNAME_RE.test(first)) return `"${first}" is not an IAM user name`;
+  if (first && !MENTION_RE.test(first) && !USERNAME_RE.test(first))
+    return `"${first}" is not an IAM user name`;
   return undefined;
 }
 
@@ -44,13 +46,14 @@ export async function resolveTarget(deps: AppDeps, caller: string, args: string[
       (u) => !account || u.account === account || u.accountName === account,
     );
     const whose = slackId === caller ? 'your Slack id' : `<@${slackId}>`;
-    if (owned.length === 0) return { ok: false, message: `No IAM user is tagged with ${whose} (SlackUserId).` };
+    if (owned.length === 0)
+      return { ok: false, message: `No IAM user is tagged with ${whose} (SlackUserId).` };
     if (owned.length > 1) {
       const list = owned.map((u) => `\`${u.username} ${u.accountName}\``).join(', ');
       return { ok: false, message: `Several IAM users belong to ${whose}; name one: ${list}` };
     }
     const u = owned[0] as (typeof owned)[number];
-    return { ok: true, target: { account: u.account, username: u.username, owner: slackId } };
+    return { ok: true, target: { account: opsAccount(u.account), username: u.username, owner: slackId } };
   }
   let owner: string | undefined;
   try {
@@ -58,7 +61,10 @@ export async function resolveTarget(deps: AppDeps, caller: string, args: string[
     owner = snap.tags.SlackUserId;
   } catch (err) {
     if (err instanceof NotFoundError) {
-      return { ok: false, message: `No IAM user \`${first}\` in ${account ?? homeAccountId(deps.config) ?? 'the home account'}.` };
+      return {
+        ok: false,
+        message: `No IAM user \`${first}\` in ${account ?? homeAccountId(deps.config) ?? 'the home account'}.`,
+      };
     }
     throw err;
   }

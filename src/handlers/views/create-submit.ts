@@ -9,8 +9,8 @@ import { CREATE_BLOCKS, USER_PICKED_ACTION } from '../../views/create-modal.js';
 import { STORE_UNAVAILABLE } from '../../views/messages.js';
 import { audit } from '../lib/execute.js';
 import { postForApproval } from '../lib/post-approval.js';
-import { EMAIL_RE, GROUP_RE, USERNAME_RE } from '../lib/validate.js';
 import { selectValue, textValue, userValue, type ViewState, withTimeout } from '../lib/state.js';
+import { EMAIL_RE, GROUP_RE, USERNAME_RE } from '../lib/validate.js';
 
 type Args = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs;
 

@@ -1,8 +1,8 @@
 import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
 import { errorMessage, ValidationError } from '../../core/errors.js';
 import type { AppDeps } from '../../deps.js';
-import { MFA_BLOCKS } from '../../views/mfa.js';
 import { STORE_UNAVAILABLE } from '../../views/messages.js';
+import { MFA_BLOCKS } from '../../views/mfa.js';
 import { notify } from '../lib/dm.js';
 import { opsAccount } from '../lib/execute.js';
 import { textValue, type ViewState, withTimeout } from '../lib/state.js';
@@ -21,7 +21,8 @@ export const mfaCodesSubmit =
     const errors: Record<string, string> = {};
     if (!/^\d{6}$/.test(code1)) errors[MFA_BLOCKS.code1] = 'Six digits from your authenticator app.';
     if (!/^\d{6}$/.test(code2)) errors[MFA_BLOCKS.code2] = 'Six digits: the code after the first one.';
-    else if (code1 === code2) errors[MFA_BLOCKS.code2] = 'Wait for the next code; this one is the same as the first.';
+    else if (code1 === code2)
+      errors[MFA_BLOCKS.code2] = 'Wait for the next code; this one is the same as the first.';
     if (Object.keys(errors).length > 0) return void (await ack({ response_action: 'errors', errors }));
 
     const id = view.private_metadata;
@@ -29,7 +30,10 @@ export const mfaCodesSubmit =
     try {
       e = await deps.store.getMfa(id);
     } catch {
-      return void (await ack({ response_action: 'errors', errors: { [MFA_BLOCKS.code1]: STORE_UNAVAILABLE } }));
+      return void (await ack({
+        response_action: 'errors',
+        errors: { [MFA_BLOCKS.code1]: STORE_UNAVAILABLE },
+      }));
     }
     if (!e) {
       return void (await ack({
@@ -38,13 +42,22 @@ export const mfaCodesSubmit =
       }));
     }
     if (e.owner !== body.user.id) {
-      return void (await ack({ response_action: 'errors', errors: { [MFA_BLOCKS.code1]: 'Only the owner can enter codes.' } }));
+      return void (await ack({
+        response_action: 'errors',
+        errors: { [MFA_BLOCKS.code1]: 'Only the owner can enter codes.' },
+      }));
     }
     const enrollment = e;
     const who = { actor: body.user.id, requestId: enrollment.id };
     const enabling = deps.ops
       .completeMfaEnrollment(
-        { account: opsAccount(enrollment.account), username: enrollment.username, serialNumber: enrollment.serialNumber, code1, code2 },
+        {
+          account: opsAccount(enrollment.account),
+          username: enrollment.username,
+          serialNumber: enrollment.serialNumber,
+          code1,
+          code2,
+        },
         who,
       )
       .then(
@@ -62,9 +75,11 @@ export const mfaCodesSubmit =
     const result = first === 'slow' ? await enabling : first;
     if (result !== 'ok') {
       deps.logger.warn({ err: errorMessage(result), enrollment: enrollment.id }, 'mfa enable failed');
-      await notify(client, enrollment.owner, `MFA could not be enabled: ${errorMessage(result)}. Press *Enter codes* to try again.`).catch(
-        () => undefined,
-      );
+      await notify(
+        client,
+        enrollment.owner,
+        `MFA could not be enabled: ${errorMessage(result)}. Press *Enter codes* to try again.`,
+      ).catch(() => undefined);
       return;
     }
     await deps.store.takeMfa(enrollment.id).catch(() => undefined);
@@ -73,7 +88,9 @@ export const mfaCodesSubmit =
         deps.logger.warn({ err: errorMessage(err) }, 'could not delete the MFA QR file');
       });
     }
-    await notify(client, enrollment.owner, `MFA is enabled for \`${enrollment.username}\`. The QR code has been deleted.`).catch(
-      () => undefined,
-    );
+    await notify(
+      client,
+      enrollment.owner,
+      `MFA is enabled for \`${enrollment.username}\`. The QR code has been deleted.`,
+    ).catch(() => undefined);
   };
