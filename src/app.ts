@@ -14,12 +14,18 @@ export const EVENTS_PATH = '/slack/events';
 /** Each health probe gets this long; a hung Redis or STS must not hang the load balancer's check. */
 const HEALTH_PROBE_MS = 2000;
 
+const BODY_LOG = /http request (body|result)|response body|request body|"text"\s*:/i;
+
 /** Bolt wants @slack/logger's shape; everything still goes through the one pino logger. */
 export function boltLogger(log: Logger): BoltLogger {
   const fmt = (m: unknown[]) => m.map((x) => (typeof x === 'string' ? x : errorMessage(x))).join(' ');
   const child = log.child({ component: 'bolt' });
   return {
-    debug: (...m) => child.debug(fmt(m)),
+    debug: (...m) => {
+      // At debug the WebClient logs whole API bodies, and a secret DM's body is the secret: drop them.
+      const text = fmt(m);
+      if (!BODY_LOG.test(text)) child.debug(text);
+    },
     info: (...m) => child.info(fmt(m)),
     warn: (...m) => child.warn(fmt(m)),
     error: (...m) => child.error(fmt(m)),

@@ -93,10 +93,12 @@ export const createSubmit =
       'timeout' as const,
     );
     if (checked instanceof ValidationError) {
-      await ack({
-        response_action: 'errors',
-        errors: { [FIELD_TO_BLOCK[checked.field] ?? CREATE_BLOCKS.username]: checked.message },
-      });
+      let block = FIELD_TO_BLOCK[checked.field] ?? CREATE_BLOCKS.username;
+      // A missing group the requester did not type is the template's problem, not the extra-groups field's.
+      if (block === CREATE_BLOCKS.groups && !extraGroups.some((g) => checked.message.includes(`"${g}"`))) {
+        block = CREATE_BLOCKS.template;
+      }
+      await ack({ response_action: 'errors', errors: { [block]: checked.message } });
       return;
     }
     if (checked instanceof ConflictError) {
