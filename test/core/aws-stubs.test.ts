@@ -76,11 +76,9 @@ const noCredentials = () => {
 describe('DeleteUser DeleteConflict (AWS raises it for keys, groups and login profiles; moto does not)', () => {
   it('re-lists what appeared meanwhile, removes it and retries DeleteUser with backoff', async () => {
     const ctx = stubCtx();
-    iam
-      .on(GetUserCommand)
-      .resolves({
-        User: { UserName: 'u', Arn: 'arn:aws:iam::1:user/u', UserId: 'X', Path: '/', CreateDate: new Date() },
-      });
+    iam.on(GetUserCommand).resolves({
+      User: { UserName: 'u', Arn: 'arn:aws:iam::1:user/u', UserId: 'X', Path: '/', CreateDate: new Date() },
+    });
     noCredentials();
     // First listing: nothing but a login profile; a key and a group "appear" before DeleteUser (a race).
     iam
@@ -138,18 +136,16 @@ describe('DeleteUser DeleteConflict (AWS raises it for keys, groups and login pr
 describe('Marker pagination (moto returns one page)', () => {
   it('describeUser follows Marker on every list call', async () => {
     const ctx = stubCtx();
-    iam
-      .on(GetUserCommand)
-      .resolves({
-        User: {
-          UserName: 'u',
-          Arn: 'a',
-          UserId: 'X',
-          Path: '/',
-          CreateDate: new Date(),
-          Tags: [{ Key: 'Email', Value: 'u@x.io' }],
-        },
-      });
+    iam.on(GetUserCommand).resolves({
+      User: {
+        UserName: 'u',
+        Arn: 'a',
+        UserId: 'X',
+        Path: '/',
+        CreateDate: new Date(),
+        Tags: [{ Key: 'Email', Value: 'u@x.io' }],
+      },
+    });
     iam.on(GetLoginProfileCommand).rejects(noSuch());
     iam.on(ListMFADevicesCommand).resolves({ MFADevices: [] });
     iam.on(ListUserPoliciesCommand).resolves({ PolicyNames: [] });
@@ -183,24 +179,20 @@ describe('Marker pagination (moto returns one page)', () => {
 describe('PasswordResetRequired (moto ignores it)', () => {
   it('createUser asks AWS for a reset at first sign-in, with a policy-compliant password', async () => {
     const ctx = stubCtx();
-    iam
-      .on(GetGroupCommand)
-      .resolves({
-        Group: { GroupName: 'g', GroupId: 'g', Arn: 'a', Path: '/', CreateDate: new Date() },
-        Users: [],
-      });
+    iam.on(GetGroupCommand).resolves({
+      Group: { GroupName: 'g', GroupId: 'g', Arn: 'a', Path: '/', CreateDate: new Date() },
+      Users: [],
+    });
     iam.on(GetPolicyCommand).resolves({ Policy: { PolicyName: 'p' } });
-    iam
-      .on(CreateUserCommand)
-      .resolves({
-        User: {
-          UserName: 'jane',
-          Arn: 'arn:aws:iam::1:user/jane',
-          UserId: 'X',
-          Path: '/',
-          CreateDate: new Date(),
-        },
-      });
+    iam.on(CreateUserCommand).resolves({
+      User: {
+        UserName: 'jane',
+        Arn: 'arn:aws:iam::1:user/jane',
+        UserId: 'X',
+        Path: '/',
+        CreateDate: new Date(),
+      },
+    });
     iam.on(AddUserToGroupCommand).resolves({});
     iam.on(AttachUserPolicyCommand).resolves({});
     iam.on(PutUserPolicyCommand).resolves({});
@@ -222,14 +214,12 @@ describe('EnableMFADevice with wrong codes (moto accepts any)', () => {
   it('turns InvalidAuthenticationCode into a ValidationError on "codes"', async () => {
     const ctx = stubCtx();
     iam.on(ListMFADevicesCommand).resolves({ MFADevices: [] });
-    iam
-      .on(EnableMFADeviceCommand)
-      .rejects(
-        new InvalidAuthenticationCodeException({
-          message: 'Authentication code for device is not valid.',
-          $metadata: {},
-        }),
-      );
+    iam.on(EnableMFADeviceCommand).rejects(
+      new InvalidAuthenticationCodeException({
+        message: 'Authentication code for device is not valid.',
+        $metadata: {},
+      }),
+    );
     const err = await completeMfaEnrollment(
       ctx,
       { username: 'u', serialNumber: 'arn:aws:iam::1:mfa/u', code1: '123456', code2: '654321' },
