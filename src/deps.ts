@@ -4,7 +4,8 @@ import type { Config } from './config.js';
 import type { Clock } from './core/clock.js';
 import type { Actor, CoreContext } from './core/context.js';
 import { findUsersByTag } from './core/directory.js';
-import { AwsUserError } from './core/errors.js';
+import * as keys from './core/keys.js';
+import * as mfa from './core/mfa.js';
 import type { CreateUserInput, CreateUserResult, UserSnapshot } from './core/provisioning.js';
 import * as provisioning from './core/provisioning.js';
 import type { Logger } from './logger.js';
@@ -84,21 +85,18 @@ export interface AppDeps extends Deps {
 export function coreOps(ctx: CoreContext): CoreOps {
   const accounts = (): (string | undefined)[] =>
     ctx.config.accounts.length > 0 ? ctx.config.accounts.map((a) => a.id) : [undefined];
-  const notYet = (what: string) => async (): Promise<never> => {
-    throw new AwsUserError('INTERNAL', `${what} is not available in this build yet`);
-  };
   return {
     validateCreate: (input, who) => provisioning.validateCreate(ctx, input, who),
     createUser: (input, who) => provisioning.createUser(ctx, input, who),
     describeUser: (account, username, who) => provisioning.describeUser(ctx, account, username, who),
     offboardUser: (input, who) => provisioning.offboardUser(ctx, input, who),
     sweepOffboarded: (who) => provisioning.sweepOffboarded(ctx, {}, who),
-    createAccessKey: notYet('createAccessKey'),
-    rotateAccessKey: notYet('rotateAccessKey'),
-    sweepKeyRotations: async () => undefined,
-    startMfaEnrollment: notYet('startMfaEnrollment'),
-    completeMfaEnrollment: notYet('completeMfaEnrollment'),
-    abandonMfaEnrollment: notYet('abandonMfaEnrollment'),
+    createAccessKey: (input, who) => keys.createAccessKey(ctx, input, who),
+    rotateAccessKey: (input, who) => keys.rotateAccessKey(ctx, input, who),
+    sweepKeyRotations: (who) => keys.sweepKeyRotations(ctx, {}, who),
+    startMfaEnrollment: (input, who) => mfa.startMfaEnrollment(ctx, input, who),
+    completeMfaEnrollment: (input, who) => mfa.completeMfaEnrollment(ctx, input, who),
+    abandonMfaEnrollment: (input, who) => mfa.abandonMfaEnrollment(ctx, input, who),
     async usersOwnedBy(slackUserId) {
       const out: IamUserRef[] = [];
       for (const id of accounts()) {
