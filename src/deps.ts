@@ -1,7 +1,13 @@
+import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import type { WebClient } from '@slack/web-api';
 import type { Config } from './config.js';
 import type { Clock } from './core/clock.js';
 import type { Actor, CoreContext } from './core/context.js';
+import { findUsersByTag } from './core/directory.js';
+import * as keys from './core/keys.js';
+import * as mfa from './core/mfa.js';
+import type { CreateUserInput, CreateUserResult, UserSnapshot } from './core/provisioning.js';
+import * as provisioning from './core/provisioning.js';
 import type { Logger } from './logger.js';
 import type { GrantStore } from './store/grants.js';
 import type { Store } from './store/types.js';
@@ -10,45 +16,14 @@ import type { Store } from './store/types.js';
  * What the bot's listeners and jobs receive. Listeners reach AWS only through `ops` (core/ operations bound
  * to a CoreContext), never the SDK; tests and the benchmark swap `ops` for a slow or failing stub.
  */
-export interface CreateUserInput {
-  username: string;
-  email: string;
-  department?: string;
-  manager?: string;
-  costCenter?: string;
-  slackUserId?: string;
-  account?: string;
-  template: string;
-  extraGroups?: string[];
-  console?: boolean;
-}
-
-export interface CreateUserResult {
-  status: 'created' | 'unchanged' | 'dry-run';
-  account: string;
-  username: string;
-  arn?: string;
-  groups: string[];
-  managedPolicies: string[];
-  inlinePolicies: string[];
-  /** Only ever handed to the owner's DM; never logged, stored or audited. */
-  password?: string;
-}
-
-export interface UserSnapshot {
-  tags: Record<string, string>;
-  groups: string[];
-  accessKeys: { id: string; status: string; createdAt?: string | Date }[];
-  mfaDevices: unknown[];
-  hasLoginProfile: boolean;
-}
-
 export interface IamUserRef {
   account: string;
   accountName: string;
   username: string;
   arn?: string;
 }
+
+export type { CreateUserInput, CreateUserResult, UserSnapshot };
 
 export interface CoreOps {
   validateCreate(input: CreateUserInput, who?: Actor): Promise<void>;
@@ -102,4 +77,49 @@ export interface Deps {
 /** Jobs run outside a Slack request, so they get the app's WebClient explicitly. */
 export interface JobDeps extends Deps {
   client: WebClient;
+}
+
+/** Deps plus what createApp builds around the app's own WebClient. */
+export interface AppDeps extends Deps {
+  roles: import('./handlers/lib/roles.js').Roles;
+}
+
+/** Binds core/ to one context: the production `ops`. Each line is one hop, listener → core → AWS. */
+export function coreOps(ctx: CoreContext): CoreOps {
+  const accounts = (): (string | undefined)[] =>
+    ctx.config.accounts.length > 0 ? ctx.config.accounts.map((a) => a.id) : [undefined];
+  return {
+    validateCreate: (input, who) => provisioning.validateCreate(ctx, input, who),
+    createUser: (input, who) => provisioning.createUser(ctx, input, who),
+    describeUser: (account, username, who) => provisioning.describeUser(ctx, account, username, who),
+    offboardUser: (input, who) => provisioning.offboardUser(ctx, input, who),
+    sweepOffboarded: (who) => provisioning.sweepOffboarded(ctx, {}, who),
+    createAccessKey: (input, who) => keys.createAccessKey(ctx, input, who),
+    rotateAccessKey: (input, who) => keys.rotateAccessKey(ctx, input, who),
+    sweepKeyRotations: (who) => keys.sweepKeyRotations(ctx, {}, who),
+    startMfaEnrollment: (input, who) => mfa.startMfaEnrollment(ctx, input, who),
+    completeMfaEnrollment: (input, who) => mfa.completeMfaEnrollment(ctx, input, who),
+    abandonMfaEnrollment: (input, who) => mfa.abandonMfaEnrollment(ctx, input, who),
+    async usersOwnedBy(slackUserId) {
+      const out: IamUserRef[] = [];
+      for (const id of accounts()) {
+        const users = await findUsersByTag(ctx.clients.iam(id), 'SlackUserId', slackUserId);
+        const name = id ? ctx.clients.account(id).name : 'home';
+        for (const u of users) {
+          if (!u.UserName) continue;
+          out.push({
+            account: id ?? 'home',
+            accountName: name,
+            username: u.UserName,
+            ...(u.Arn ? { arn: u.Arn } : {}),
+          });
+        }
+      }
+      return out;
+    },
+    async identity() {
+      const out = await ctx.clients.sts().send(new GetCallerIdentityCommand({}));
+      return { account: out.Account ?? '', arn: out.Arn ?? '' };
+    },
+  };
 }

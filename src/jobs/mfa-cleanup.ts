@@ -1,5 +1,6 @@
 import { errorMessage } from '../core/errors.js';
 import type { JobDeps } from '../deps.js';
+import { opsAccount } from '../handlers/lib/execute.js';
 import type { Job } from './host.js';
 
 /** An enrollment nobody finished in this long has its virtual device and QR file deleted. */
@@ -16,7 +17,10 @@ export const mfaCleanup: Job = {
       if (!e) continue;
       const who = { actor: 'system:mfa-cleanup', requestId: e.id };
       try {
-        await deps.ops.abandonMfaEnrollment({ account: e.account, serialNumber: e.serialNumber }, who);
+        await deps.ops.abandonMfaEnrollment(
+          { account: opsAccount(e.account), serialNumber: e.serialNumber },
+          who,
+        );
       } catch (err) {
         deps.logger.warn({ err: errorMessage(err), enrollment: e.id }, 'mfa cleanup: device delete failed');
       }

@@ -53,6 +53,26 @@ function parseBody(raw: string, contentType: string | undefined): Record<string,
   return out;
 }
 
+/** The file part of a multipart upload (what Slack stores), or the raw body. */
+function fileBytes(raw: Buffer, contentType: string | undefined): Buffer {
+  const boundary = /boundary=(?:"([^"]+)"|([^;]+))/.exec(contentType ?? '');
+  const b = boundary?.[1] ?? boundary?.[2];
+  if (!b) return raw;
+  const delimiter = Buffer.from(`--${b}`);
+  let start = raw.indexOf(delimiter);
+  while (start >= 0) {
+    const next = raw.indexOf(delimiter, start + delimiter.length);
+    if (next < 0) break;
+    const part = raw.subarray(start + delimiter.length, next);
+    const headerEnd = part.indexOf('\r\n\r\n');
+    if (headerEnd >= 0 && /filename=/.test(part.subarray(0, headerEnd).toString('latin1'))) {
+      return part.subarray(headerEnd + 4, part.length - 2);
+    }
+    start = next;
+  }
+  return raw;
+}
+
 function readAll(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -162,7 +182,7 @@ export class FakeSlack {
     const token = auth?.startsWith('Bearer ') ? auth.slice(7) : undefined;
     if (path.startsWith('/upload/')) {
       const fileId = path.slice('/upload/'.length);
-      this.uploads.set(fileId, raw);
+      this.uploads.set(fileId, fileBytes(raw, req.headers['content-type']));
       this.calls.push({
         method: 'files.upload',
         body: { file_id: fileId, bytes: raw.length },
