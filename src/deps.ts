@@ -9,7 +9,6 @@ import * as mfa from './core/mfa.js';
 import type { CreateUserInput, CreateUserResult, UserSnapshot } from './core/provisioning.js';
 import * as provisioning from './core/provisioning.js';
 import type { Logger } from './logger.js';
-import type { GrantStore } from './store/grants.js';
 import type { Store } from './store/types.js';
 
 /**
@@ -68,8 +67,6 @@ export interface Deps {
   core: CoreContext;
   ops: CoreOps;
   store: Store;
-  /** Time-bound grants until they are revoked (Redis when REDIS_URL is set). */
-  grants: GrantStore;
   clock: Clock;
   logger: Logger;
 }

@@ -15,7 +15,6 @@ import {
   validateGrantRequest,
 } from '../core/grants.js';
 import type { JobDeps } from '../deps.js';
-import type { GrantStore } from '../store/grants.js';
 import {
   breakGlassBroadcastBlocks,
   grantAppliedBlocks,
@@ -28,9 +27,7 @@ import {
  * Used by the approval executor, the break-glass command, the "I'm done" / admin-revoke buttons and the
  * revoke and notice jobs. Every revoke goes through `claim*` first, so two replicas never revoke twice.
  */
-export type GrantDeps = Pick<JobDeps, 'config' | 'core' | 'clock' | 'logger' | 'client'> & {
-  grants: GrantStore;
-};
+export type GrantDeps = Pick<JobDeps, 'config' | 'core' | 'clock' | 'logger' | 'client' | 'store'>;
 
 export interface GrantAsk {
   requester: string;
@@ -108,14 +105,14 @@ export async function grantAccess(
     approvers: ask.approvers,
     status: 'active',
   };
-  const existing = await deps.grants.get(grant.id);
+  const existing = await deps.store.grants.get(grant.id);
   if (existing?.status === 'revoking')
     throw new ConflictError('that grant is being revoked right now; request it again in a moment');
   const who = { actor: ask.requester, requestId: grant.id };
   const { extended } = await applyGrant(deps.core, grant, who);
   let stored: Grant;
   try {
-    stored = await deps.grants.upsert(grant);
+    stored = await deps.store.grants.upsert(grant);
   } catch (err) {
     // Without a recorded expiry nothing would ever revoke it: take the access back rather than leave it open.
     if (!extended)
@@ -150,7 +147,7 @@ export async function breakGlass(
   validateGrantRequest(deps.config, { ...ask, breakGlass: true });
   const day = deps.clock.now().toISOString().slice(0, 10);
   const limit = deps.config.break_glass.per_user_per_day;
-  if (!(await deps.grants.takeAllowance(`break-glass:${ask.requester}:${day}`, limit, DAY_MS / 1000))) {
+  if (!(await deps.store.grants.takeAllowance(`break-glass:${ask.requester}:${day}`, limit, DAY_MS / 1000))) {
     throw new LimitError(
       `break-glass is limited to ${limit} per person per day; ask an approver with /aws-user request`,
     );
@@ -190,10 +187,10 @@ export async function revokeClaimed(
     await revokeGrant(deps.core, grant, who, reason);
   } catch (err) {
     deps.logger.error({ err: errorMessage(err), grant: grant.id }, 'grant revoke failed; will retry');
-    await deps.grants.release(grant, new Date(deps.clock.now().getTime() + RETRY_MS));
+    await deps.store.grants.release(grant, new Date(deps.clock.now().getTime() + RETRY_MS));
     return false;
   }
-  await deps.grants.complete(grant, by, deps.clock.now());
+  await deps.store.grants.complete(grant, by, deps.clock.now());
   await post(deps, grant.ownerSlackId, grantRevokedText(grant, reason));
   return true;
 }
@@ -205,7 +202,7 @@ export async function revokeNow(
   clicker: string,
   isAdmin: boolean,
 ): Promise<{ revoked: boolean; grant?: Grant; message: string }> {
-  const current = await deps.grants.get(grantIdToRevoke);
+  const current = await deps.store.grants.get(grantIdToRevoke);
   if (!current) return { revoked: false, message: 'That grant no longer exists.' };
   const mine = clicker === current.ownerSlackId || clicker === current.requester;
   if (!mine && !isAdmin) throw new UnauthorizedError('only the grant holder or an admin can revoke it');
@@ -216,7 +213,7 @@ export async function revokeNow(
       message: `Already ${current.status}${current.revokedBy ? ` by ${current.revokedBy}` : ''}.`,
     };
   }
-  const claimed = await deps.grants.claimNow(grantIdToRevoke);
+  const claimed = await deps.store.grants.claimNow(grantIdToRevoke);
   if (!claimed) return { revoked: false, grant: current, message: 'Someone else is revoking it right now.' };
   const ok = await revokeClaimed(
     deps,
@@ -232,7 +229,7 @@ export async function revokeDue(deps: GrantDeps): Promise<{ revoked: number; fai
   let revoked = 0;
   let failed = 0;
   for (;;) {
-    const due = await deps.grants.claimDue(deps.clock.now(), REVOKE_BATCH);
+    const due = await deps.store.grants.claimDue(deps.clock.now(), REVOKE_BATCH);
     if (due.length === 0) break;
     const results = await Promise.all(
       due.map((g) => revokeClaimed(deps, g, 'system:grant-expiry', 'expired')),
@@ -246,7 +243,7 @@ export async function revokeDue(deps: GrantDeps): Promise<{ revoked: number; fai
 
 /** The notice job: a DM 15 minutes before expiry with Extend and I'm done. */
 export async function sendExpiryNotices(deps: GrantDeps): Promise<number> {
-  const due = await deps.grants.claimNotices(deps.clock.now(), 200);
+  const due = await deps.store.grants.claimNotices(deps.clock.now(), 200);
   await Promise.all(
     due
       .filter((g) => g.status === 'active')

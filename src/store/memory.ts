@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { MemoryAuditSink } from '../core/audit.js';
+import { MemoryGrantStore } from './grants-memory.js';
 import type { ApproveResult, DenyResult, MfaEnrollment, PendingRequest, Store } from './types.js';
 
 /**
@@ -12,6 +13,7 @@ export class MemoryStore implements Store {
   private readonly mfa = new Map<string, MfaEnrollment>();
   private readonly locks = new Map<string, { token: string; until: number }>();
   readonly audit = new MemoryAuditSink();
+  readonly grants = new MemoryGrantStore();
 
   async ping(): Promise<void> {}
 

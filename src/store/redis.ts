@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { Redis, type RedisOptions } from 'ioredis';
 import type { AuditEvent } from '../core/audit.js';
 import { StoreUnavailableError } from '../core/errors.js';
 import type { Logger } from '../logger.js';
+import { RedisGrantStore } from './grants-redis.js';
+import { loadLua } from './lua.js';
 import type { ApproveResult, DenyResult, MfaEnrollment, PendingRequest, Store } from './types.js';
 
 /**
@@ -31,10 +32,6 @@ const AUDIT_SCAN = 2_000;
 const SCRIPTS = ['approve', 'deny', 'finish', 'expire', 'set-message', 'release-lock', 'take'] as const;
 type ScriptName = (typeof SCRIPTS)[number];
 
-function loadScript(name: ScriptName): string {
-  return readFileSync(new URL(`./lua/${name}.lua`, import.meta.url), 'utf8');
-}
-
 type StoredRequest = PendingRequest & { expiresAtMs: number };
 
 /** cjson turns an empty array into `{}`; put arrays back and drop the Lua-only field. */
@@ -60,6 +57,7 @@ export class RedisStore implements Store {
   readonly redis: Redis;
   private readonly prefix: string;
   private readonly scripts = new Map<ScriptName, string>();
+  readonly grants: RedisGrantStore;
 
   constructor(opts: RedisStoreOptions) {
     this.prefix = opts.prefix ?? 'aws-user:';
@@ -75,7 +73,8 @@ export class RedisStore implements Store {
       if (down) log?.info('redis: reconnected');
       down = false;
     });
-    for (const name of SCRIPTS) this.scripts.set(name, loadScript(name));
+    for (const name of SCRIPTS) this.scripts.set(name, loadLua(name));
+    this.grants = new RedisGrantStore(this.redis, this.prefix);
   }
 
   /** Connects once at start; later outages are handled by ioredis's reconnect. */

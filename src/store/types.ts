@@ -1,4 +1,5 @@
 import type { AuditEvent, AuditSink } from '../core/audit.js';
+import type { GrantStore } from './grants.js';
 
 /**
  * What the bot keeps between requests. Never a secret: no password, key secret, MFA seed or QR bytes is
@@ -96,6 +97,9 @@ export interface Store {
   /** A lease: the token to release with, or undefined when another holder has it. */
   acquireLock(name: string, ttlMs: number): Promise<string | undefined>;
   releaseLock(name: string, token: string): Promise<boolean>;
+
+  /** Time-bound grants, on the same connection. */
+  readonly grants: GrantStore;
 
   audit: AuditSink & { recent(opts: { target?: string; limit: number }): Promise<AuditEvent[]> };
   close(): Promise<void>;

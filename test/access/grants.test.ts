@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { CreateGroupCommand, CreateUserCommand, ListGroupsForUserCommand } from '@aws-sdk/client-iam';
 import { WebClient } from '@slack/web-api';
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   breakGlass,
   type GrantDeps,
@@ -16,13 +15,14 @@ import { Auditor, MemoryAuditSink } from '../../src/core/audit.js';
 import { fixedClock } from '../../src/core/clock.js';
 import { LimitError, UnauthorizedError, ValidationError } from '../../src/core/errors.js';
 import { silentLogger } from '../../src/logger.js';
-import { RedisGrantStore } from '../../src/store/grants-redis.js';
+import type { RedisStore } from '../../src/store/redis.js';
 import { type FakeSlack, startFakeSlack } from '../helpers/fake-slack.js';
 import { MOTO_ACCOUNT, type Moto, startMoto } from '../helpers/moto.js';
+import { redisStore } from '../helpers/store.js';
 
 let moto: Moto;
 let slack: FakeSlack;
-const redisConns: Redis[] = [];
+const stores: RedisStore[] = [];
 const T0 = new Date('2026-03-01T10:00:00Z');
 
 const config = {
@@ -42,11 +42,11 @@ const config = {
 } as Config;
 
 /** One "replica": its own Redis connection and store handle over a shared prefix, its own audit sink. */
-function replica(prefix: string, clock = fixedClock(T0)) {
-  const redis = new Redis(inject('redisUrl'), { maxRetriesPerRequest: 1 });
-  redisConns.push(redis);
+async function replica(prefix: string, clock = fixedClock(T0)) {
   const sink = new MemoryAuditSink();
   const logger = silentLogger();
+  const store = await redisStore(prefix);
+  stores.push(store);
   const deps: GrantDeps = {
     config,
     clock,
@@ -59,7 +59,7 @@ function replica(prefix: string, clock = fixedClock(T0)) {
       logger,
     },
     client: new WebClient('xoxb-test', { slackApiUrl: slack.apiUrl, retryConfig: { retries: 0 } }),
-    grants: new RedisGrantStore(redis, prefix),
+    store,
   };
   return { deps, sink, clock };
 }
@@ -75,7 +75,7 @@ beforeAll(async () => {
   await moto.iam().send(new CreateGroupCommand({ GroupName: 'ProdDebug' }));
 });
 afterAll(async () => {
-  await Promise.all(redisConns.map((r) => r.quit()));
+  await Promise.all(stores.map((s) => s.close()));
   await Promise.all([moto?.stop(), slack?.stop()]);
 });
 beforeEach(() => slack.reset());
@@ -99,8 +99,8 @@ describe('grant lifecycle', () => {
   it('grants, notifies 15 minutes before, and two replicas revoke on time exactly once', async () => {
     await moto.iam().send(new CreateUserCommand({ UserName: 'alice' }));
     const prefix = `t:${randomUUID()}:`;
-    const a = replica(prefix);
-    const b = replica(prefix);
+    const a = await replica(prefix);
+    const b = await replica(prefix);
     const { grant } = await grantAccess(a.deps, ask('alice'));
     expect(await groupsOf('alice')).toEqual(['ProdDebug']);
     expect(slack.callsTo('chat.postMessage').at(-1)?.body.channel).toBe('U1');
@@ -123,12 +123,12 @@ describe('grant lifecycle', () => {
     expect(await groupsOf('alice')).toEqual([]);
     const revokes = [...a.sink.events, ...b.sink.events].filter((e) => e.action === 'grant.revoke');
     expect(revokes).toHaveLength(1);
-    expect((await a.deps.grants.get(grant.id))?.status).toBe('revoked');
+    expect((await a.deps.store.grants.get(grant.id))?.status).toBe('revoked');
   });
 
   it("I'm done revokes at once, only for the holder or an admin, and only once", async () => {
     await moto.iam().send(new CreateUserCommand({ UserName: 'bob' }));
-    const { deps } = replica(`t:${randomUUID()}:`);
+    const { deps } = await replica(`t:${randomUUID()}:`);
     const { grant } = await grantAccess(deps, ask('bob'));
     await expect(revokeNow(deps, grant.id, 'U9', false)).rejects.toBeInstanceOf(UnauthorizedError);
     expect(await groupsOf('bob')).toEqual(['ProdDebug']);
@@ -142,19 +142,19 @@ describe('grant lifecycle', () => {
 
   it('merges an overlapping request into one grant with the later expiry', async () => {
     await moto.iam().send(new CreateUserCommand({ UserName: 'carol' }));
-    const { deps } = replica(`t:${randomUUID()}:`);
+    const { deps } = await replica(`t:${randomUUID()}:`);
     await grantAccess(deps, ask('carol', { durationMinutes: 240 }));
     const second = await grantAccess(deps, ask('carol', { durationMinutes: 60, approvers: ['U3'] }));
     expect(second.extended).toBe(true);
     expect(second.grant.expiresAt).toBe(new Date(T0.getTime() + 240 * 60_000).toISOString());
-    expect(await deps.grants.listActive({ username: 'carol' })).toHaveLength(1);
+    expect(await deps.store.grants.listActive({ username: 'carol' })).toHaveLength(1);
   });
 });
 
 describe('break-glass', () => {
   it('refuses a template not configured for it, leaving IAM untouched', async () => {
     await moto.iam().send(new CreateUserCommand({ UserName: 'dave' }));
-    const { deps } = replica(`t:${randomUUID()}:`);
+    const { deps } = await replica(`t:${randomUUID()}:`);
     await expect(
       breakGlass(deps, { ...ask('dave'), durationMinutes: 30, reason: 'prod is down, need logs' }),
     ).rejects.toThrow(ValidationError);
@@ -162,7 +162,7 @@ describe('break-glass', () => {
   });
 
   it('requires a real reason', async () => {
-    const { deps } = replica(`t:${randomUUID()}:`);
+    const { deps } = await replica(`t:${randomUUID()}:`);
     await expect(breakGlass(deps, { ...ask('dave', { template: 'readonly' }), reason: 'x' })).rejects.toThrow(
       /reason:/,
     );
@@ -170,7 +170,7 @@ describe('break-glass', () => {
 
   it('grants at once, broadcasts to the approvals channel and every admin, flags for review, and is rate limited', async () => {
     await moto.iam().send(new CreateUserCommand({ UserName: 'erin' }));
-    const { deps, sink } = replica(`t:${randomUUID()}:`);
+    const { deps, sink } = await replica(`t:${randomUUID()}:`);
     const bg = {
       ...ask('erin', { template: 'readonly' }),
       durationMinutes: 30,
