@@ -8,6 +8,7 @@ import { helpCommand, helpText } from './help.js';
 import { mfa } from './mfa.js';
 import { offboard } from './offboard.js';
 import { pending } from './pending.js';
+import { breakGlassCommand, request } from './request.js';
 import { rotateKeys } from './rotate-keys.js';
 import type { CommandContext, Subcommand } from './types.js';
 import { whoami } from './whoami.js';
@@ -28,6 +29,8 @@ export const subcommands: readonly Subcommand[] = [
   pending,
   audit,
   whoami,
+  request,
+  breakGlassCommand,
 ];
 
 type Args = SlackCommandMiddlewareArgs & AllMiddlewareArgs;

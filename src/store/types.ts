@@ -5,7 +5,7 @@ import type { GrantStore } from './grants.js';
  * What the bot keeps between requests. Never a secret: no password, key secret, MFA seed or QR bytes is
  * ever written here (test/app/secrets.test.ts scans every key and value written during a full flow).
  */
-export type RequestKind = 'create' | 'offboard';
+export type RequestKind = 'create' | 'offboard' | 'grant';
 export type RequestStatus = 'pending' | 'approving' | 'done' | 'failed' | 'denied' | 'expired';
 
 export interface Approval {
@@ -44,6 +44,8 @@ export interface PendingRequest {
   /** A short, secret-free outcome line shown on the message and to later clickers. */
   outcome?: string;
   message?: { channel: string; ts: string };
+  /** kind 'grant': time-bound access for target.username (the requester's own IAM user). */
+  grant?: { kind: 'group' | 'policy'; target: string; durationMinutes: number; extension?: boolean };
 }
 
 export type ApproveResult =

@@ -1,5 +1,6 @@
 import type { Grant } from '../core/grants.js';
-import { accessLabel, esc, GRANT_ACTIONS } from './grants.js';
+import { escapeText as esc } from './escape.js';
+import { accessLabel, GRANT_ACTIONS } from './grants.js';
 
 /**
  * App Home: the caller's IAM users across accounts (MFA, key ages, active grants with expiry), self-service
@@ -29,6 +30,9 @@ export interface HomePending {
 }
 
 export interface HomeInput {
+  role: string;
+  /** `/aws-user` usages, e.g. "request". */
+  usage: readonly string[];
   users: HomeUser[];
   grants: Grant[];
   /** Only for approvers; undefined hides the section. */
@@ -70,6 +74,15 @@ function keyText(u: HomeUser, maxAge: number): string {
 export function appHomeView(input: HomeInput): Record<string, unknown> {
   const blocks: Block[] = [
     { type: 'header', text: { type: 'plain_text', text: 'Your AWS access' } },
+    {
+      type: 'context',
+      elements: [
+        {
+          type: 'mrkdwn',
+          text: `Your role: *${esc(input.role)}*. Secrets (passwords, keys, MFA QR codes) only ever arrive in your DMs with this app.`,
+        },
+      ],
+    },
     {
       type: 'actions',
       block_id: 'home_actions',
@@ -173,5 +186,20 @@ export function appHomeView(input: HomeInput): Record<string, unknown> {
       ],
     });
   }
+  blocks.push(
+    { type: 'divider' },
+    {
+      type: 'context',
+      elements: [
+        {
+          type: 'mrkdwn',
+          text: input.usage
+            .map((u) => `\`/aws-user ${esc(u)}\``)
+            .join(' · ')
+            .slice(0, 2900),
+        },
+      ],
+    },
+  );
   return { type: 'home', blocks };
 }

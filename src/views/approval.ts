@@ -1,5 +1,6 @@
 import type { PendingRequest } from '../store/types.js';
 import { clip, escapeText } from './escape.js';
+import { formatMinutes } from './grants.js';
 
 export const APPROVE_ACTION = 'approval_approve';
 export const DENY_ACTION = 'approval_deny';
@@ -24,6 +25,11 @@ function when(iso: string | undefined): string {
 
 export function requestTitle(r: PendingRequest): string {
   if (r.kind === 'offboard') return `Offboard IAM user \`${escapeText(r.target.username)}\``;
+  if (r.kind === 'grant' && r.grant) {
+    const what = r.grant.kind === 'group' ? `group ${r.grant.target}` : `policy ${r.grant.target}`;
+    const verb = r.grant.extension ? 'Extend temporary access' : 'Temporary access';
+    return `${verb}: ${escapeText(what)} for \`${escapeText(r.target.username)}\` for ${formatMinutes(r.grant.durationMinutes)}`;
+  }
   return `Create IAM user \`${escapeText(r.target.username)}\` from template *${escapeText(r.template ?? '')}*`;
 }
 

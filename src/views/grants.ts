@@ -1,4 +1,5 @@
 import type { Grant, GrantKind } from '../core/grants.js';
+import { clip, escapeText as esc } from './escape.js';
 
 /**
  * Block Kit for time-bound access and break-glass. Pure: data in, JSON out. Button values carry only the
@@ -6,17 +7,12 @@ import type { Grant, GrantKind } from '../core/grants.js';
  */
 export const GRANT_REQUEST_CALLBACK = 'grant_request_submit';
 export const BREAK_GLASS_CALLBACK = 'break_glass_submit';
+/** Each input's action_id equals its block id, as everywhere in src/views. */
 export const GRANT_BLOCKS = {
   account: 'grant_account',
   access: 'grant_access',
   duration: 'grant_duration',
   reason: 'grant_reason',
-} as const;
-export const GRANT_INPUTS = {
-  account: 'account_select',
-  access: 'access_select',
-  duration: 'duration_select',
-  reason: 'reason_input',
 } as const;
 export const GRANT_ACTIONS = {
   extend: 'grant_extend',
@@ -25,10 +21,6 @@ export const GRANT_ACTIONS = {
 } as const;
 
 type Block = Record<string, unknown>;
-
-export function esc(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-}
 
 function plain(text: string) {
   return { type: 'plain_text' as const, text: text.slice(0, 75), emoji: true };
@@ -89,7 +81,7 @@ export function grantRequestModal(input: GrantModalInput): Record<string, unknow
       label: plain('Account'),
       element: {
         type: 'static_select',
-        action_id: GRANT_INPUTS.account,
+        action_id: GRANT_BLOCKS.account,
         options: input.accounts
           .slice(0, 100)
           .map((a) => ({ text: plain(`${a.name} (${a.id})`), value: a.id })),
@@ -109,7 +101,7 @@ export function grantRequestModal(input: GrantModalInput): Record<string, unknow
       label: plain('Group or policy'),
       element: {
         type: 'static_select',
-        action_id: GRANT_INPUTS.access,
+        action_id: GRANT_BLOCKS.access,
         options: input.access.slice(0, 100).map((a) => ({
           text: plain(accessLabel(a.kind, a.target)),
           value: accessValue(a.kind, a.target),
@@ -122,7 +114,7 @@ export function grantRequestModal(input: GrantModalInput): Record<string, unknow
       label: plain('For how long'),
       element: {
         type: 'static_select',
-        action_id: GRANT_INPUTS.duration,
+        action_id: GRANT_BLOCKS.duration,
         options: durationChoices(input.maxMinutes).map((m) => ({
           text: plain(formatMinutes(m)),
           value: String(m),
@@ -135,7 +127,7 @@ export function grantRequestModal(input: GrantModalInput): Record<string, unknow
       label: plain(input.breakGlass ? 'Reason (required, reviewed later)' : 'Justification'),
       element: {
         type: 'plain_text_input',
-        action_id: GRANT_INPUTS.reason,
+        action_id: GRANT_BLOCKS.reason,
         multiline: true,
         min_length: input.breakGlass ? 10 : 3,
         max_length: 1000,
@@ -223,7 +215,7 @@ export function breakGlassBroadcastBlocks(g: Grant, requester: string): Block[] 
       type: 'section',
       text: {
         type: 'mrkdwn',
-        text: `<@${requester}> took ${grantLine(g)} until ${when(g.expiresAt)}.\n*Reason:* ${esc(g.reason).slice(0, 2500)}`,
+        text: `<@${requester}> took ${grantLine(g)} until ${when(g.expiresAt)}.\n*Reason:* ${clip(esc(g.reason), 2500)}`,
       },
     },
     {

@@ -93,7 +93,13 @@ describe('App Home', () => {
   });
 
   it('shows MFA, key ages and self-service buttons that name which user they act on', () => {
-    const v = appHomeView({ users: [user(1)], grants: [grant], maxKeyAgeDays: 90 });
+    const v = appHomeView({
+      role: 'requester',
+      usage: ['request'],
+      users: [user(1)],
+      grants: [grant],
+      maxKeyAgeDays: 90,
+    });
     const json = JSON.stringify(v);
     expect(json).toContain(':x: not enabled');
     expect(json).toContain('100 d :warning:');
@@ -116,7 +122,14 @@ describe('App Home', () => {
       requester: 'U2',
       expiresAt: '2026-01-01T00:00:00Z',
     }));
-    const v = appHomeView({ users: many, grants, pending, maxKeyAgeDays: 90 });
+    const v = appHomeView({
+      role: 'admin',
+      usage: ['request'],
+      users: many,
+      grants,
+      pending,
+      maxKeyAgeDays: 90,
+    });
     expect((v.blocks as unknown[]).length).toBeLessThanOrEqual(100);
     expect(JSON.stringify(v)).toContain('…and 185 more IAM users');
   });

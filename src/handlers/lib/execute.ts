@@ -1,4 +1,5 @@
 import type { WebClient } from '@slack/web-api';
+import { grantAccess } from '../../access/grants.js';
 import type { AuditOutcome } from '../../core/audit.js';
 import { errorMessage, StepFailedError } from '../../core/errors.js';
 import type { Deps } from '../../deps.js';
@@ -53,6 +54,12 @@ export async function updateApprovalMessage(
   }
 }
 
+const PROGRESS: Record<PendingRequest['kind'], string> = {
+  create: 'creating the IAM user',
+  offboard: 'offboarding',
+  grant: 'granting access',
+};
+
 /** Only StepFailedError carries a step; anything else is reported by message (which never holds a secret). */
 function failureLine(err: unknown): string {
   if (err instanceof StepFailedError) {
@@ -74,7 +81,7 @@ export async function executeRequest(deps: Deps, client: WebClient, r: PendingRe
   const who = { actor: approver, requestId: r.id };
   const log = deps.logger.child({ request: r.id });
   await audit(deps, r, approver, 'approved', { details: { approvers: r.approvals.map((a) => a.user) } });
-  await updateApprovalMessage(client, deps, r, r.kind === 'create' ? 'creating the IAM user' : 'offboarding');
+  await updateApprovalMessage(client, deps, r, PROGRESS[r.kind]);
 
   let outcome: string;
   let secretNote = '';
@@ -119,6 +126,24 @@ export async function executeRequest(deps: Deps, client: WebClient, r: PendingRe
             '; no Slack user found for the owner, so the initial password was not delivered: reset it';
         }
       }
+    } else if (r.kind === 'grant' && r.grant) {
+      const { grant, extended } = await grantAccess(
+        { ...deps, client },
+        {
+          requester: r.requester,
+          ...(r.target.slackUserId ? { ownerSlackId: r.target.slackUserId } : {}),
+          account: r.account,
+          username: r.target.username,
+          template: r.template ?? '',
+          kind: r.grant.kind,
+          target: r.grant.target,
+          durationMinutes: r.grant.durationMinutes,
+          reason: r.justification,
+          approvers: r.approvals.map((a) => a.user),
+          breakGlass: false,
+        },
+      );
+      outcome = `${extended ? 'extended' : 'granted'} ${r.grant.kind} ${r.grant.target} to \`${r.target.username}\` until ${grant.expiresAt}`;
     } else {
       await deps.ops.offboardUser({ account: opsAccount(r.account), username: r.target.username }, who);
       outcome = `offboarded \`${r.target.username}\``;

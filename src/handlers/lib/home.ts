@@ -1,0 +1,77 @@
+import type { WebClient } from '@slack/web-api';
+import { subcommands } from '../../commands/index.js';
+import { DAY_MS } from '../../core/clock.js';
+import { errorMessage } from '../../core/errors.js';
+import type { AppDeps } from '../../deps.js';
+import { appHomeView, type HomePending, type HomeUser } from '../../views/app-home.js';
+import { opsAccount } from './execute.js';
+
+/**
+ * Gathers what App Home shows and publishes it. Each part degrades on its own: an IAM account that cannot
+ * be read is named on the page, never silently missing, and the rest still renders.
+ */
+export async function publishHome(deps: AppDeps, client: WebClient, user: string): Promise<void> {
+  const now = deps.clock.now().getTime();
+  const role = await deps.roles.role(user).catch(() => 'requester' as const);
+  const failedAccounts: string[] = [];
+  const users: HomeUser[] = [];
+  try {
+    const owned = await deps.ops.usersOwnedBy(user);
+    const details = await Promise.all(
+      owned.map(async (u) => {
+        try {
+          const snap = await deps.ops.describeUser(opsAccount(u.account), u.username);
+          return {
+            account: u.account,
+            accountName: u.accountName,
+            username: u.username,
+            mfaEnabled: snap.mfaDevices.length > 0,
+            keys: snap.accessKeys.map((k) => ({
+              id: k.id,
+              status: k.status,
+              ageDays: k.createdAt ? Math.floor((now - new Date(k.createdAt).getTime()) / DAY_MS) : 0,
+            })),
+          } satisfies HomeUser;
+        } catch (err) {
+          failedAccounts.push(`${u.accountName}: ${errorMessage(err)}`);
+          return undefined;
+        }
+      }),
+    );
+    for (const d of details) if (d) users.push(d);
+  } catch (err) {
+    failedAccounts.push(`IAM: ${errorMessage(err)}`);
+  }
+  const grants = await deps.store.grants.listActive({ ownerSlackId: user }).catch((err: unknown) => {
+    failedAccounts.push(`grants: ${errorMessage(err)}`);
+    return [];
+  });
+  let pending: HomePending[] | undefined;
+  if (role !== 'requester') {
+    const isAdmin = role === 'admin';
+    const all = await deps.store.listPending().catch(() => []);
+    pending = all
+      .filter((r) => r.requester !== user && (!r.adminOnly || isAdmin))
+      .map((r) => ({
+        id: r.id,
+        requester: r.requester,
+        expiresAt: r.expiresAt,
+        summary:
+          r.kind === 'grant' && r.grant
+            ? `temporary ${r.grant.kind} ${r.grant.target} for ${r.target.username}`
+            : `${r.kind} ${r.target.username}${r.template ? ` (${r.template})` : ''}`,
+      }));
+  }
+  await client.views.publish({
+    user_id: user,
+    view: appHomeView({
+      role,
+      usage: subcommands.map((s) => s.usage),
+      users,
+      grants,
+      ...(pending ? { pending } : {}),
+      failedAccounts,
+      maxKeyAgeDays: deps.config.keys.max_age_days,
+    }) as never,
+  });
+}
