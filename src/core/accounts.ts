@@ -25,6 +25,8 @@ export interface ClientFactoryOptions {
 }
 
 export const DEFAULT_MAX_ATTEMPTS = 8;
+/** The account id/name that always means the bot's own credentials. */
+export const HOME = 'home';
 
 export function sessionName(actor: string): string {
   const cleaned = actor.replace(/[^\w+=,.@-]/g, '-');
@@ -82,7 +84,8 @@ export class AccountClients {
    * when the account has no role_arn. Clients are cached per account and actor.
    */
   iam(accountId?: string, actor = 'bot'): IAMClient {
-    const account = accountId ? this.account(accountId) : undefined;
+    // 'home' names the bot's own account explicitly (the Slack side records it when no accounts are configured).
+    const account = accountId && accountId !== HOME ? this.account(accountId) : undefined;
     const key = account?.role_arn ? `${account.id}|${actor}` : 'home';
     let client = this.iamClients.get(key);
     if (!client) {

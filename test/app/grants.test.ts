@@ -1,0 +1,206 @@
+import { CreateUserCommand, ListGroupsForUserCommand } from '@aws-sdk/client-iam';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { TEMPLATE_TAG } from '../../src/core/grants.js';
+import { HOME_ACTIONS } from '../../src/views/app-home.js';
+import { APPROVE_ACTION } from '../../src/views/approval.js';
+import {
+  BREAK_GLASS_CALLBACK,
+  GRANT_ACTIONS,
+  GRANT_BLOCKS,
+  GRANT_REQUEST_CALLBACK,
+} from '../../src/views/grants.js';
+import { requestIdFrom, seedSlack, startBot, type TestBot, USERS } from '../helpers/bot.js';
+import { createGroups } from '../helpers/core.js';
+import { type FakeSlack, startFakeSlack } from '../helpers/fake-slack.js';
+import { type Moto, startMoto } from '../helpers/moto.js';
+import {
+  buttonClick,
+  sendCommand,
+  sendInteraction,
+  sendSigned,
+  viewSubmission,
+} from '../helpers/slack-requests.js';
+
+let moto: Moto;
+let fake: FakeSlack;
+let t: TestBot;
+
+beforeAll(async () => {
+  [moto, fake] = await Promise.all([startMoto(), startFakeSlack()]);
+});
+afterAll(async () => {
+  await t?.stop();
+  await Promise.all([moto?.stop(), fake?.stop()]);
+});
+beforeEach(async () => {
+  await t?.stop();
+  await moto.reset();
+  await createGroups(moto.iam(), ['ProdDebug', 'IncidentResponse']);
+  fake.reset();
+  seedSlack(fake);
+  t = await startBot({ fake, moto });
+});
+
+/** The requester's own IAM user, made from `template` and tagged with their Slack id. */
+async function ownUser(username: string, template: string, slackId: string = USERS.requester) {
+  await moto.iam().send(
+    new CreateUserCommand({
+      UserName: username,
+      Tags: [
+        { Key: 'SlackUserId', Value: slackId },
+        { Key: TEMPLATE_TAG, Value: template },
+      ],
+    }),
+  );
+}
+
+async function groupsOf(user: string) {
+  const r = await moto.iam().send(new ListGroupsForUserCommand({ UserName: user }));
+  return (r.Groups ?? []).map((g) => g.GroupName);
+}
+
+function grantValues(v: { access: string; minutes: number; reason: string; account?: string }) {
+  const sel = (value: string) => ({ type: 'static_select', selected_option: { value } });
+  return {
+    [GRANT_BLOCKS.account]: { [GRANT_BLOCKS.account]: sel(v.account ?? 'home') },
+    [GRANT_BLOCKS.access]: { [GRANT_BLOCKS.access]: sel(v.access) },
+    [GRANT_BLOCKS.duration]: { [GRANT_BLOCKS.duration]: sel(String(v.minutes)) },
+    [GRANT_BLOCKS.reason]: { [GRANT_BLOCKS.reason]: { type: 'plain_text_input', value: v.reason } },
+  };
+}
+
+function submit(callbackId: string, values: ReturnType<typeof grantValues>, user: string = USERS.requester) {
+  return sendInteraction(t.url, viewSubmission({ user, callbackId, values }));
+}
+
+describe('time-bound access over Slack', () => {
+  it('/aws-user request opens the modal with the allow-listed groups and policies', async () => {
+    await sendCommand(t.url, { text: 'request', user_id: USERS.requester, response_url: fake.responseUrl() });
+    const open = await fake.waitForCall('views.open');
+    const view = open.body.view as { callback_id: string };
+    expect(view.callback_id).toBe(GRANT_REQUEST_CALLBACK);
+    expect(JSON.stringify(view)).toContain('group:ProdDebug');
+  });
+
+  it('request → approval → group added with an I’m done DM → I’m done removes it at once', async () => {
+    await ownUser('rita', 'developer');
+    const res = await submit(
+      GRANT_REQUEST_CALLBACK,
+      grantValues({ access: 'group:ProdDebug', minutes: 60, reason: 'debug prod' }),
+    );
+    expect(res.status).toBe(200);
+    expect(res.text).toBe('');
+    const msg = await fake.waitForCall('chat.postMessage', (c) => c.body.channel === 'C0APPROVALS');
+    expect(String(msg.body.text ?? JSON.stringify(msg.body.blocks))).toMatch(/Temporary access/);
+    const id = requestIdFrom(msg);
+
+    // The requester cannot approve their own grant.
+    await sendInteraction(t.url, buttonClick({ user: USERS.requester, actionId: APPROVE_ACTION, value: id }));
+    await sendInteraction(t.url, buttonClick({ user: USERS.approver, actionId: APPROVE_ACTION, value: id }));
+    await fake.waitFor(() =>
+      fake
+        .callsTo('chat.postMessage')
+        .some((c) => JSON.stringify(c.body.blocks ?? '').includes(GRANT_ACTIONS.done)),
+    );
+    expect(await groupsOf('rita')).toEqual(['ProdDebug']);
+    const grants = await t.store.grants.listActive({ username: 'rita' });
+    expect(grants).toHaveLength(1);
+    const g = grants[0];
+    if (!g) throw new Error('no grant');
+
+    // A stranger's click changes nothing.
+    await sendInteraction(
+      t.url,
+      buttonClick({ user: USERS.stranger, actionId: GRANT_ACTIONS.done, value: g.id, channel: 'D0RITA' }),
+    );
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await groupsOf('rita')).toEqual(['ProdDebug']);
+
+    await sendInteraction(
+      t.url,
+      buttonClick({ user: USERS.requester, actionId: GRANT_ACTIONS.done, value: g.id, channel: 'D0RITA' }),
+    );
+    await fake.waitFor(() =>
+      fake.callsTo('chat.update').some((c) => String(c.body.text).includes('Revoked')),
+    );
+    expect(await groupsOf('rita')).toEqual([]);
+    expect((await t.store.grants.get(g.id))?.status).toBe('revoked');
+  });
+
+  it('names the field when the choice is not on the caller’s template allow-list', async () => {
+    await ownUser('rita', 'developer');
+    const res = await submit(
+      GRANT_REQUEST_CALLBACK,
+      grantValues({ access: 'group:IncidentResponse', minutes: 60, reason: 'x y z' }),
+    );
+    expect(res.json()).toEqual({
+      response_action: 'errors',
+      errors: { [GRANT_BLOCKS.access]: expect.stringMatching(/not grantable for template developer/) },
+    });
+    expect(fake.callsTo('chat.postMessage')).toEqual([]);
+  });
+
+  it('break-glass is refused inline on a template not configured for it, and nothing changes in IAM', async () => {
+    await ownUser('rita', 'developer');
+    const res = await submit(
+      BREAK_GLASS_CALLBACK,
+      grantValues({ access: 'group:ProdDebug', minutes: 30, reason: 'prod is on fire, need access' }),
+    );
+    expect(JSON.stringify(res.json())).toMatch(/not configured for break-glass/);
+    expect(await groupsOf('rita')).toEqual([]);
+  });
+
+  it('break-glass on a configured template grants at once and tells the approvals channel and the admins', async () => {
+    await ownUser('rita', 'readonly');
+    const res = await submit(
+      BREAK_GLASS_CALLBACK,
+      grantValues({ access: 'group:IncidentResponse', minutes: 30, reason: 'prod is on fire, need access' }),
+    );
+    expect(res.text).toBe('');
+    await fake.waitFor(() => fake.callsTo('chat.postMessage').some((c) => c.body.channel === USERS.admin));
+    expect(await groupsOf('rita')).toEqual(['IncidentResponse']);
+    const broadcast = fake.callsTo('chat.postMessage').find((c) => c.body.channel === 'C0APPROVALS');
+    expect(JSON.stringify(broadcast?.body.blocks)).toContain(GRANT_ACTIONS.adminRevoke);
+    const g = (await t.store.grants.listActive({ username: 'rita' }))[0];
+    // A non-admin cannot use the admin's one-click revoke; the admin can.
+    await sendInteraction(
+      t.url,
+      buttonClick({ user: USERS.approver, actionId: GRANT_ACTIONS.adminRevoke, value: g?.id ?? '' }),
+    );
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await groupsOf('rita')).toEqual(['IncidentResponse']);
+    await sendInteraction(
+      t.url,
+      buttonClick({ user: USERS.admin, actionId: GRANT_ACTIONS.adminRevoke, value: g?.id ?? '' }),
+    );
+    await fake.waitFor(() => fake.callsTo('chat.update').length > 0);
+    expect(await groupsOf('rita')).toEqual([]);
+  });
+
+  it('App Home shows the caller’s IAM users, MFA status and active grants, with self-service buttons', async () => {
+    await ownUser('rita', 'developer');
+    const event = {
+      type: 'event_callback',
+      team_id: 'T0TEAM',
+      api_app_id: 'A0APP',
+      event: {
+        type: 'app_home_opened',
+        user: USERS.requester,
+        channel: 'D0RITA',
+        tab: 'home',
+        event_ts: '1.1',
+      },
+      event_id: 'Ev0HOME',
+      event_time: Math.floor(Date.now() / 1000),
+    };
+    const res = await sendSigned(t.url, JSON.stringify(event), 'application/json');
+    expect(res.status).toBe(200);
+    const pub = await fake.waitForCall('views.publish');
+    expect(pub.body.user_id).toBe(USERS.requester);
+    const text = JSON.stringify(pub.body.view);
+    expect(text).toContain('*rita*');
+    expect(text).toContain(':x: not enabled');
+    expect(text).toContain(HOME_ACTIONS.enrollMfa);
+    expect(text).toContain('Active grants');
+  });
+});
