@@ -45,6 +45,8 @@ const ctx = {
 const t0 = performance.now();
 const result = await scan(ctx);
 const scanMs = performance.now() - t0;
+const scanCpuMs = process.cpuUsage().user / 1000 + process.cpuUsage().system / 1000;
+const scanMaxRssKb = process.resourceUsage().maxRSS;
 const t1 = performance.now();
 const csvBytes = findingsCsv(result).length;
 const jsonBytes = JSON.stringify(findingsDocument(result, 'HIGH')).length;
@@ -53,6 +55,8 @@ clients.destroy();
 process.stdout.write(
   `${JSON.stringify({
     scanMs,
+    scanCpuMs,
+    scanMaxRssKb,
     renderMs,
     accountsOk: result.accounts.filter((a) => a.ok).length,
     accountsFailed: result.accounts.filter((a) => !a.ok).map((a) => a.error?.message),

@@ -69,7 +69,8 @@ export interface Finding {
   type: FindingType;
   severity: Severity;
   details: string;
-  controls: string[];
+  /** Shared per type across findings: never mutate. */
+  controls: readonly string[];
   remediation: string;
   /** Set for access-key findings: which key, identified by slot and creation time (the report has no key id). */
   key?: { slot: KeySlot; createdAt: string } | undefined;
@@ -112,6 +113,16 @@ function later(a: Date | undefined, b: Date | undefined): Date | undefined {
   if (!a) return b;
   if (!b) return a;
   return a.getTime() >= b.getTime() ? a : b;
+}
+
+/**
+ * A copy of `s` that does not pin its source. V8 keeps substrings as views into their parent, so a finding
+ * holding a user name cut from a 1 MB credential report (or an email from a 1 MB XML page) would keep the
+ * whole buffer alive: across 200 accounts that is over a gigabyte. Findings outlive the scan of their
+ * account, so their strings are detached.
+ */
+export function detach(s: string): string {
+  return ` ${s}`.slice(1);
 }
 
 export function findingId(accountId: string, userName: string, type: FindingType, key?: string): string {
@@ -247,20 +258,20 @@ export function analyze(
         id: findingId(account.id, row.user, c.type, keyId),
         accountId: account.id,
         accountName: account.name,
-        userName: row.user,
-        userArn: row.arn,
+        userName: detach(row.user),
+        userArn: detach(row.arn),
         type: c.type,
         severity: settings.severities[c.type] ?? DEFAULT_SEVERITIES[c.type],
         details: c.details,
-        controls: [...(settings.soc2_controls[c.type] ?? DEFAULT_SOC2_CONTROLS)],
+        controls: settings.soc2_controls[c.type] ?? DEFAULT_SOC2_CONTROLS,
         remediation: REMEDIATION[c.type],
         key: c.key,
         daysInactive: c.days,
-        email: facts.email ?? '',
-        department: facts.department ?? '',
-        manager: facts.manager ?? '',
-        createdDate: row.user_creation_time,
-        lastLogin: row.password_last_used,
+        email: detach(facts.email ?? ''),
+        department: detach(facts.department ?? ''),
+        manager: detach(facts.manager ?? ''),
+        createdDate: detach(row.user_creation_time),
+        lastLogin: detach(row.password_last_used),
         mfaEnabled: row.mfa_active === 'true',
         status: 'OPEN',
       });

@@ -1,4 +1,4 @@
-import type { UserDetail } from '@aws-sdk/client-iam';
+import { GetAccountAuthorizationDetailsCommand, type IAMClient, type UserDetail } from '@aws-sdk/client-iam';
 import type { AccountConfig } from '../config.js';
 import type { CoreContext } from './context.js';
 import {
@@ -6,7 +6,7 @@ import {
   type FetchReportOptions,
   fetchCredentialReport,
 } from './credential-report.js';
-import { listUserDetails, tagValue } from './directory.js';
+import { tagValue } from './directory.js';
 import { AwsUserError, errorMessage, ValidationError } from './errors.js';
 import {
   analyze,
@@ -15,6 +15,7 @@ import {
   type InactivitySettings,
   type UserFacts,
 } from './inactivity.js';
+import { captureRawBody, GAAD_STUB, parseAuthorizationDetailsPage } from './lean-read.js';
 
 /**
  * Scans accounts for inactive credentials: per account AssumeRole (through ctx.clients), the credential
@@ -166,6 +167,37 @@ function snapshot(row: CredentialReportRow, u: UserDetail | undefined): UserSnap
   };
 }
 
+/**
+ * GetAccountAuthorizationDetails(Filter=User) page by page (≤ 1,000 users each, following Marker), handing
+ * each page to `onPage` so callers reduce it at once instead of holding every UserDetail of the account.
+ */
+export async function forEachUserPage(
+  iam: IAMClient,
+  onPage: (users: UserDetail[]) => void,
+  stats?: { calls: number },
+  full = true,
+): Promise<void> {
+  let marker: string | undefined;
+  do {
+    const command = new GetAccountAuthorizationDetailsCommand({
+      Filter: ['User'],
+      MaxItems: 1000,
+      Marker: marker,
+    });
+    const raw = captureRawBody(command, GAAD_STUB);
+    const out = await iam.send(command);
+    if (stats) stats.calls++;
+    if (raw.xml !== undefined) {
+      const page = parseAuthorizationDetailsPage(raw.xml, full);
+      onPage(page.users);
+      marker = page.marker;
+    } else {
+      onPage(out.UserDetailList ?? []);
+      marker = out.IsTruncated ? out.Marker : undefined;
+    }
+  } while (marker);
+}
+
 export async function scanAccount(
   ctx: CoreContext,
   account: AccountConfig,
@@ -177,17 +209,23 @@ export async function scanAccount(
   const base = { accountId: account.id, accountName: account.name, region: account.region };
   try {
     const iam = ctx.clients.iam(account.id);
-    const [report, details] = await Promise.all([
-      fetchCredentialReport(iam, { ...opts.report, stats }),
-      listUserDetails(iam, stats),
-    ]);
     const facts = new Map<string, UserFacts>();
     const byName = opts.includeUsers ? new Map<string, UserDetail>() : undefined;
-    for (const u of details) {
-      if (!u.UserName) continue;
-      facts.set(u.UserName, factsOf(u));
-      byName?.set(u.UserName, u);
-    }
+    const [report] = await Promise.all([
+      fetchCredentialReport(iam, { ...opts.report, stats }),
+      forEachUserPage(
+        iam,
+        (page) => {
+          for (const u of page) {
+            if (!u.UserName) continue;
+            facts.set(u.UserName, factsOf(u));
+            byName?.set(u.UserName, u);
+          }
+        },
+        stats,
+        Boolean(opts.includeUsers),
+      ),
+    ]);
     const findings = analyze({ id: account.id, name: account.name }, report.rows, facts, now, settings);
     const userRows = report.rows.filter((r) => r.user !== '<root_account>');
     return {

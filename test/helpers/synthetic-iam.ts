@@ -175,6 +175,19 @@ export async function startSyntheticIam(opts: SyntheticOptions): Promise<Synthet
   const calls: Record<string, number> = {};
   let generated = new Set<string>();
   const n = opts.usersPerAccount;
+  // The server shares the machine with the scan it measures: render each body once per variant (accounts
+  // cycle through VARIANTS user populations) and only swap the account id in, so serving stays cheap.
+  const VARIANTS = 10;
+  const PLACEHOLDER = '999999999999';
+  const cache = new Map<string, string>();
+  const cached = (key: string, account: string, render: () => string): string => {
+    let body = cache.get(key);
+    if (body === undefined) {
+      body = render();
+      cache.set(key, body);
+    }
+    return body.replaceAll(PLACEHOLDER, account);
+  };
 
   const handle = (action: string, params: URLSearchParams, account: string): [number, string] => {
     const ai = indexOf.get(account);
@@ -203,7 +216,10 @@ export async function startSyntheticIam(opts: SyntheticOptions): Promise<Synthet
       }
       case 'GetCredentialReport': {
         if (!generated.has(account)) return [410, error('ReportNotPresent', 'generate the report first')];
-        const content = Buffer.from(credentialReport(ai, account, n, now)).toString('base64');
+        const csv = cached(`report:${ai % VARIANTS}`, account, () =>
+          credentialReport(ai % VARIANTS, PLACEHOLDER, n, now),
+        );
+        const content = Buffer.from(csv).toString('base64');
         return [
           200,
           wrap(
@@ -218,9 +234,14 @@ export async function startSyntheticIam(opts: SyntheticOptions): Promise<Synthet
         const max = Math.min(Number(params.get('MaxItems') ?? 100), 1000);
         const start = Number(params.get('Marker') ?? 0);
         const end = Math.min(start + max, n);
-        const items: string[] = [];
-        for (let i = start; i < end; i++)
-          items.push(`<member>${userXml(account, user(ai, i, now), detail)}</member>`);
+        const items = [
+          cached(`${action}:${ai % VARIANTS}:${start}:${end}`, account, () => {
+            const parts: string[] = [];
+            for (let i = start; i < end; i++)
+              parts.push(`<member>${userXml(PLACEHOLDER, user(ai % VARIANTS, i, now), detail)}</member>`);
+            return parts.join('');
+          }),
+        ];
         const more =
           end < n
             ? `<IsTruncated>true</IsTruncated><Marker>${end}</Marker>`
@@ -231,9 +252,12 @@ export async function startSyntheticIam(opts: SyntheticOptions): Promise<Synthet
         return [200, wrap(action, `${list}${more}`)];
       }
       case 'GetUser':
-        return [200, wrap(action, `<User>${userXml(account, user(ai, userIndex, now), false)}</User>`)];
+        return [
+          200,
+          wrap(action, `<User>${userXml(account, user(ai % VARIANTS, userIndex, now), false)}</User>`),
+        ];
       case 'ListAccessKeys': {
-        const u = user(ai, userIndex, now);
+        const u = user(ai % VARIANTS, userIndex, now);
         const keys = u.keys
           .map(
             (k, j) =>
@@ -247,7 +271,7 @@ export async function startSyntheticIam(opts: SyntheticOptions): Promise<Synthet
       }
       case 'GetAccessKeyLastUsed': {
         const m = /^AKIA\d{12}(\d+)K(\d)$/.exec(params.get('AccessKeyId') ?? '');
-        const u = user(ai, Number(m?.[1] ?? 0), now);
+        const u = user(ai % VARIANTS, Number(m?.[1] ?? 0), now);
         const k = u.keys[Number(m?.[2] ?? 0)];
         const used =
           k && k.lastUsed !== 'N/A'
@@ -262,14 +286,14 @@ export async function startSyntheticIam(opts: SyntheticOptions): Promise<Synthet
         ];
       }
       case 'ListMFADevices': {
-        const u = user(ai, userIndex, now);
+        const u = user(ai % VARIANTS, userIndex, now);
         const dev = u.mfa
           ? `<member><UserName>${u.name}</UserName><SerialNumber>arn:aws:iam::${account}:mfa/${u.name}</SerialNumber><EnableDate>${u.created.toISOString()}</EnableDate></member>`
           : '';
         return [200, wrap(action, `<MFADevices>${dev}</MFADevices><IsTruncated>false</IsTruncated>`)];
       }
       case 'ListUserTags': {
-        const u = user(ai, userIndex, now);
+        const u = user(ai % VARIANTS, userIndex, now);
         return [
           200,
           wrap(
