@@ -103,9 +103,10 @@ type LeanUser = UserDetail &
 
 /**
  * One GetAccountAuthorizationDetails page → users with UserName, Arn, Tags, GroupList,
- * AttachedManagedPolicies and UserPolicyList names (with `full` false: UserName, Arn and Tags only). A hand-rolled scan over the string (indexOf, no regex
- * match objects, text sliced only for wanted fields) that tracks the element path rather than trusting field
- * order; allocation, not parsing, is what costs at a million users.
+ * AttachedManagedPolicies and UserPolicyList names (with `full` false: UserName, Arn and Tags only).
+ * A hand-rolled scan over the string (indexOf, no regex match objects, text sliced only for wanted fields)
+ * that tracks the element path rather than trusting field order; allocation, not parsing, is what costs
+ * at a million users.
  */
 export function parseAuthorizationDetailsPage(xml: string, full = true): LeanPage {
   const users: UserDetail[] = [];
@@ -158,7 +159,9 @@ export function parseAuthorizationDetailsPage(xml: string, full = true): LeanPag
     if (name === 'UserDetailList') udl = stack.length - 1;
     const depth = udl >= 0 ? stack.length - 1 - udl : -1;
     if (name === 'member' && depth === 1)
-      user = { GroupList: [], Tags: [], AttachedManagedPolicies: [], UserPolicyList: [] };
+      user = full
+        ? { GroupList: [], Tags: [], AttachedManagedPolicies: [], UserPolicyList: [] }
+        : ({ Tags: [] } as unknown as LeanUser);
     else if (name === 'member' && depth === 3 && stack[stack.length - 2] === 'Tags') tag = {};
     // Text directly inside this element, up to the next tag.
     if (next > close + 1 && xml.charCodeAt(next + 1) === 47) {
