@@ -2,7 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { AwsUserError, errorMessage } from '../core/errors.js';
 import { commands } from './commands/index.js';
 import type { CliDeps, GlobalOptions } from './context.js';
-import { type CliIo, EXIT_ERROR } from './io.js';
+import { type CliIo, EXIT_ERROR, EXIT_PARTIAL } from './io.js';
 
 /** What each command file exports: it adds itself to the program and sets the exit code via `result`. */
 export interface CliCommandEnv {
@@ -14,6 +14,17 @@ export interface CliCommandEnv {
 }
 
 export type RegisterCliCommand = (program: Command, env: CliCommandEnv) => void;
+
+/**
+ * Bad input, bad config and the unexpected are 2; a well-formed request that failed on its target
+ * (conflict, limit, not found, a failed step, an unreachable account) is 1, like a failed bulk row.
+ */
+export function exitCodeFor(err: unknown): number {
+  if (!(err instanceof AwsUserError)) return EXIT_ERROR;
+  return err.code === 'VALIDATION' || err.code === 'CONFIG' || err.code === 'INTERNAL'
+    ? EXIT_ERROR
+    : EXIT_PARTIAL;
+}
 
 /**
  * Runs the CLI in-process and returns the exit code: 0 success, 1 some rows/targets failed (or findings),
@@ -51,6 +62,6 @@ export async function run(argv: readonly string[], io: CliIo, deps: CliDeps): Pr
     const code = err instanceof AwsUserError ? err.code : 'INTERNAL';
     if (json) io.out(`${JSON.stringify({ ok: false, error: { code, message: errorMessage(err) } })}\n`);
     else io.err(`error: ${errorMessage(err)}\n`);
-    return EXIT_ERROR;
+    return exitCodeFor(err);
   }
 }

@@ -14,6 +14,8 @@ export interface CoreContext {
   auditor: Auditor;
   clock: Clock;
   logger: Logger;
+  /** Backoff waits go through here, so tests of retry paths run instantly. Default: a real timer. */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 /** Who asked, and under which request id, for the audit trail and the AssumeRole session name. */

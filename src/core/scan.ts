@@ -212,7 +212,7 @@ export async function scanAccount(
     const facts = new Map<string, UserFacts>();
     const byName = opts.includeUsers ? new Map<string, UserDetail>() : undefined;
     const [report] = await Promise.all([
-      fetchCredentialReport(iam, { ...opts.report, stats }),
+      fetchCredentialReport(iam, { ...(ctx.sleep ? { sleep: ctx.sleep } : {}), ...opts.report, stats }),
       forEachUserPage(
         iam,
         (page) => {

@@ -1,0 +1,155 @@
+import type { Server } from 'node:http';
+import { App, type Logger as BoltLogger, HTTPReceiver, LogLevel, SocketModeReceiver } from '@slack/bolt';
+import type { CustomRoute } from '@slack/bolt/dist/receivers/custom-routes.js';
+import * as commands from './commands/index.js';
+import type { Config } from './config.js';
+import { ConfigError, errorMessage } from './core/errors.js';
+import type { AppDeps, Deps } from './deps.js';
+import * as handlers from './handlers/index.js';
+import { Roles } from './handlers/lib/roles.js';
+import { withTimeout } from './handlers/lib/state.js';
+import type { Logger } from './logger.js';
+
+export const EVENTS_PATH = '/slack/events';
+/** Each health probe gets this long; a hung Redis or STS must not hang the load balancer's check. */
+const HEALTH_PROBE_MS = 2000;
+
+const BODY_LOG = /http request (body|result)|response body|request body|"text"\s*:/i;
+
+/** Bolt wants @slack/logger's shape; everything still goes through the one pino logger. */
+export function boltLogger(log: Logger): BoltLogger {
+  const fmt = (m: unknown[]) => m.map((x) => (typeof x === 'string' ? x : errorMessage(x))).join(' ');
+  const child = log.child({ component: 'bolt' });
+  return {
+    debug: (...m) => {
+      // At debug the WebClient logs whole API bodies, and a secret DM's body is the secret: drop them.
+      const text = fmt(m);
+      if (!BODY_LOG.test(text)) child.debug(text);
+    },
+    info: (...m) => child.info(fmt(m)),
+    warn: (...m) => child.warn(fmt(m)),
+    error: (...m) => child.error(fmt(m)),
+    setLevel: () => undefined,
+    getLevel: () => (log.level === 'debug' || log.level === 'trace' ? LogLevel.DEBUG : LogLevel.INFO),
+    setName: () => undefined,
+  };
+}
+
+/** Which variables each mode needs; a missing one stops start-up with this text. */
+export function missingSlackEnv(env: Config['env']): string | undefined {
+  const socket = Boolean(env.slackAppToken);
+  const missing = [
+    ...(env.slackBotToken ? [] : ['SLACK_BOT_TOKEN']),
+    ...(socket || env.slackSigningSecret ? [] : ['SLACK_SIGNING_SECRET']),
+  ];
+  if (missing.length === 0) return undefined;
+  return `missing ${missing.join(' and ')}: create the Slack app from manifest.yml ("Create app from manifest" at https://api.slack.com/apps), install it, then set SLACK_BOT_TOKEN (OAuth & Permissions → Bot User OAuth Token, xoxb-…) and SLACK_SIGNING_SECRET (Basic Information → Signing Secret); for Socket Mode also SLACK_APP_TOKEN (an xapp-… token with connections:write).`;
+}
+
+export interface Health {
+  status: number;
+  body: { status: 'ok' | 'degraded'; redis: string; aws: string | { account: string; arn: string } };
+}
+
+export async function checkHealth(deps: Deps): Promise<Health> {
+  const redis = withTimeout(
+    deps.store.ping().then(
+      () => 'ok',
+      (err: unknown) => `down: ${errorMessage(err)}`,
+    ),
+    HEALTH_PROBE_MS,
+    'down: timeout',
+  );
+  const aws = withTimeout(
+    deps.ops.identity().then(
+      (id) => id as Health['body']['aws'],
+      (err: unknown) => `down: ${errorMessage(err)}`,
+    ),
+    HEALTH_PROBE_MS,
+    'down: timeout',
+  );
+  const [r, a] = await Promise.all([redis, aws]);
+  const ok = r === 'ok' && typeof a === 'object';
+  return { status: ok ? 200 : 503, body: { status: ok ? 'ok' : 'degraded', redis: r, aws: a } };
+}
+
+export function healthRoute(deps: Deps): CustomRoute {
+  return {
+    path: '/healthz',
+    method: ['GET'],
+    handler: (_req, res) => {
+      void checkHealth(deps).then(({ status, body }) => {
+        res.writeHead(status, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(body));
+      });
+    },
+  };
+}
+
+export interface BotApp {
+  app: App;
+  deps: AppDeps;
+  mode: 'http' | 'socket';
+  /** HTTP mode: listens on `port` (0 = any free port) and returns it. */
+  start(port?: number): Promise<number | undefined>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Builds the Bolt app over injected deps: Socket Mode when SLACK_APP_TOKEN is set, else the HTTP receiver
+ * at /slack/events. Both serve GET /healthz. Tests build it with fakes; main.ts with the real parts.
+ */
+export function createApp(config: Config, deps: Deps): BotApp {
+  const missing = missingSlackEnv(config.env);
+  if (missing) throw new ConfigError('environment', [missing]);
+  const logger = boltLogger(deps.logger);
+  const customRoutes = [healthRoute(deps)];
+  const mode = config.env.slackAppToken ? 'socket' : 'http';
+  const receiver =
+    mode === 'socket'
+      ? new SocketModeReceiver({
+          appToken: config.env.slackAppToken as string,
+          customRoutes,
+          installerOptions: { port: config.env.port },
+          logger,
+        })
+      : new HTTPReceiver({
+          signingSecret: config.env.slackSigningSecret as string,
+          endpoints: EVENTS_PATH,
+          customRoutes,
+          logger,
+        });
+  const app = new App({
+    token: config.env.slackBotToken,
+    receiver,
+    logger,
+    ...(config.env.slackApiUrl ? { clientOptions: { slackApiUrl: withSlash(config.env.slackApiUrl) } } : {}),
+  });
+  const appDeps: AppDeps = { ...deps, roles: new Roles(config, app.client, deps.clock, deps.logger) };
+  commands.register(app, appDeps);
+  handlers.register(app, appDeps);
+  app.error(async (err) => {
+    deps.logger.error({ err: errorMessage(err) }, 'unhandled listener error');
+  });
+  return {
+    app,
+    deps: appDeps,
+    mode,
+    async start(port = config.env.port) {
+      if (mode === 'socket') {
+        await app.start();
+        return undefined;
+      }
+      const server = (await app.start(port)) as unknown as Server;
+      const addr = server.address();
+      return typeof addr === 'object' && addr ? addr.port : port;
+    },
+    async stop() {
+      await app.stop();
+    },
+  };
+}
+
+function withSlash(url: string): string {
+  return url.endsWith('/') ? url : `${url}/`;
+}

@@ -1,0 +1,51 @@
+import { createAccessKey } from '../../core/keys.js';
+import { createUser } from '../../core/provisioning.js';
+import type { RegisterCliCommand } from '../index.js';
+import { EXIT_PARTIAL } from '../io.js';
+import { type CreateOpts, createJson, createOptions, createText, toCreateInput } from './create-user.js';
+import { enrollMfa } from './enable-mfa.js';
+import { accountOpt, cliActor, context, emit } from './shared.js';
+
+export const onboardCommand: RegisterCliCommand = (program, env) => {
+  createOptions(
+    program
+      .command('onboard')
+      .description('create-user, then optionally an access key and an interactive MFA enrollment')
+      .option('--access-key', 'also create an access key (secret printed only with --show-secret)')
+      .option('--show-secret', 'print the new secret access key once on stdout')
+      .option('--mfa', 'also enroll a virtual MFA device now (interactive)'),
+  ).action(async (o: CreateOpts & { accessKey?: boolean; showSecret?: boolean; mfa?: boolean }) => {
+    const ctx = context(env);
+    const who = cliActor(env);
+    const r = await createUser(ctx, toCreateInput(o), who, { dryRun: Boolean(o.dryRun) });
+    const lines = createText(r, o.showPassword);
+    const json = createJson(r, o.showPassword);
+    if (o.dryRun) {
+      if (o.accessKey) r.plan.push({ action: 'CreateAccessKey', params: { UserName: o.username } });
+      if (o.mfa)
+        r.plan.push({ action: 'CreateVirtualMFADevice', params: { VirtualMFADeviceName: o.username } });
+      emit(env, { ...json, plan: r.plan }, () => createText(r, false));
+      return;
+    }
+    if (o.accessKey) {
+      const k = await createAccessKey(ctx, { ...accountOpt(o.account), username: o.username }, who);
+      json.accessKeyId = k.accessKeyId;
+      if (o.showSecret) json.secretAccessKey = k.secretAccessKey;
+      lines.push(`access key ${k.accessKeyId} created`);
+      lines.push(
+        o.showSecret
+          ? `secret access key (shown once): ${k.secretAccessKey}`
+          : 'secret access key NOT shown (use --show-secret); it cannot be retrieved later',
+      );
+    }
+    if (o.mfa) {
+      const serial = await enrollMfa(env, ctx, who, o.account, o.username);
+      json.mfaSerialNumber = serial ?? null;
+      lines.push(
+        serial ? `MFA enabled: ${serial}` : 'MFA NOT enabled: the codes did not match; run enable-mfa later',
+      );
+      if (!serial) env.setExit(EXIT_PARTIAL);
+    }
+    emit(env, json, () => lines);
+  });
+};

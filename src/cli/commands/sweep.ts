@@ -1,0 +1,50 @@
+import { sweepKeyRotations } from '../../core/keys.js';
+import { sweepOffboarded } from '../../core/provisioning.js';
+import type { RegisterCliCommand } from '../index.js';
+import { EXIT_PARTIAL } from '../io.js';
+import { cliActor, context, emit, repeat } from './shared.js';
+
+export const sweepCommand: RegisterCliCommand = (program, env) => {
+  program
+    .command('sweep')
+    .description('finish due work: deactivate/delete rotated keys, delete offboarded users past delete-after')
+    .option(
+      '--account <id|name>',
+      'only this account (repeatable); default: every configured account',
+      repeat,
+    )
+    .option('--only <keys|offboarded>', 'run one half only')
+    .option('--dry-run', 'report what is due and make no mutating call')
+    .action(async (o: { account?: string[]; only?: string; dryRun?: boolean }) => {
+      const ctx = context(env);
+      const who = cliActor(env);
+      const input = o.account ? { accounts: o.account } : {};
+      const opts = { dryRun: Boolean(o.dryRun) };
+      const keys = o.only === 'offboarded' ? undefined : await sweepKeyRotations(ctx, input, who, opts);
+      const users = o.only === 'keys' ? undefined : await sweepOffboarded(ctx, input, who, opts);
+      const failed = (keys?.failed.length ?? 0) + (users?.failed.length ?? 0);
+      const verb = o.dryRun ? 'due' : 'done';
+      emit(
+        env,
+        { ok: failed === 0, dryRun: Boolean(o.dryRun), keys: keys ?? null, offboarded: users ?? null },
+        () => [
+          ...(keys
+            ? [
+                `keys ${verb}: ${keys.deactivated.length} deactivated, ${keys.deleted.length} deleted`,
+                ...keys.deactivated.map((k) => `  deactivated ${k}`),
+                ...keys.deleted.map((k) => `  deleted ${k}`),
+                ...keys.failed.map((f) => `  FAILED ${f.keyId}: ${f.error}`),
+              ]
+            : []),
+          ...(users
+            ? [
+                `offboarded users ${verb}: ${users.deleted.length} deleted`,
+                ...users.deleted.map((u) => `  deleted ${u.username} (${u.account})`),
+                ...users.failed.map((f) => `  FAILED ${f.username} (${f.account}): ${f.error}`),
+              ]
+            : []),
+        ],
+      );
+      if (failed > 0) env.setExit(EXIT_PARTIAL);
+    });
+};

@@ -1,0 +1,76 @@
+import type { AllMiddlewareArgs, App, SlackCommandMiddlewareArgs } from '@slack/bolt';
+import { errorMessage } from '../core/errors.js';
+import type { AppDeps } from '../deps.js';
+import { failureText } from '../handlers/lib/reply.js';
+import { audit } from './audit.js';
+import { create, onboard } from './create.js';
+import { helpCommand, helpText } from './help.js';
+import { mfa } from './mfa.js';
+import { offboard } from './offboard.js';
+import { pending } from './pending.js';
+import { rotateKeys } from './rotate-keys.js';
+import type { CommandContext, Subcommand } from './types.js';
+import { whoami } from './whoami.js';
+
+export const COMMAND = '/aws-user';
+
+/**
+ * Every `/aws-user` subcommand. Adding one: a file exporting a Subcommand, and one line here.
+ * Order is the order of `help`.
+ */
+export const subcommands: readonly Subcommand[] = [
+  helpCommand(() => subcommands),
+  create,
+  onboard,
+  offboard,
+  rotateKeys,
+  mfa,
+  pending,
+  audit,
+  whoami,
+];
+
+type Args = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
+
+/**
+ * Splits the text, picks the subcommand, and acks first: usage errors are the ack's own ephemeral body
+ * (instant), everything else acks empty and answers through respond, so no handler can miss the 3 s.
+ */
+export function router(deps: AppDeps, list: readonly Subcommand[] = subcommands) {
+  const byName = new Map(list.map((s) => [s.name, { sub: s, run: s.handler(deps) }]));
+  return async ({ command, ack, respond, client }: Args): Promise<void> => {
+    const [rawName, ...args] = command.text.trim().split(/\s+/).filter(Boolean);
+    const name = (rawName ?? 'help').toLowerCase();
+    const entry = byName.get(name);
+    if (!entry) {
+      await ack({
+        response_type: 'ephemeral',
+        text: `Unknown subcommand \`${name.slice(0, 40).replace(/[<>&`]/g, '')}\`.\n${helpText(list)}`,
+      });
+      return;
+    }
+    const bad = entry.sub.check?.(args);
+    if (bad) {
+      await ack({
+        response_type: 'ephemeral',
+        text: `\`${name}\` ${bad}.\nUsage: \`${COMMAND} ${entry.sub.usage}\``,
+      });
+      return;
+    }
+    await ack();
+    const reply = async (text: string) => {
+      await respond({ response_type: 'ephemeral', replace_original: false, text });
+    };
+    const ctx: CommandContext = { args, command, client, reply };
+    try {
+      await entry.run(ctx);
+    } catch (err) {
+      deps.logger.warn({ err: errorMessage(err), subcommand: name }, 'command failed');
+      await reply(failureText(err)).catch(() => undefined);
+    }
+  };
+}
+
+export function register(app: App, deps: AppDeps): void {
+  app.command(COMMAND, router(deps));
+}

@@ -1,0 +1,97 @@
+import {
+  DeleteConflictException,
+  EntityTemporarilyUnmodifiableException,
+  type IAMClient,
+  NoSuchEntityException,
+  ServiceFailureException,
+} from '@aws-sdk/client-iam';
+import { sleep as realSleep } from './clock.js';
+import type { Actor, CoreContext } from './context.js';
+
+/**
+ * Small shared pieces of every IAM operation: which client, which account label for the audit trail,
+ * and the retries IAM's eventual consistency needs. Sleep comes from the context so tests never wait.
+ */
+
+export function iamFor(ctx: CoreContext, account: string | undefined, who?: Actor): IAMClient {
+  return ctx.clients.iam(account, who?.actor ?? 'bot');
+}
+
+/** The account id an operation acts in, for results and audit events. */
+export function accountLabel(ctx: CoreContext, account: string | undefined): string {
+  if (account) return ctx.clients.account(account).id;
+  return ctx.config.home_account ?? ctx.config.accounts.find((a) => !a.role_arn)?.id ?? 'home';
+}
+
+export function sleeperOf(ctx: CoreContext): (ms: number) => Promise<void> {
+  return ctx.sleep ?? realSleep;
+}
+
+export interface RetryOptions {
+  attempts?: number;
+  baseMs?: number;
+  maxMs?: number;
+}
+
+/** Retries `fn` while `retryable(err)`, with capped exponential backoff and jitter. */
+export async function withRetry<T>(
+  ctx: CoreContext,
+  fn: () => Promise<T>,
+  retryable: (err: unknown) => boolean,
+  opts: RetryOptions = {},
+): Promise<T> {
+  const attempts = opts.attempts ?? 6;
+  const base = opts.baseMs ?? 200;
+  const max = opts.maxMs ?? 5000;
+  const pause = sleeperOf(ctx);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (attempt >= attempts || !retryable(err)) throw err;
+      const backoff = Math.min(max, base * 2 ** (attempt - 1));
+      await pause(backoff / 2 + Math.random() * (backoff / 2));
+    }
+  }
+}
+
+/** A brand-new user, key or device may not be visible yet to the next call (IAM is eventually consistent). */
+export const isNoSuchEntity = (err: unknown): boolean => err instanceof NoSuchEntityException;
+
+export const isTransientConflict = (err: unknown): boolean =>
+  err instanceof EntityTemporarilyUnmodifiableException ||
+  err instanceof ServiceFailureException ||
+  err instanceof DeleteConflictException;
+
+export const isUnmodifiable = (err: unknown): boolean =>
+  err instanceof EntityTemporarilyUnmodifiableException || err instanceof ServiceFailureException;
+
+/** Runs `fn`, treating NoSuchEntity as "already gone" (idempotent deletes). */
+export async function ignoreMissing(fn: () => Promise<unknown>): Promise<boolean> {
+  try {
+    await fn();
+    return true;
+  } catch (err) {
+    if (err instanceof NoSuchEntityException) return false;
+    throw err;
+  }
+}
+
+/** Drains an SDK paginator (which follows Marker/IsTruncated) into one array. */
+export async function collect<P, T>(
+  pages: AsyncIterable<P>,
+  pick: (page: P) => T[] | undefined,
+): Promise<T[]> {
+  const out: T[] = [];
+  for await (const page of pages) out.push(...(pick(page) ?? []));
+  return out;
+}
+
+/** AWS-style name for an error, without its message (which could, in theory, echo input). */
+export function awsErrorName(err: unknown): string {
+  return (err as { name?: string })?.name ?? 'Error';
+}
+
+export function isoDate(d: Date): string {
+  return d.toISOString();
+}

@@ -1,0 +1,344 @@
+import { createHmac } from 'node:crypto';
+import {
+  CreateVirtualMFADeviceCommand,
+  DeactivateMFADeviceCommand,
+  DeleteConflictException,
+  DeleteVirtualMFADeviceCommand,
+  EnableMFADeviceCommand,
+  EntityAlreadyExistsException,
+  GetUserCommand,
+  InvalidAuthenticationCodeException,
+  ListMFADevicesCommand,
+  NoSuchEntityException,
+  paginateListVirtualMFADevices,
+} from '@aws-sdk/client-iam';
+import QRCode from 'qrcode';
+import type { Actor, CoreContext } from './context.js';
+import { ConflictError, errorMessage, NotFoundError, ValidationError } from './errors.js';
+import { accountLabel, collect, iamFor, isNoSuchEntity, isUnmodifiable, withRetry } from './iam-util.js';
+import { validateUsername } from './templates.js';
+
+/**
+ * Virtual MFA: a device named after the user, the otpauth URI and a QR PNG we render ourselves from the
+ * Base32 seed (IAM's QRCodePNG cannot be relied on: moto's is random bytes), enabling with two consecutive
+ * TOTP codes, listing and deactivation. The seed, URI and PNG are returned to the caller only.
+ */
+export interface MfaEnrollment {
+  serialNumber: string;
+  otpauthUri: string;
+  qrPng: Buffer;
+}
+
+export const MFA_ISSUER = 'AWS';
+
+export function otpauthUri(base32Seed: string, label: string, issuer = MFA_ISSUER): string {
+  const l = encodeURIComponent(`${issuer}:${label}`);
+  return `otpauth://totp/${l}?secret=${base32Seed}&issuer=${encodeURIComponent(issuer)}&algorithm=SHA1&digits=6&period=30`;
+}
+
+async function userMustExist(ctx: CoreContext, account: string | undefined, username: string, who: Actor) {
+  try {
+    await iamFor(ctx, account, who).send(new GetUserCommand({ UserName: username }));
+  } catch (err) {
+    if (err instanceof NoSuchEntityException) {
+      throw new NotFoundError(`user "${username}" does not exist in account ${accountLabel(ctx, account)}`, {
+        cause: err,
+      });
+    }
+    throw err;
+  }
+}
+
+/** Creates the device (replacing an unassigned leftover of a failed enrollment) and returns URI + QR. */
+export async function startMfaEnrollment(
+  ctx: CoreContext,
+  input: { account?: string; username: string },
+  who: Actor,
+): Promise<MfaEnrollment> {
+  validateUsername(input.username);
+  const iam = iamFor(ctx, input.account, who);
+  const account = accountLabel(ctx, input.account);
+  const audit = {
+    actor: who.actor,
+    action: 'mfa.start',
+    account,
+    target: input.username,
+    requestId: who.requestId,
+  };
+  try {
+    await userMustExist(ctx, input.account, input.username, who);
+    const assigned =
+      (await iam.send(new ListMFADevicesCommand({ UserName: input.username }))).MFADevices ?? [];
+    const create = () =>
+      iam.send(new CreateVirtualMFADeviceCommand({ VirtualMFADeviceName: input.username }));
+    let out: Awaited<ReturnType<typeof create>>;
+    try {
+      out = await create();
+    } catch (err) {
+      if (!(err instanceof EntityAlreadyExistsException)) throw err;
+      const mine = assigned.find((d) => d.SerialNumber?.endsWith(`:mfa/${input.username}`));
+      if (mine) {
+        throw new ConflictError(
+          `user "${input.username}" already has MFA device ${mine.SerialNumber} enabled; deactivate it first to enroll a new one`,
+        );
+      }
+      // A device of that name exists but is not this user's: the leftover of an abandoned enrollment.
+      const unassigned = await collect(
+        paginateListVirtualMFADevices({ client: iam }, { AssignmentStatus: 'Unassigned' }),
+        (p) => p.VirtualMFADevices,
+      );
+      const leftover = unassigned.find((d) =>
+        d.SerialNumber?.endsWith(`:mfa/${input.username}`),
+      )?.SerialNumber;
+      if (!leftover) {
+        throw new ConflictError(`an MFA device named "${input.username}" is in use by another user`, {
+          cause: err,
+        });
+      }
+      await iam.send(new DeleteVirtualMFADeviceCommand({ SerialNumber: leftover })).catch((e) => {
+        if (e instanceof DeleteConflictException) {
+          throw new ConflictError(`an MFA device named "${input.username}" is in use by another user`, {
+            cause: e,
+          });
+        }
+        if (!(e instanceof NoSuchEntityException)) throw e;
+      });
+      out = await create();
+    }
+    const dev = out.VirtualMFADevice;
+    const seed = dev?.Base32StringSeed ? new TextDecoder().decode(dev.Base32StringSeed) : '';
+    if (!dev?.SerialNumber || !seed) throw new Error('CreateVirtualMFADevice returned no serial or seed');
+    const uri = otpauthUri(seed, `${input.username}@${account}`);
+    const qrPng = await QRCode.toBuffer(uri, { type: 'png', errorCorrectionLevel: 'M', margin: 2, scale: 6 });
+    await ctx.auditor.record({ ...audit, outcome: 'success', details: { serialNumber: dev.SerialNumber } });
+    return { serialNumber: dev.SerialNumber, otpauthUri: uri, qrPng };
+  } catch (err) {
+    await ctx.auditor.record({ ...audit, outcome: 'failure', error: errorMessage(err) });
+    throw err;
+  }
+}
+
+const CODE_RE = /^\d{6}$/;
+
+/** Enables the device with two consecutive codes; a no-op if it is already this user's. */
+export async function completeMfaEnrollment(
+  ctx: CoreContext,
+  input: { account?: string; username: string; serialNumber: string; code1: string; code2: string },
+  who: Actor,
+): Promise<void> {
+  validateUsername(input.username);
+  const code1 = String(input.code1 ?? '').trim();
+  const code2 = String(input.code2 ?? '').trim();
+  if (!CODE_RE.test(code1))
+    throw new ValidationError('code1', 'must be the 6 digits your authenticator app shows');
+  if (!CODE_RE.test(code2))
+    throw new ValidationError('code2', 'must be the next 6 digits your authenticator app shows');
+  if (code1 === code2) {
+    throw new ValidationError(
+      'code2',
+      'must be the NEXT code, not the same one',
+      'wait up to 30 seconds for a new code',
+    );
+  }
+  const iam = iamFor(ctx, input.account, who);
+  const account = accountLabel(ctx, input.account);
+  const audit = {
+    actor: who.actor,
+    action: 'mfa.enable',
+    account,
+    target: input.username,
+    requestId: who.requestId,
+  };
+  const existing = (await iam.send(new ListMFADevicesCommand({ UserName: input.username }))).MFADevices ?? [];
+  if (existing.some((d) => d.SerialNumber === input.serialNumber)) {
+    await ctx.auditor.record({ ...audit, outcome: 'noop', details: { serialNumber: input.serialNumber } });
+    return;
+  }
+  try {
+    await withRetry(
+      ctx,
+      () =>
+        iam.send(
+          new EnableMFADeviceCommand({
+            UserName: input.username,
+            SerialNumber: input.serialNumber,
+            AuthenticationCode1: code1,
+            AuthenticationCode2: code2,
+          }),
+        ),
+      (e) => isNoSuchEntity(e) || isUnmodifiable(e),
+      { attempts: 4, baseMs: 300 },
+    );
+  } catch (err) {
+    await ctx.auditor.record({
+      ...audit,
+      outcome: 'failure',
+      error: (err as Error).name,
+      details: { serialNumber: input.serialNumber },
+    });
+    if (err instanceof InvalidAuthenticationCodeException) {
+      throw new ValidationError(
+        'codes',
+        'the codes did not match this device',
+        'scan the QR again and enter two consecutive codes (wait for the second to appear)',
+        { cause: err },
+      );
+    }
+    throw err;
+  }
+  await ctx.auditor.record({ ...audit, outcome: 'success', details: { serialNumber: input.serialNumber } });
+}
+
+/** Deletes a device left unassigned by a failed or abandoned enrollment (idempotent). */
+export async function abandonMfaEnrollment(
+  ctx: CoreContext,
+  input: { account?: string; serialNumber: string },
+  who: Actor,
+): Promise<void> {
+  const account = accountLabel(ctx, input.account);
+  const audit = {
+    actor: who.actor,
+    action: 'mfa.abandon',
+    account,
+    target: input.serialNumber,
+    requestId: who.requestId,
+  };
+  try {
+    await iamFor(ctx, input.account, who).send(
+      new DeleteVirtualMFADeviceCommand({ SerialNumber: input.serialNumber }),
+    );
+  } catch (err) {
+    if (err instanceof NoSuchEntityException) {
+      await ctx.auditor.record({ ...audit, outcome: 'noop' });
+      return;
+    }
+    if (err instanceof DeleteConflictException) {
+      throw new ConflictError(
+        `MFA device ${input.serialNumber} is assigned to a user; use deactivateMfa instead`,
+        { cause: err },
+      );
+    }
+    throw err;
+  }
+  await ctx.auditor.record({ ...audit, outcome: 'success' });
+}
+
+export async function listMfaDevices(
+  ctx: CoreContext,
+  input: { account?: string; username: string },
+): Promise<{ serialNumber: string; enabledAt?: string }[]> {
+  validateUsername(input.username);
+  try {
+    const out = await iamFor(ctx, input.account).send(
+      new ListMFADevicesCommand({ UserName: input.username }),
+    );
+    return (out.MFADevices ?? []).map((d) => ({
+      serialNumber: d.SerialNumber ?? '',
+      ...(d.EnableDate ? { enabledAt: d.EnableDate.toISOString() } : {}),
+    }));
+  } catch (err) {
+    if (err instanceof NoSuchEntityException) {
+      throw new NotFoundError(
+        `user "${input.username}" does not exist in account ${accountLabel(ctx, input.account)}`,
+      );
+    }
+    throw err;
+  }
+}
+
+/** Deactivates the device and, if virtual, deletes it (idempotent). */
+export async function deactivateMfa(
+  ctx: CoreContext,
+  input: { account?: string; username: string; serialNumber: string },
+  who: Actor,
+): Promise<void> {
+  validateUsername(input.username);
+  const iam = iamFor(ctx, input.account, who);
+  const account = accountLabel(ctx, input.account);
+  const audit = {
+    actor: who.actor,
+    action: 'mfa.deactivate',
+    account,
+    target: input.username,
+    requestId: who.requestId,
+  };
+  try {
+    const deactivated = await iam
+      .send(new DeactivateMFADeviceCommand({ UserName: input.username, SerialNumber: input.serialNumber }))
+      .then(
+        () => true,
+        (err) => {
+          if (err instanceof NoSuchEntityException) return false;
+          throw err;
+        },
+      );
+    let deleted = false;
+    if (input.serialNumber.startsWith('arn:')) {
+      deleted = await withRetry(
+        ctx,
+        () => iam.send(new DeleteVirtualMFADeviceCommand({ SerialNumber: input.serialNumber })),
+        (e) => e instanceof DeleteConflictException || isUnmodifiable(e),
+        { attempts: 4 },
+      ).then(
+        () => true,
+        (err) => {
+          if (err instanceof NoSuchEntityException) return false;
+          throw err;
+        },
+      );
+    }
+    await ctx.auditor.record({
+      ...audit,
+      outcome: deactivated || deleted ? 'success' : 'noop',
+      details: { serialNumber: input.serialNumber },
+    });
+  } catch (err) {
+    await ctx.auditor.record({
+      ...audit,
+      outcome: 'failure',
+      error: errorMessage(err),
+      details: { serialNumber: input.serialNumber },
+    });
+    throw err;
+  }
+}
+
+const B32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+
+export function base32Decode(input: string): Buffer {
+  const clean = input.replace(/=+$/g, '').replace(/\s+/g, '').toUpperCase();
+  let bits = 0;
+  let value = 0;
+  const out: number[] = [];
+  for (const ch of clean) {
+    const idx = B32.indexOf(ch);
+    if (idx < 0) throw new ValidationError('seed', 'is not Base32');
+    value = (value << 5) | idx;
+    bits += 5;
+    if (bits >= 8) {
+      out.push((value >>> (bits - 8)) & 0xff);
+      bits -= 8;
+    }
+  }
+  return Buffer.from(out);
+}
+
+/** RFC 6238 TOTP (HMAC-SHA1, 30 s, 6 digits); `offsetSteps` = 1 gives the next code. */
+export function totp(base32Seed: string, at: Date, offsetSteps = 0): string {
+  const counter = Math.floor(at.getTime() / 1000 / 30) + offsetSteps;
+  const msg = Buffer.alloc(8);
+  msg.writeBigUInt64BE(BigInt(counter));
+  const h = createHmac('sha1', base32Decode(base32Seed)).update(msg).digest();
+  const offset = (h[h.length - 1] as number) & 0xf;
+  const bin =
+    (((h[offset] as number) & 0x7f) << 24) |
+    ((h[offset + 1] as number) << 16) |
+    ((h[offset + 2] as number) << 8) |
+    (h[offset + 3] as number);
+  return String(bin % 1_000_000).padStart(6, '0');
+}
+
+/** The seed in an otpauth URI (for the CLI and tests, which must compute codes). */
+export function seedFromUri(uri: string): string {
+  return new URL(uri).searchParams.get('secret') ?? '';
+}

@@ -1,0 +1,38 @@
+import type {
+  AllMiddlewareArgs,
+  BlockAction,
+  SlackActionMiddlewareArgs,
+  UsersSelectAction,
+} from '@slack/bolt';
+import { errorMessage } from '../../core/errors.js';
+import type { AppDeps } from '../../deps.js';
+import { userInfo } from '../../integrations/slack-users.js';
+import { type CreateModalMeta, createModal, suggestUsername } from '../../views/create-modal.js';
+
+type Args = SlackActionMiddlewareArgs<BlockAction<UsersSelectAction>> & AllMiddlewareArgs;
+
+/** Picking the owner fills in the email and a user name from users.info (views.update, guarded by hash). */
+export const userPickedAction =
+  (deps: AppDeps) =>
+  async ({ ack, body, action, client }: Args): Promise<void> => {
+    await ack();
+    const view = body.view;
+    if (!view) return;
+    try {
+      const info = await userInfo(client, action.selected_user);
+      if (!info) return;
+      const meta = JSON.parse(view.private_metadata || '{"mode":"create"}') as CreateModalMeta;
+      await client.views.update({
+        view_id: view.id,
+        hash: view.hash,
+        view: createModal(deps.config, meta, {
+          slackUserId: info.id,
+          ...(info.email ? { email: info.email } : {}),
+          ...(suggestUsername(info.email) ? { username: suggestUsername(info.email) } : {}),
+        }) as never,
+      });
+    } catch (err) {
+      // A hash_conflict means the user kept typing: their input wins over our prefill.
+      deps.logger.debug({ err: errorMessage(err) }, 'prefill from users.info skipped');
+    }
+  };

@@ -1,0 +1,82 @@
+#!/usr/bin/env node
+import { createApp, missingSlackEnv } from './app.js';
+import { loadConfig } from './config.js';
+import { AccountClients } from './core/accounts.js';
+import { Auditor } from './core/audit.js';
+import { systemClock } from './core/clock.js';
+import type { CoreContext } from './core/context.js';
+import { ConfigError, errorMessage } from './core/errors.js';
+import { coreOps, type Deps } from './deps.js';
+import { jobs, startJobs } from './jobs/index.js';
+import { createLogger } from './logger.js';
+import { MemoryStore } from './store/memory.js';
+import { RedisStore } from './store/redis.js';
+import type { Store } from './store/types.js';
+
+/**
+ * The real wiring: config → AWS clients → store (Redis, or memory with a loud warning) → Bolt app →
+ * receiver + jobs. SIGTERM/SIGINT stop taking requests, stop the jobs, then close Redis.
+ */
+async function main(): Promise<number> {
+  const config = loadConfig(process.env);
+  const missing = missingSlackEnv(config.env);
+  if (missing) throw new ConfigError('environment', [missing]);
+  const logger = createLogger(config.env.logLevel);
+  const clock = systemClock;
+  const clients = new AccountClients(config.accounts, {
+    endpoint: config.env.awsEndpointUrl,
+    region: config.env.awsRegion,
+    clock,
+  });
+  let store: Store;
+  if (config.env.redisUrl) {
+    const redis = new RedisStore({ url: config.env.redisUrl, logger });
+    await redis.connect().catch((err: unknown) => {
+      // Not fatal: ioredis keeps reconnecting, /healthz says 503 and commands say "try again" meanwhile.
+      logger.error({ err: errorMessage(err) }, 'redis: not reachable at start; will keep retrying');
+    });
+    store = redis;
+  } else {
+    logger.warn(
+      '!!! REDIS_URL is not set: approvals, MFA enrollments and job locks live IN MEMORY. They vanish on restart and are NOT shared between replicas: run exactly one instance, or set REDIS_URL. !!!',
+    );
+    store = new MemoryStore();
+  }
+  const core: CoreContext = { config, clients, auditor: new Auditor(store.audit, clock), clock, logger };
+  const deps: Deps = { config, core, ops: coreOps(core), store, clock, logger };
+  const bot = createApp(config, deps);
+  const port = await bot.start();
+  const scheduled = startJobs(jobs, { ...deps, client: bot.app.client });
+  logger.info(
+    {
+      mode: bot.mode,
+      port: bot.mode === 'http' ? port : config.env.port,
+      store: config.env.redisUrl ? 'redis' : 'memory',
+    },
+    bot.mode === 'http' ? `aws-user listening on :${port}/slack/events` : 'aws-user connected in Socket Mode',
+  );
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    const force = setTimeout(() => process.exit(1), 10_000);
+    force.unref();
+    await scheduled.stop().catch(() => undefined);
+    await bot.stop().catch((err: unknown) => logger.warn({ err: errorMessage(err) }, 'receiver stop failed'));
+    await store.close().catch(() => undefined);
+    clients.destroy();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  return 0;
+}
+
+main().catch((err: unknown) => {
+  // The logger may not exist yet (bad config): stderr is the only honest place for a start-up error.
+  const text = err instanceof ConfigError ? err.message : `aws-user failed to start: ${errorMessage(err)}`;
+  process.stderr.write(`${text}\n`);
+  process.exit(err instanceof ConfigError ? 2 : 1);
+});

@@ -1,0 +1,14 @@
+--[[
+  GET + DEL + ZREM in one step, so an MFA enrollment is completed or cleaned up by exactly one caller.
+
+  KEYS[1] enrollment key
+  KEYS[2] enrollment index (sorted set)
+  ARGV[1] enrollment id
+
+  Returns: the value that was stored, or false (nil) when it was already gone
+]]
+local raw = redis.call('GET', KEYS[1])
+redis.call('DEL', KEYS[1])
+redis.call('ZREM', KEYS[2], ARGV[1])
+if not raw then return false end
+return raw

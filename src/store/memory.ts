@@ -1,0 +1,126 @@
+import { randomUUID } from 'node:crypto';
+import { MemoryAuditSink } from '../core/audit.js';
+import type { ApproveResult, DenyResult, MfaEnrollment, PendingRequest, Store } from './types.js';
+
+/**
+ * Single-process store for `npm start` without Redis: same semantics as RedisStore (JS is single-threaded,
+ * so each method body is atomic), but nothing survives a restart and two replicas would each approve.
+ * main.ts logs a loud warning when it is used.
+ */
+export class MemoryStore implements Store {
+  private readonly requests = new Map<string, PendingRequest>();
+  private readonly mfa = new Map<string, MfaEnrollment>();
+  private readonly locks = new Map<string, { token: string; until: number }>();
+  readonly audit = new MemoryAuditSink();
+
+  async ping(): Promise<void> {}
+
+  private copy<T>(v: T): T {
+    return structuredClone(v);
+  }
+
+  async createRequest(req: PendingRequest): Promise<void> {
+    if (!this.requests.has(req.id)) this.requests.set(req.id, this.copy(req));
+  }
+
+  async getRequest(id: string): Promise<PendingRequest | undefined> {
+    const r = this.requests.get(id);
+    return r ? this.copy(r) : undefined;
+  }
+
+  async setRequestMessage(id: string, message: { channel: string; ts: string }): Promise<void> {
+    const r = this.requests.get(id);
+    if (r) r.message = { ...message };
+  }
+
+  private expireIfDue(r: PendingRequest, now: Date): boolean {
+    if (r.status !== 'pending' || now.getTime() < Date.parse(r.expiresAt)) return false;
+    Object.assign(r, {
+      status: 'expired',
+      decidedBy: 'system',
+      decidedAt: now.toISOString(),
+      outcome: 'expired before enough approvals',
+    });
+    return true;
+  }
+
+  async approve(id: string, approver: string, now: Date): Promise<ApproveResult> {
+    const r = this.requests.get(id);
+    if (!r) return { result: 'missing' };
+    if (r.status !== 'pending') return { result: 'closed', request: this.copy(r) };
+    if (this.expireIfDue(r, now)) return { result: 'expired', request: this.copy(r) };
+    if (r.approvals.some((a) => a.user === approver)) return { result: 'duplicate', request: this.copy(r) };
+    r.approvals.push({ user: approver, at: now.toISOString() });
+    if (r.approvals.length < r.approvalsNeeded) return { result: 'counted', request: this.copy(r) };
+    Object.assign(r, { status: 'approving', decidedBy: approver, decidedAt: now.toISOString() });
+    return { result: 'approved', request: this.copy(r) };
+  }
+
+  async deny(id: string, by: string, now: Date, reason?: string): Promise<DenyResult> {
+    const r = this.requests.get(id);
+    if (!r) return { result: 'missing' };
+    if (r.status !== 'pending') return { result: 'closed', request: this.copy(r) };
+    if (this.expireIfDue(r, now)) return { result: 'expired', request: this.copy(r) };
+    Object.assign(r, {
+      status: 'denied',
+      decidedBy: by,
+      decidedAt: now.toISOString(),
+      outcome: reason ? `denied: ${reason}` : 'denied',
+    });
+    return { result: 'denied', request: this.copy(r) };
+  }
+
+  async finish(id: string, status: 'done' | 'failed', outcome: string): Promise<boolean> {
+    const r = this.requests.get(id);
+    if (!r || r.status !== 'approving') return false;
+    Object.assign(r, { status, outcome });
+    return true;
+  }
+
+  async expireDue(now: Date): Promise<PendingRequest[]> {
+    const moved: PendingRequest[] = [];
+    for (const r of this.requests.values()) if (this.expireIfDue(r, now)) moved.push(this.copy(r));
+    return moved;
+  }
+
+  async listPending(): Promise<PendingRequest[]> {
+    return [...this.requests.values()].filter((r) => r.status === 'pending').map((r) => this.copy(r));
+  }
+
+  async putMfa(e: MfaEnrollment): Promise<void> {
+    this.mfa.set(e.id, this.copy(e));
+  }
+
+  async getMfa(id: string): Promise<MfaEnrollment | undefined> {
+    const e = this.mfa.get(id);
+    return e ? this.copy(e) : undefined;
+  }
+
+  async takeMfa(id: string): Promise<MfaEnrollment | undefined> {
+    const e = this.mfa.get(id);
+    this.mfa.delete(id);
+    return e;
+  }
+
+  async listMfaStartedBefore(cutoff: Date): Promise<MfaEnrollment[]> {
+    return [...this.mfa.values()]
+      .filter((e) => Date.parse(e.startedAt) < cutoff.getTime())
+      .map((e) => this.copy(e));
+  }
+
+  async acquireLock(name: string, ttlMs: number): Promise<string | undefined> {
+    const held = this.locks.get(name);
+    if (held && held.until > Date.now()) return undefined;
+    const token = randomUUID();
+    this.locks.set(name, { token, until: Date.now() + ttlMs });
+    return token;
+  }
+
+  async releaseLock(name: string, token: string): Promise<boolean> {
+    if (this.locks.get(name)?.token !== token) return false;
+    this.locks.delete(name);
+    return true;
+  }
+
+  async close(): Promise<void> {}
+}

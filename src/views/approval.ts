@@ -1,0 +1,84 @@
+import type { PendingRequest } from '../store/types.js';
+import { clip, escapeText } from './escape.js';
+
+export const APPROVE_ACTION = 'approval_approve';
+export const DENY_ACTION = 'approval_deny';
+export const APPROVAL_ACTIONS_BLOCK = 'approval_actions';
+
+type Block = Record<string, unknown>;
+
+const STATUS_LINE: Record<PendingRequest['status'], string> = {
+  pending: ':hourglass_flowing_sand: Waiting for approval',
+  approving: ':gear: Approved, running',
+  done: ':white_check_mark: Done',
+  failed: ':x: Failed',
+  denied: ':no_entry: Denied',
+  expired: ':alarm_clock: Expired',
+};
+
+function when(iso: string | undefined): string {
+  if (!iso) return '';
+  const s = Math.floor(Date.parse(iso) / 1000);
+  return ` <!date^${s}^{date_short_pretty} {time}|${iso}>`;
+}
+
+export function requestTitle(r: PendingRequest): string {
+  if (r.kind === 'offboard') return `Offboard IAM user \`${escapeText(r.target.username)}\``;
+  return `Create IAM user \`${escapeText(r.target.username)}\` from template *${escapeText(r.template ?? '')}*`;
+}
+
+/** The approvals-channel message for a request, in any state. Buttons carry only the request id. */
+export function approvalMessage(r: PendingRequest, progress?: string): { text: string; blocks: Block[] } {
+  const fields = [
+    `*Requested by*\n<@${r.requester}>`,
+    `*Account*\n${escapeText(r.account)}`,
+    `*Owner*\n${r.target.slackUserId ? `<@${r.target.slackUserId}>` : escapeText(r.target.email ?? 'unknown')}`,
+    `*Approvals*\n${r.approvals.length}/${r.approvalsNeeded}${r.adminOnly ? ' (admins only)' : ''}`,
+  ];
+  if (r.extraGroups.length > 0) fields.push(`*Extra groups*\n${escapeText(r.extraGroups.join(', '))}`);
+  if (r.durationHours) fields.push(`*Duration*\n${r.durationHours} h`);
+  const blocks: Block[] = [
+    { type: 'section', text: { type: 'mrkdwn', text: clip(requestTitle(r)) } },
+    { type: 'section', fields: fields.map((t) => ({ type: 'mrkdwn', text: clip(t, 1900) })) },
+    {
+      type: 'section',
+      text: { type: 'mrkdwn', text: clip(`*Justification*\n${escapeText(r.justification)}`) },
+    },
+  ];
+  if (r.approvals.length > 0) {
+    const who = r.approvals.map((a) => `<@${a.user}>${when(a.at)}`).join(', ');
+    blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: clip(`Approved by ${who}`) }] });
+  }
+  let status = STATUS_LINE[r.status];
+  if (r.status === 'denied' && r.decidedBy) status += ` by <@${r.decidedBy}>${when(r.decidedAt)}`;
+  if (r.status === 'expired') status += when(r.decidedAt);
+  if (r.outcome && r.status !== 'pending') status += `: ${escapeText(r.outcome)}`;
+  if (progress && r.status === 'approving') status += ` (${escapeText(progress)})`;
+  if (r.status === 'pending') status += ` (expires${when(r.expiresAt)})`;
+  blocks.push({ type: 'section', text: { type: 'mrkdwn', text: clip(status) } });
+  if (r.status === 'pending') {
+    blocks.push({
+      type: 'actions',
+      block_id: APPROVAL_ACTIONS_BLOCK,
+      elements: [
+        {
+          type: 'button',
+          action_id: APPROVE_ACTION,
+          style: 'primary',
+          text: { type: 'plain_text', text: 'Approve' },
+          value: r.id,
+        },
+        {
+          type: 'button',
+          action_id: DENY_ACTION,
+          style: 'danger',
+          text: { type: 'plain_text', text: 'Deny' },
+          value: r.id,
+        },
+      ],
+    });
+  }
+  blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `Request \`${r.id}\`` }] });
+  const text = `${requestTitle(r).replace(/[*`]/g, '')}: ${STATUS_LINE[r.status].replace(/^:[a-z_]+: /, '')}`;
+  return { text, blocks };
+}

@@ -1,0 +1,165 @@
+import type { Config } from '../config.js';
+import { clip } from './escape.js';
+
+export const CREATE_CALLBACK = 'create_user_modal';
+export const USER_PICKED_ACTION = 'create_user_picked';
+
+/** Block ids double as the keys of inline errors (`response_action: errors`). */
+export const CREATE_BLOCKS = {
+  owner: 'owner',
+  username: 'username',
+  email: 'email',
+  template: 'template',
+  account: 'account',
+  groups: 'extra_groups',
+  justification: 'justification',
+  duration: 'duration',
+  department: 'department',
+  manager: 'manager',
+} as const;
+
+/** Each input's action_id equals its block id, so reading state is `values[id][id]`. */
+export type CreateMode = 'create' | 'onboard';
+
+export interface CreatePrefill {
+  slackUserId?: string;
+  username?: string;
+  email?: string;
+}
+
+/** Non-secret context carried through the modal: which command opened it and where to answer. */
+export interface CreateModalMeta {
+  mode: CreateMode;
+  channel?: string;
+}
+
+export const DURATIONS: readonly { hours: number; label: string }[] = [
+  { hours: 8, label: '8 hours' },
+  { hours: 24, label: '1 day' },
+  { hours: 168, label: '1 week' },
+  { hours: 720, label: '30 days' },
+];
+
+type Block = Record<string, unknown>;
+const plain = (text: string) => ({ type: 'plain_text', text: clip(text, 150), emoji: true });
+const option = (text: string, value: string) => ({ text: plain(text), value });
+
+function textInput(
+  id: string,
+  label: string,
+  opts: {
+    initial?: string;
+    optional?: boolean;
+    multiline?: boolean;
+    hint?: string;
+    placeholder?: string;
+  } = {},
+): Block {
+  return {
+    type: 'input',
+    block_id: id,
+    optional: opts.optional ?? false,
+    label: plain(label),
+    ...(opts.hint ? { hint: plain(opts.hint) } : {}),
+    element: {
+      type: 'plain_text_input',
+      action_id: id,
+      multiline: opts.multiline ?? false,
+      ...(opts.initial ? { initial_value: opts.initial } : {}),
+      ...(opts.placeholder ? { placeholder: plain(opts.placeholder) } : {}),
+    },
+  };
+}
+
+/** The create / onboard request modal. Pure: config and prefill in, view JSON out. */
+export function createModal(config: Config, meta: CreateModalMeta, prefill: CreatePrefill = {}): Block {
+  const templates = Object.entries(config.templates)
+    .slice(0, 100)
+    .map(([name, t]) =>
+      option(`${name}${t.approvals_required > 1 ? ` (${t.approvals_required} approvals)` : ''}`, name),
+    );
+  const blocks: Block[] = [
+    {
+      type: 'input',
+      block_id: CREATE_BLOCKS.owner,
+      dispatch_action: true,
+      label: plain('Who is this IAM user for?'),
+      hint: plain('Their name and email are filled in from Slack; secrets go to them by DM.'),
+      element: {
+        type: 'users_select',
+        action_id: USER_PICKED_ACTION,
+        ...(prefill.slackUserId ? { initial_user: prefill.slackUserId } : {}),
+      },
+    },
+    textInput(CREATE_BLOCKS.username, 'IAM user name', {
+      initial: prefill.username,
+      hint: 'Letters, digits and + = , . @ _ - (at most 64).',
+    }),
+    textInput(CREATE_BLOCKS.email, 'Email', { initial: prefill.email }),
+    {
+      type: 'input',
+      block_id: CREATE_BLOCKS.template,
+      label: plain('Template'),
+      element: { type: 'static_select', action_id: CREATE_BLOCKS.template, options: templates },
+    },
+  ];
+  if (config.accounts.length > 0) {
+    const home = config.home_account ?? config.accounts[0]?.id;
+    const accounts = config.accounts.slice(0, 100).map((a) => option(`${a.name} (${a.id})`, a.id));
+    const initial = accounts.find((o) => o.value === home);
+    blocks.push({
+      type: 'input',
+      block_id: CREATE_BLOCKS.account,
+      label: plain('Account'),
+      element: {
+        type: 'static_select',
+        action_id: CREATE_BLOCKS.account,
+        options: accounts,
+        ...(initial ? { initial_option: initial } : {}),
+      },
+    });
+  }
+  if (meta.mode === 'onboard') {
+    blocks.push(textInput(CREATE_BLOCKS.department, 'Department', { optional: true }));
+    blocks.push(textInput(CREATE_BLOCKS.manager, 'Manager (email)', { optional: true }));
+  }
+  blocks.push(
+    textInput(CREATE_BLOCKS.groups, 'Extra IAM groups', {
+      optional: true,
+      hint: 'Comma-separated, on top of the template.',
+    }),
+    textInput(CREATE_BLOCKS.justification, 'Justification', {
+      multiline: true,
+      placeholder: 'Why does this person need this access?',
+    }),
+    {
+      type: 'input',
+      block_id: CREATE_BLOCKS.duration,
+      optional: true,
+      label: plain('Duration (leave empty for permanent)'),
+      element: {
+        type: 'static_select',
+        action_id: CREATE_BLOCKS.duration,
+        options: DURATIONS.map((d) => option(d.label, String(d.hours))),
+      },
+    },
+  );
+  return {
+    type: 'modal',
+    callback_id: CREATE_CALLBACK,
+    private_metadata: JSON.stringify(meta),
+    title: plain(meta.mode === 'onboard' ? 'Onboard to AWS' : 'Request an IAM user'),
+    submit: plain('Request'),
+    close: plain('Cancel'),
+    blocks,
+  };
+}
+
+/** The username a picked Slack user most likely wants: their email's local part, made IAM-safe. */
+export function suggestUsername(email: string | undefined): string | undefined {
+  const local = email
+    ?.split('@')[0]
+    ?.toLowerCase()
+    .replace(/[^\w+=,.@-]/g, '');
+  return local ? local.slice(0, 64) : undefined;
+}

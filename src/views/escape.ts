@@ -1,0 +1,9 @@
+/** Slack's three control characters: escaping them keeps `<!channel>` or `<@U…>` in user text inert. */
+export function escapeText(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** Text objects cap at 3,000 characters; truncate visibly rather than have Slack reject the message. */
+export function clip(s: string, max = 2900): string {
+  return s.length <= max ? s : `${s.slice(0, max - 1)}…`;
+}

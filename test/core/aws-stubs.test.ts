@@ -1,0 +1,233 @@
+import {
+  AddUserToGroupCommand,
+  AttachUserPolicyCommand,
+  CreateLoginProfileCommand,
+  CreateUserCommand,
+  DeleteAccessKeyCommand,
+  DeleteConflictException,
+  DeleteLoginProfileCommand,
+  DeleteUserCommand,
+  EnableMFADeviceCommand,
+  GetAccountAuthorizationDetailsCommand,
+  GetGroupCommand,
+  GetLoginProfileCommand,
+  GetPolicyCommand,
+  GetUserCommand,
+  IAMClient,
+  InvalidAuthenticationCodeException,
+  ListAccessKeysCommand,
+  ListAttachedUserPoliciesCommand,
+  ListGroupsForUserCommand,
+  ListMFADevicesCommand,
+  ListServiceSpecificCredentialsCommand,
+  ListSigningCertificatesCommand,
+  ListSSHPublicKeysCommand,
+  ListUserPoliciesCommand,
+  NoSuchEntityException,
+  PutUserPolicyCommand,
+  RemoveUserFromGroupCommand,
+} from '@aws-sdk/client-iam';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, describe, expect, it } from 'vitest';
+import { AccountClients } from '../../src/core/accounts.js';
+import { Auditor, MemoryAuditSink } from '../../src/core/audit.js';
+import { systemClock } from '../../src/core/clock.js';
+import type { CoreContext } from '../../src/core/context.js';
+import { ValidationError } from '../../src/core/errors.js';
+import { completeMfaEnrollment } from '../../src/core/mfa.js';
+import { createUser, deleteUser, describeUser } from '../../src/core/provisioning.js';
+import { silentLogger } from '../../src/logger.js';
+import { testConfig, who } from '../helpers/core.js';
+
+/** Where moto differs from AWS, the AWS behaviour is pinned here with stubbed responses. */
+const iam = mockClient(IAMClient);
+afterEach(() => iam.reset());
+
+function stubCtx(): CoreContext & { sleeps: number[] } {
+  const sleeps: number[] = [];
+  return {
+    config: testConfig(),
+    clients: new AccountClients([], {
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
+    }),
+    auditor: new Auditor(new MemoryAuditSink(), systemClock),
+    clock: systemClock,
+    logger: silentLogger(),
+    sleep: async (ms) => {
+      sleeps.push(ms);
+    },
+    sleeps,
+  };
+}
+
+const noSuch = () =>
+  new NoSuchEntityException({ message: 'The user with name u cannot be found.', $metadata: {} });
+
+const noCredentials = () => {
+  iam.on(ListSigningCertificatesCommand).resolves({ Certificates: [] });
+  iam.on(ListSSHPublicKeysCommand).resolves({ SSHPublicKeys: [] });
+  iam.on(ListServiceSpecificCredentialsCommand).resolves({ ServiceSpecificCredentials: [] });
+  iam.on(ListMFADevicesCommand).resolves({ MFADevices: [] });
+  iam.on(ListUserPoliciesCommand).resolves({ PolicyNames: [] });
+  iam.on(ListAttachedUserPoliciesCommand).resolves({ AttachedPolicies: [] });
+};
+
+describe('DeleteUser DeleteConflict (AWS raises it for keys, groups and login profiles; moto does not)', () => {
+  it('re-lists what appeared meanwhile, removes it and retries DeleteUser with backoff', async () => {
+    const ctx = stubCtx();
+    iam.on(GetUserCommand).resolves({
+      User: { UserName: 'u', Arn: 'arn:aws:iam::1:user/u', UserId: 'X', Path: '/', CreateDate: new Date() },
+    });
+    noCredentials();
+    // First listing: nothing but a login profile; a key and a group "appear" before DeleteUser (a race).
+    iam
+      .on(GetLoginProfileCommand)
+      .resolvesOnce({ LoginProfile: { UserName: 'u', CreateDate: new Date() } })
+      .rejects(noSuch());
+    iam
+      .on(ListAccessKeysCommand)
+      .resolvesOnce({ AccessKeyMetadata: [] })
+      .resolves({ AccessKeyMetadata: [{ AccessKeyId: 'AKIA1', UserName: 'u', Status: 'Active' }] });
+    iam
+      .on(ListGroupsForUserCommand)
+      .resolvesOnce({ Groups: [] })
+      .resolves({
+        Groups: [
+          { GroupName: 'G', GroupId: 'g', Arn: 'arn:aws:iam::1:group/G', Path: '/', CreateDate: new Date() },
+        ],
+      });
+    iam.on(DeleteLoginProfileCommand).resolves({});
+    iam.on(DeleteAccessKeyCommand).resolves({});
+    iam.on(RemoveUserFromGroupCommand).resolves({});
+    iam
+      .on(DeleteUserCommand)
+      .rejectsOnce(
+        new DeleteConflictException({
+          message: 'Cannot delete entity, must delete access keys first.',
+          $metadata: {},
+        }),
+      )
+      .resolves({});
+    const r = await deleteUser(ctx, { username: 'u' }, who);
+    expect(r.status).toBe('deleted');
+    expect(r.removed).toEqual(['DeleteLoginProfile u', 'DeleteAccessKey AKIA1', 'RemoveUserFromGroup G']);
+    expect(iam.commandCalls(DeleteUserCommand)).toHaveLength(2);
+    expect(ctx.sleeps.length).toBeGreaterThan(0);
+  });
+
+  it('gives up after the configured rounds with a StepFailedError naming DeleteUser', async () => {
+    const ctx = stubCtx();
+    iam
+      .on(GetUserCommand)
+      .resolves({ User: { UserName: 'u', Arn: 'a', UserId: 'X', Path: '/', CreateDate: new Date() } });
+    noCredentials();
+    iam.on(GetLoginProfileCommand).rejects(noSuch());
+    iam.on(ListAccessKeysCommand).resolves({ AccessKeyMetadata: [] });
+    iam.on(ListGroupsForUserCommand).resolves({ Groups: [] });
+    iam.on(DeleteUserCommand).rejects(new DeleteConflictException({ message: 'conflict', $metadata: {} }));
+    await expect(deleteUser(ctx, { username: 'u' }, who, { attempts: 3 })).rejects.toThrow(
+      /step "DeleteUser" failed/,
+    );
+    expect(iam.commandCalls(DeleteUserCommand)).toHaveLength(3);
+  });
+});
+
+describe('Marker pagination (moto returns one page)', () => {
+  it('describeUser follows Marker on every list call', async () => {
+    const ctx = stubCtx();
+    iam.on(GetUserCommand).resolves({
+      User: {
+        UserName: 'u',
+        Arn: 'a',
+        UserId: 'X',
+        Path: '/',
+        CreateDate: new Date(),
+        Tags: [{ Key: 'Email', Value: 'u@x.io' }],
+      },
+    });
+    iam.on(GetLoginProfileCommand).rejects(noSuch());
+    iam.on(ListMFADevicesCommand).resolves({ MFADevices: [] });
+    iam.on(ListUserPoliciesCommand).resolves({ PolicyNames: [] });
+    iam.on(ListAccessKeysCommand).resolves({ AccessKeyMetadata: [] });
+    const group = (n: string) => ({ GroupName: n, GroupId: n, Arn: n, Path: '/', CreateDate: new Date() });
+    iam
+      .on(ListGroupsForUserCommand, { UserName: 'u', Marker: undefined })
+      .resolves({ Groups: [group('A')], IsTruncated: true, Marker: 'm1' })
+      .on(ListGroupsForUserCommand, { UserName: 'u', Marker: 'm1' })
+      .resolves({ Groups: [group('B')], IsTruncated: false });
+    iam
+      .on(ListAttachedUserPoliciesCommand, { UserName: 'u', Marker: undefined })
+      .resolves({ AttachedPolicies: [{ PolicyArn: 'p1' }], IsTruncated: true, Marker: 'x' })
+      .on(ListAttachedUserPoliciesCommand, { UserName: 'u', Marker: 'x' })
+      .resolves({ AttachedPolicies: [{ PolicyArn: 'p2' }], IsTruncated: false });
+    const snap = await describeUser(ctx, undefined, 'u');
+    expect(snap.groups).toEqual(['A', 'B']);
+    expect(snap.managedPolicies).toEqual(['p1', 'p2']);
+    expect(snap.tags).toEqual({ Email: 'u@x.io' });
+  });
+
+  it('the account-wide listing used by sweeps pages through GetAccountAuthorizationDetails', async () => {
+    // covered in directory.test.ts; here we check sweeps use it (no ListUsers without Marker)
+    iam.on(GetAccountAuthorizationDetailsCommand).resolves({ UserDetailList: [], IsTruncated: false });
+    const { sweepOffboarded } = await import('../../src/core/provisioning.js');
+    expect(await sweepOffboarded(stubCtx(), {}, who)).toEqual({ deleted: [], failed: [] });
+    expect(iam.commandCalls(GetAccountAuthorizationDetailsCommand)).toHaveLength(1);
+  });
+});
+
+describe('PasswordResetRequired (moto ignores it)', () => {
+  it('createUser asks AWS for a reset at first sign-in, with a policy-compliant password', async () => {
+    const ctx = stubCtx();
+    iam.on(GetGroupCommand).resolves({
+      Group: { GroupName: 'g', GroupId: 'g', Arn: 'a', Path: '/', CreateDate: new Date() },
+      Users: [],
+    });
+    iam.on(GetPolicyCommand).resolves({ Policy: { PolicyName: 'p' } });
+    iam.on(CreateUserCommand).resolves({
+      User: {
+        UserName: 'jane',
+        Arn: 'arn:aws:iam::1:user/jane',
+        UserId: 'X',
+        Path: '/',
+        CreateDate: new Date(),
+      },
+    });
+    iam.on(AddUserToGroupCommand).resolves({});
+    iam.on(AttachUserPolicyCommand).resolves({});
+    iam.on(PutUserPolicyCommand).resolves({});
+    iam
+      .on(CreateLoginProfileCommand)
+      .resolves({ LoginProfile: { UserName: 'jane', CreateDate: new Date(), PasswordResetRequired: true } });
+    const r = await createUser(
+      ctx,
+      { username: 'jane', email: 'jane@example.com', template: 'developer' },
+      who,
+    );
+    const call = iam.commandCalls(CreateLoginProfileCommand)[0]?.args[0].input;
+    expect(call?.PasswordResetRequired).toBe(true);
+    expect(call?.Password).toBe(r.password);
+  });
+});
+
+describe('EnableMFADevice with wrong codes (moto accepts any)', () => {
+  it('turns InvalidAuthenticationCode into a ValidationError on "codes"', async () => {
+    const ctx = stubCtx();
+    iam.on(ListMFADevicesCommand).resolves({ MFADevices: [] });
+    iam.on(EnableMFADeviceCommand).rejects(
+      new InvalidAuthenticationCodeException({
+        message: 'Authentication code for device is not valid.',
+        $metadata: {},
+      }),
+    );
+    const err = await completeMfaEnrollment(
+      ctx,
+      { username: 'u', serialNumber: 'arn:aws:iam::1:mfa/u', code1: '123456', code2: '654321' },
+      who,
+    ).catch((e) => e);
+    expect(err).toBeInstanceOf(ValidationError);
+    expect(err.field).toBe('codes');
+    expect(err.message).toMatch(/did not match/);
+    expect(iam.commandCalls(EnableMFADeviceCommand)).toHaveLength(1);
+  });
+});

@@ -1,0 +1,198 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { StoreUnavailableError } from '../../src/core/errors.js';
+import { MemoryStore } from '../../src/store/memory.js';
+import { RedisStore } from '../../src/store/redis.js';
+import type { PendingRequest, Store } from '../../src/store/types.js';
+import { freePort } from '../helpers/ports.js';
+import { redisStore } from '../helpers/store.js';
+
+const T0 = new Date('2026-01-01T00:00:00Z');
+const later = (ms: number) => new Date(T0.getTime() + ms);
+
+function request(over: Partial<PendingRequest> = {}): PendingRequest {
+  return {
+    id: `r-${Math.random().toString(36).slice(2)}`,
+    kind: 'create',
+    requester: 'UREQ',
+    target: { username: 'alice', email: 'alice@example.com', slackUserId: 'UALICE' },
+    template: 'developer',
+    account: '123456789012',
+    justification: 'new hire',
+    extraGroups: [],
+    approvalsNeeded: 1,
+    adminOnly: false,
+    approvals: [],
+    status: 'pending',
+    createdAt: T0.toISOString(),
+    expiresAt: later(3_600_000).toISOString(),
+    ...over,
+  };
+}
+
+const stores: Store[] = [];
+afterEach(async () => {
+  await Promise.all(stores.splice(0).map((s) => s.close()));
+});
+
+describe.each([
+  ['memory', async () => new MemoryStore() as Store],
+  ['redis', async () => (await redisStore()) as Store],
+])('%s store', (_name, make) => {
+  async function store(): Promise<Store> {
+    const s = await make();
+    stores.push(s);
+    return s;
+  }
+
+  it('round-trips a request, keeping empty arrays as arrays', async () => {
+    const s = await store();
+    const r = request();
+    await s.createRequest(r);
+    expect(await s.getRequest(r.id)).toEqual(r);
+    expect(await s.getRequest('nope')).toBeUndefined();
+  });
+
+  it('moves pending → approving on the quorum, counting distinct approvers only', async () => {
+    const s = await store();
+    const r = request({ approvalsNeeded: 2 });
+    await s.createRequest(r);
+    expect((await s.approve(r.id, 'UA', later(1))).result).toBe('counted');
+    expect((await s.approve(r.id, 'UA', later(2))).result).toBe('duplicate');
+    const second = await s.approve(r.id, 'UB', later(3));
+    expect(second.result).toBe('approved');
+    expect(second.result === 'approved' && second.request.approvals.map((a) => a.user)).toEqual(['UA', 'UB']);
+    const late = await s.approve(r.id, 'UC', later(4));
+    expect(late.result).toBe('closed');
+    expect(late.result === 'closed' && late.request.decidedBy).toBe('UB');
+    expect(await s.listPending()).toEqual([]);
+  });
+
+  it('finishes only an approving request, once', async () => {
+    const s = await store();
+    const r = request();
+    await s.createRequest(r);
+    expect(await s.finish(r.id, 'done', 'created', later(1))).toBe(false);
+    await s.approve(r.id, 'UA', later(1));
+    expect(await s.finish(r.id, 'done', 'created', later(2))).toBe(true);
+    expect(await s.finish(r.id, 'failed', 'again', later(3))).toBe(false);
+    expect((await s.getRequest(r.id))?.status).toBe('done');
+  });
+
+  it('denies, and a later approve is told it is closed', async () => {
+    const s = await store();
+    const r = request();
+    await s.createRequest(r);
+    expect((await s.deny(r.id, 'UD', later(1), 'not needed')).result).toBe('denied');
+    const a = await s.approve(r.id, 'UA', later(2));
+    expect(a.result === 'closed' && [a.request.status, a.request.decidedBy, a.request.outcome]).toEqual([
+      'denied',
+      'UD',
+      'denied: not needed',
+    ]);
+  });
+
+  it('expires due requests once, and an approve after expiry is refused', async () => {
+    const s = await store();
+    const due = request();
+    const fresh = request({ expiresAt: later(10 * 3_600_000).toISOString() });
+    await s.createRequest(due);
+    await s.createRequest(fresh);
+    const moved = await s.expireDue(later(3_600_000));
+    expect(moved.map((r) => r.id)).toEqual([due.id]);
+    expect(await s.expireDue(later(3_600_001))).toEqual([]);
+    expect((await s.approve(due.id, 'UA', later(3_600_002))).result).toBe('closed');
+    const other = request();
+    await s.createRequest(other);
+    expect((await s.approve(other.id, 'UA', later(3_600_000))).result).toBe('expired');
+    expect((await s.listPending()).map((r) => r.id)).toEqual([fresh.id]);
+  });
+
+  it('records where the approval message lives', async () => {
+    const s = await store();
+    const r = request();
+    await s.createRequest(r);
+    await s.setRequestMessage(r.id, { channel: 'C1', ts: '1.2' });
+    expect((await s.getRequest(r.id))?.message).toEqual({ channel: 'C1', ts: '1.2' });
+  });
+
+  it('hands an MFA enrollment to exactly one taker', async () => {
+    const s = await store();
+    const e = {
+      id: 'm1',
+      owner: 'UA',
+      startedBy: 'UA',
+      account: '1',
+      username: 'alice',
+      serialNumber: 'arn:aws:iam::1:mfa/alice',
+      startedAt: T0.toISOString(),
+    };
+    await s.putMfa(e);
+    expect(await s.listMfaStartedBefore(later(1))).toEqual([e]);
+    expect(await s.listMfaStartedBefore(T0)).toEqual([]);
+    const takes = await Promise.all([s.takeMfa('m1'), s.takeMfa('m1')]);
+    expect(takes.filter(Boolean)).toEqual([e]);
+    expect(await s.getMfa('m1')).toBeUndefined();
+  });
+
+  it('leases a lock to one holder and releases only with its token', async () => {
+    const s = await store();
+    const t = await s.acquireLock('job', 10_000);
+    expect(t).toBeTruthy();
+    expect(await s.acquireLock('job', 10_000)).toBeUndefined();
+    expect(await s.releaseLock('job', 'not-mine')).toBe(false);
+    expect(await s.releaseLock('job', t as string)).toBe(true);
+    expect(await s.acquireLock('job', 10_000)).toBeTruthy();
+  });
+
+  it('keeps the audit trail newest first, filterable by target', async () => {
+    const s = await store();
+    const ev = (n: number, target: string) => ({
+      id: `e${n}`,
+      ts: later(n).toISOString(),
+      actor: 'UA',
+      action: 'user.create',
+      account: '1',
+      target,
+      outcome: 'success' as const,
+      requestId: 'r',
+    });
+    for (let i = 0; i < 5; i++) await s.audit.append(ev(i, i % 2 ? 'bob' : 'alice'));
+    expect((await s.audit.recent({ limit: 2 })).map((e) => e.id)).toEqual(['e4', 'e3']);
+    expect((await s.audit.recent({ target: 'bob', limit: 10 })).map((e) => e.id)).toEqual(['e3', 'e1']);
+  });
+});
+
+describe('redis store', () => {
+  it('serialises 50 concurrent approvals into exactly one winner', async () => {
+    const s = await redisStore();
+    stores.push(s);
+    const r = request();
+    await s.createRequest(r);
+    const results = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => s.approve(r.id, `U${i}`, later(1))),
+    );
+    expect(results.filter((x) => x.result === 'approved')).toHaveLength(1);
+    expect(results.filter((x) => x.result === 'closed')).toHaveLength(49);
+  });
+
+  it('sets a TTL on request records', async () => {
+    const s = await redisStore('t:ttl:' + Math.random().toString(36).slice(2) + ':');
+    stores.push(s);
+    const r = request({ expiresAt: new Date(Date.now() + 72 * 3_600_000).toISOString() });
+    await s.createRequest(r);
+    const keys = await s.redis.keys('t:ttl:*req*');
+    const ttl = await s.redis.pttl(keys[0] as string);
+    expect(ttl).toBeGreaterThan(72 * 3_600_000);
+  });
+
+  it('fails fast with StoreUnavailableError when nothing listens, and never hangs', async () => {
+    const port = await freePort();
+    const s = new RedisStore({ url: `redis://127.0.0.1:${port}`, prefix: 'x:' });
+    stores.push(s);
+    const started = Date.now();
+    await expect(s.connect()).rejects.toBeInstanceOf(StoreUnavailableError);
+    await expect(s.getRequest('a')).rejects.toBeInstanceOf(StoreUnavailableError);
+    await expect(s.ping()).rejects.toThrow('approvals store unavailable, try again');
+    expect(Date.now() - started).toBeLessThan(3000);
+  });
+});
