@@ -1,4 +1,5 @@
 import { approvalExpiry } from './approval-expiry.js';
+import { inactiveDigest } from './digest.js';
 import type { Job } from './host.js';
 import { keyRotationSweep } from './key-rotation-sweep.js';
 import { mfaCleanup } from './mfa-cleanup.js';
@@ -7,4 +8,10 @@ import { offboardSweep } from './offboard-sweep.js';
 export { type Job, type JobsHandle, runJob, startJobs } from './host.js';
 
 /** Every scheduled job. Adding one: a file exporting a Job, and one line here. */
-export const jobs: readonly Job[] = [approvalExpiry, keyRotationSweep, offboardSweep, mfaCleanup];
+export const jobs: readonly Job[] = [
+  approvalExpiry,
+  keyRotationSweep,
+  offboardSweep,
+  mfaCleanup,
+  inactiveDigest,
+];
