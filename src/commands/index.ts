@@ -5,9 +5,11 @@ import { afterAck, failureText } from '../handlers/lib/reply.js';
 import { audit } from './audit.js';
 import { create, onboard } from './create.js';
 import { helpCommand, helpText } from './help.js';
+import { inactive } from './inactive.js';
 import { mfa } from './mfa.js';
 import { offboard } from './offboard.js';
 import { pending } from './pending.js';
+import { report } from './report.js';
 import { breakGlassCommand, request } from './request.js';
 import { rotateKeys } from './rotate-keys.js';
 import type { CommandContext, Subcommand } from './types.js';
@@ -28,6 +30,8 @@ export const subcommands: readonly Subcommand[] = [
   mfa,
   pending,
   audit,
+  inactive,
+  report,
   whoami,
   request,
   breakGlassCommand,

@@ -1,4 +1,5 @@
 import { approvalExpiry } from './approval-expiry.js';
+import { inactiveDigest } from './digest.js';
 import { grantNotice } from './grant-notice.js';
 import { grantRevoke } from './grant-revoke.js';
 import type { Job } from './host.js';
@@ -16,4 +17,5 @@ export const jobs: readonly Job[] = [
   mfaCleanup,
   grantRevoke,
   grantNotice,
+  inactiveDigest,
 ];

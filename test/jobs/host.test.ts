@@ -64,6 +64,7 @@ describe('jobs host', () => {
         'offboard-sweep',
         'mfa-cleanup',
         'grant-revoke',
+        'inactive-digest',
       ]),
     );
     await handle.stop();

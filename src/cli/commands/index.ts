@@ -6,7 +6,9 @@ import { enableMfaCommand } from './enable-mfa.js';
 import { offboardCommand } from './offboard.js';
 import { onboardCommand } from './onboard.js';
 import { passwordPolicyCommand } from './password-policy.js';
+import { reportCommand } from './report.js';
 import { rotateKeysCommand } from './rotate-keys.js';
+import { scanCommand } from './scan.js';
 import { sweepCommand } from './sweep.js';
 import { templatesCommand } from './templates.js';
 import { updateUserCommand } from './update-user.js';
@@ -23,5 +25,7 @@ export const commands: RegisterCliCommand[] = [
   enableMfaCommand,
   passwordPolicyCommand,
   sweepCommand,
+  scanCommand,
+  reportCommand,
   templatesCommand,
 ];

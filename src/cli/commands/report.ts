@@ -1,0 +1,45 @@
+import { writeFile } from 'node:fs/promises';
+import { InvalidArgumentError } from 'commander';
+import { generateReport, REPORT_TYPES, type ReportType, reportCsv, reportText } from '../../core/reports.js';
+import { buildContext } from '../context.js';
+import type { RegisterCliCommand } from '../index.js';
+import { EXIT_ERROR } from '../io.js';
+
+function reportType(v: string): ReportType {
+  if (!(REPORT_TYPES as readonly string[]).includes(v)) {
+    throw new InvalidArgumentError(`choose one of ${REPORT_TYPES.join(', ')}`);
+  }
+  return v as ReportType;
+}
+
+/** `aws-user report <access|compliance|security|cost>`: text by default, or CSV/JSON to stdout or a file. */
+export const reportCommand: RegisterCliCommand = (program, env) => {
+  program
+    .command('report')
+    .description('access, compliance, security or cost report across accounts')
+    .argument('<type>', REPORT_TYPES.join(' | '), reportType)
+    .option('--accounts <ids>', 'comma-separated account ids or names (default: all configured)')
+    .option('--format <format>', 'text, csv or json (default text; --json implies json)')
+    .option('--output <file>', 'write to this file instead of stdout')
+    .action(async (type: ReportType, opts: { accounts?: string; format?: string; output?: string }) => {
+      const globals = env.globals();
+      const format = opts.format ?? (globals.json ? 'json' : 'text');
+      if (!['text', 'csv', 'json'].includes(format))
+        throw new InvalidArgumentError('--format: text, csv or json');
+      const ctx = buildContext(globals, env.deps);
+      const report = await generateReport(ctx, type, { accounts: opts.accounts?.split(',').filter(Boolean) });
+      const body =
+        format === 'json'
+          ? `${JSON.stringify({ ok: report.accounts_failed.length === 0, ...report })}\n`
+          : format === 'csv'
+            ? reportCsv(report)
+            : reportText(report);
+      if (opts.output) {
+        await writeFile(opts.output, body, 'utf8');
+        env.io.out(`wrote ${opts.output}\n`);
+      } else env.io.out(body);
+      for (const f of report.accounts_failed)
+        env.io.err(`account ${f.name} (${f.id}) could not be analysed: ${f.error}\n`);
+      if (report.accounts_failed.length > 0) env.setExit(EXIT_ERROR);
+    });
+};

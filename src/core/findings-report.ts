@@ -1,0 +1,154 @@
+import { stringify } from 'csv-stringify/sync';
+import type { Severity } from '../config.js';
+import { DEFAULT_SEVERITIES, DEFAULT_SOC2_CONTROLS, FINDING_TYPES, type Finding } from './inactivity.js';
+import { formatAge, type ScanResult } from './scan.js';
+
+/**
+ * The SOC 2 inactive-user report in the seed's formats: a CSV with its exact 15 columns and a JSON document.
+ * Both carry the credential report's GeneratedTime (the CSV inside Details, since its columns are fixed).
+ */
+
+export const CSV_COLUMNS = [
+  'Finding_ID',
+  'Account',
+  'Username',
+  'Email',
+  'Finding_Type',
+  'Severity',
+  'Details',
+  'SOC2_Control',
+  'Remediation',
+  'Department',
+  'Manager',
+  'Created_Date',
+  'Last_Login',
+  'MFA_Enabled',
+  'Status',
+] as const;
+
+export function findingsCsv(result: ScanResult): string {
+  const generated = new Map(
+    result.accounts.map((a) => [a.accountId, a.generatedAt?.toISOString() ?? 'unknown']),
+  );
+  const rows = result.findings.map((f) => [
+    f.id,
+    f.accountId,
+    f.userName,
+    f.email,
+    f.type,
+    f.severity,
+    `${f.details} [credential report generated ${generated.get(f.accountId)}]`,
+    f.controls.join('; '),
+    f.remediation,
+    f.department,
+    f.manager,
+    f.createdDate,
+    f.lastLogin,
+    f.mfaEnabled ? 'true' : 'false',
+    f.status,
+  ]);
+  return stringify(rows, { header: true, columns: [...CSV_COLUMNS] });
+}
+
+export interface Summary {
+  total_findings: number;
+  high_severity: number;
+  medium_severity: number;
+  low_severity: number;
+}
+
+export function summarize(findings: readonly Finding[]): Summary {
+  const count = (s: Severity) => findings.filter((f) => f.severity === s).length;
+  return {
+    total_findings: findings.length,
+    high_severity: count('HIGH'),
+    medium_severity: count('MEDIUM'),
+    low_severity: count('LOW'),
+  };
+}
+
+export function findingJson(f: Finding) {
+  return {
+    finding_id: f.id,
+    account_id: f.accountId,
+    account_name: f.accountName,
+    username: f.userName,
+    user_arn: f.userArn,
+    email: f.email,
+    finding_type: f.type,
+    severity: f.severity,
+    details: f.details,
+    soc2_controls: f.controls,
+    remediation: f.remediation,
+    key_slot: f.key?.slot ?? null,
+    key_created: f.key?.createdAt ?? null,
+    days_inactive: f.daysInactive,
+    department: f.department,
+    manager: f.manager,
+    created_date: f.createdDate,
+    last_login: f.lastLogin,
+    mfa_enabled: f.mfaEnabled,
+    status: f.status,
+  };
+}
+
+export function findingsDocument(result: ScanResult, ticketMinSeverity: Severity) {
+  const now = result.analysisDate.getTime();
+  const ok = result.accounts.filter((a) => a.ok);
+  return {
+    analysis_date: result.analysisDate.toISOString(),
+    report_generated_at: Object.fromEntries(
+      ok.map((a) => [a.accountId, a.generatedAt?.toISOString() ?? null]),
+    ),
+    accounts_analyzed: ok.map((a) => ({
+      id: a.accountId,
+      name: a.accountName,
+      region: a.region,
+      users: a.userCount,
+      findings: a.findings.length,
+      report_generated_at: a.generatedAt?.toISOString() ?? null,
+      report_age: a.generatedAt ? formatAge(now - a.generatedAt.getTime()) : null,
+    })),
+    accounts_failed: result.accounts
+      .filter((a) => !a.ok)
+      .map((a) => ({ id: a.accountId, name: a.accountName, region: a.region, error: a.error })),
+    configuration: {
+      console_days: result.settings.console_days,
+      access_key_days: result.settings.access_key_days,
+      severities: Object.fromEntries(
+        FINDING_TYPES.map((t) => [t, result.settings.severities[t] ?? DEFAULT_SEVERITIES[t]]),
+      ),
+      soc2_controls: Object.fromEntries(
+        FINDING_TYPES.map((t) => [t, result.settings.soc2_controls[t] ?? [...DEFAULT_SOC2_CONTROLS]]),
+      ),
+      ticket_min_severity: ticketMinSeverity,
+    },
+    summary: summarize(result.findings),
+    findings: result.findings.map(findingJson),
+  };
+}
+
+/** The human summary the CLI prints and Slack echoes: counts, report ages, failures. */
+export function findingsText(result: ScanResult, limit = 20): string {
+  const now = result.analysisDate.getTime();
+  const s = summarize(result.findings);
+  const lines = [
+    `Inactive-user scan at ${result.analysisDate.toISOString()}: ${s.total_findings} finding(s) — ${s.high_severity} HIGH, ${s.medium_severity} MEDIUM, ${s.low_severity} LOW`,
+  ];
+  for (const a of result.accounts) {
+    if (a.ok) {
+      const age = a.generatedAt ? formatAge(now - a.generatedAt.getTime()) : 'unknown';
+      lines.push(
+        `  ${a.accountName} (${a.accountId}): ${a.userCount} users, ${a.findings.length} findings; credential report generated ${a.generatedAt?.toISOString() ?? '?'} (${age} old)`,
+      );
+    } else {
+      lines.push(`  ${a.accountName} (${a.accountId}): FAILED — ${a.error?.message ?? 'unknown error'}`);
+    }
+  }
+  for (const f of result.findings.slice(0, limit)) {
+    lines.push(`  [${f.severity}] ${f.accountName}/${f.userName} ${f.type}: ${f.details} (${f.id})`);
+  }
+  if (result.findings.length > limit)
+    lines.push(`  … and ${result.findings.length - limit} more (see the CSV/JSON)`);
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,286 @@
+import { GetAccountAuthorizationDetailsCommand, type IAMClient, type UserDetail } from '@aws-sdk/client-iam';
+import type { AccountConfig } from '../config.js';
+import type { CoreContext } from './context.js';
+import {
+  type CredentialReportRow,
+  type FetchReportOptions,
+  fetchCredentialReport,
+} from './credential-report.js';
+import { tagValue } from './directory.js';
+import { AwsUserError, errorMessage, ValidationError } from './errors.js';
+import {
+  analyze,
+  compareFindings,
+  type Finding,
+  type InactivitySettings,
+  type UserFacts,
+} from './inactivity.js';
+import { captureRawBody, GAAD_STUB, parseAuthorizationDetailsPage } from './lean-read.js';
+
+/**
+ * Scans accounts for inactive credentials: per account AssumeRole (through ctx.clients), the credential
+ * report and GetAccountAuthorizationDetails(Filter=User) pages — a constant number of calls — then the pure
+ * analysis. Accounts run in parallel with bounded concurrency; one that fails is reported as failed with
+ * its reason, never as an empty account, and the others complete. Each account's raw report and user
+ * details are reduced to findings (and, only when asked, a compact per-user snapshot) before the next
+ * account starts, so memory tracks concurrency, not the number of accounts.
+ */
+
+export interface KeySnapshot {
+  slot: 1 | 2;
+  active: boolean;
+  lastRotated: string;
+  lastUsed: string;
+}
+
+/** One user as the access/compliance/security/cost reports need it. */
+export interface UserSnapshot {
+  userName: string;
+  createdAt: string;
+  passwordEnabled: boolean;
+  passwordLastUsed: string;
+  passwordNextRotation: string;
+  mfa: boolean;
+  keys: KeySnapshot[];
+  groups: string[];
+  managedPolicies: string[];
+  inlinePolicies: string[];
+  tags: Record<string, string>;
+}
+
+export interface AccountScan {
+  accountId: string;
+  accountName: string;
+  region: string;
+  ok: boolean;
+  /** Why the account could not be analysed (ok=false). */
+  error?: { code: string; message: string } | undefined;
+  /** The credential report's GeneratedTime. */
+  generatedAt?: Date | undefined;
+  userCount: number;
+  findings: Finding[];
+  /** IAM calls made for this account (AssumeRole excluded; it is STS and cached). */
+  iamCalls: number;
+  users?: UserSnapshot[] | undefined;
+  root?: CredentialReportRow | undefined;
+}
+
+export interface ScanResult {
+  analysisDate: Date;
+  settings: InactivitySettings;
+  accounts: AccountScan[];
+  /** All findings, HIGH first. */
+  findings: Finding[];
+}
+
+export interface ScanOptions {
+  /** Account ids or names; default: every configured account. */
+  accounts?: readonly string[] | undefined;
+  /** Overrides of config.inactivity (e.g. the CLI's --console-threshold). */
+  settings?: Partial<InactivitySettings> | undefined;
+  concurrency?: number | undefined;
+  /** Keep a per-user snapshot for the access/compliance/security/cost reports. */
+  includeUsers?: boolean | undefined;
+  report?: Omit<FetchReportOptions, 'stats'> | undefined;
+  /** Called as each account finishes (progress for the CLI and Slack). */
+  onAccount?: ((scan: AccountScan) => void) | undefined;
+}
+
+export function selectAccounts(ctx: CoreContext, wanted?: readonly string[]): AccountConfig[] {
+  const all = ctx.config.accounts;
+  if (all.length === 0) {
+    throw new ValidationError('accounts', 'no accounts configured', 'add accounts[] to the config file');
+  }
+  if (!wanted || wanted.length === 0) return [...all];
+  const picked = new Map<string, AccountConfig>();
+  for (const w of wanted) {
+    const a = ctx.clients.account(w.trim());
+    picked.set(a.id, a);
+  }
+  return [...picked.values()];
+}
+
+export function effectiveSettings(ctx: CoreContext, over?: Partial<InactivitySettings>): InactivitySettings {
+  const c = ctx.config.inactivity;
+  return {
+    console_days: over?.console_days ?? c.console_days,
+    access_key_days: over?.access_key_days ?? c.access_key_days,
+    severities: { ...c.severities, ...over?.severities },
+    soc2_controls: { ...c.soc2_controls, ...over?.soc2_controls },
+  };
+}
+
+/** Runs fn over items with at most `limit` in flight, keeping input order in the result. */
+export async function mapPool<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  return out;
+}
+
+function factsOf(u: UserDetail): UserFacts {
+  return {
+    email: tagValue(u, 'Email') ?? tagValue(u, 'email'),
+    department: tagValue(u, 'Department'),
+    manager: tagValue(u, 'Manager'),
+  };
+}
+
+function snapshot(row: CredentialReportRow, u: UserDetail | undefined): UserSnapshot {
+  const tags: Record<string, string> = {};
+  for (const t of u?.Tags ?? []) if (t.Key) tags[t.Key] = t.Value ?? '';
+  return {
+    userName: row.user,
+    createdAt: row.user_creation_time,
+    passwordEnabled: row.password_enabled === 'true',
+    passwordLastUsed: row.password_last_used,
+    passwordNextRotation: row.password_next_rotation,
+    mfa: row.mfa_active === 'true',
+    keys: [
+      {
+        slot: 1,
+        active: row.access_key_1_active === 'true',
+        lastRotated: row.access_key_1_last_rotated,
+        lastUsed: row.access_key_1_last_used_date,
+      },
+      {
+        slot: 2,
+        active: row.access_key_2_active === 'true',
+        lastRotated: row.access_key_2_last_rotated,
+        lastUsed: row.access_key_2_last_used_date,
+      },
+    ],
+    groups: u?.GroupList ?? [],
+    managedPolicies: (u?.AttachedManagedPolicies ?? []).map((p) => p.PolicyArn ?? p.PolicyName ?? ''),
+    inlinePolicies: (u?.UserPolicyList ?? []).map((p) => p.PolicyName ?? ''),
+    tags,
+  };
+}
+
+/**
+ * GetAccountAuthorizationDetails(Filter=User) page by page (≤ 1,000 users each, following Marker), handing
+ * each page to `onPage` so callers reduce it at once instead of holding every UserDetail of the account.
+ */
+export async function forEachUserPage(
+  iam: IAMClient,
+  onPage: (users: UserDetail[]) => void,
+  stats?: { calls: number },
+  full = true,
+): Promise<void> {
+  let marker: string | undefined;
+  do {
+    const command = new GetAccountAuthorizationDetailsCommand({
+      Filter: ['User'],
+      MaxItems: 1000,
+      Marker: marker,
+    });
+    const raw = captureRawBody(command, GAAD_STUB);
+    const out = await iam.send(command);
+    if (stats) stats.calls++;
+    if (raw.xml !== undefined) {
+      const page = parseAuthorizationDetailsPage(raw.xml, full);
+      onPage(page.users);
+      marker = page.marker;
+    } else {
+      onPage(out.UserDetailList ?? []);
+      marker = out.IsTruncated ? out.Marker : undefined;
+    }
+  } while (marker);
+}
+
+export async function scanAccount(
+  ctx: CoreContext,
+  account: AccountConfig,
+  settings: InactivitySettings,
+  now: Date,
+  opts: Pick<ScanOptions, 'includeUsers' | 'report'> = {},
+): Promise<AccountScan> {
+  const stats = { calls: 0 };
+  const base = { accountId: account.id, accountName: account.name, region: account.region };
+  try {
+    const iam = ctx.clients.iam(account.id);
+    const facts = new Map<string, UserFacts>();
+    const byName = opts.includeUsers ? new Map<string, UserDetail>() : undefined;
+    const [report] = await Promise.all([
+      fetchCredentialReport(iam, { ...(ctx.sleep ? { sleep: ctx.sleep } : {}), ...opts.report, stats }),
+      forEachUserPage(
+        iam,
+        (page) => {
+          for (const u of page) {
+            if (!u.UserName) continue;
+            facts.set(u.UserName, factsOf(u));
+            byName?.set(u.UserName, u);
+          }
+        },
+        stats,
+        Boolean(opts.includeUsers),
+      ),
+    ]);
+    const findings = analyze({ id: account.id, name: account.name }, report.rows, facts, now, settings);
+    const userRows = report.rows.filter((r) => r.user !== '<root_account>');
+    return {
+      ...base,
+      ok: true,
+      generatedAt: report.generatedAt,
+      userCount: userRows.length,
+      findings,
+      iamCalls: stats.calls,
+      users: byName ? userRows.map((r) => snapshot(r, byName.get(r.user))) : undefined,
+      root: opts.includeUsers ? report.rows.find((r) => r.user === '<root_account>') : undefined,
+    };
+  } catch (err) {
+    const code = err instanceof AwsUserError ? err.code : ((err as { name?: string }).name ?? 'Error');
+    ctx.logger.warn({ account: account.id, code, err: errorMessage(err) }, 'account scan failed');
+    return {
+      ...base,
+      ok: false,
+      error: { code, message: errorMessage(err) },
+      userCount: 0,
+      findings: [],
+      iamCalls: stats.calls,
+    };
+  }
+}
+
+export async function scan(ctx: CoreContext, opts: ScanOptions = {}): Promise<ScanResult> {
+  const accounts = selectAccounts(ctx, opts.accounts);
+  const settings = effectiveSettings(ctx, opts.settings);
+  const analysisDate = ctx.clock.now();
+  const results = await mapPool(
+    accounts,
+    opts.concurrency ?? ctx.config.inactivity.concurrency,
+    async (a) => {
+      const r = await scanAccount(ctx, a, settings, analysisDate, opts);
+      opts.onAccount?.(r);
+      return r;
+    },
+  );
+  const findings = results.flatMap((r) => r.findings).sort(compareFindings);
+  return { analysisDate, settings, accounts: results, findings };
+}
+
+export function failedAccounts(result: ScanResult): AccountScan[] {
+  return result.accounts.filter((a) => !a.ok);
+}
+
+/** "3 h 12 min" / "11 y 293 d": the credential report's age, shown with every output. */
+export function formatAge(ms: number): string {
+  if (ms < 0) return 'in the future (check the clock)';
+  const min = Math.floor(ms / 60_000);
+  if (min < 60) return `${min} min`;
+  const h = Math.floor(min / 60);
+  if (h < 48) return `${h} h ${min % 60} min`;
+  const d = Math.floor(h / 24);
+  if (d < 730) return `${d} d`;
+  return `${Math.floor(d / 365)} y ${d % 365} d`;
+}

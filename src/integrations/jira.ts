@@ -1,0 +1,206 @@
+import { Version3Client } from 'jira.js';
+import type { Config, Severity } from '../config.js';
+import { ConfigError, errorMessage } from '../core/errors.js';
+import { type Finding, severityAtLeast } from '../core/inactivity.js';
+import type { Logger } from '../logger.js';
+
+/**
+ * Jira tickets for findings at or above inactivity.ticket_min_severity, deduplicated: each ticket carries a
+ * label equal to its Finding_ID, and a finding whose label is on an issue not yet Done gets no new ticket.
+ * The lookup is batched — one JQL `labels in (…)` per chunk through /rest/api/3/search/jql — so a scan with
+ * thousands of findings makes a handful of searches, not one per finding.
+ */
+
+export type JiraConfig = NonNullable<Config['jira']>;
+
+/** The small part of jira.js we use, so tests and callers can pass any Version3Client. */
+export type JiraClient = Pick<Version3Client, 'issueSearch' | 'issues'>;
+
+export const TICKET_LABELS = ['SOC2', 'InactiveUser', 'Security', 'AccessReview'] as const;
+const LABELS_PER_SEARCH = 50;
+
+export function createJiraClient(config: Pick<Config, 'jira' | 'env'>): {
+  client: Version3Client;
+  jira: JiraConfig;
+} {
+  const jira = config.jira;
+  if (!jira)
+    throw new ConfigError('config', [
+      'jira: not configured (base_url, project_key) but tickets were requested',
+    ]);
+  const email = config.env.jiraEmail ?? jira.email;
+  const apiToken = config.env.jiraApiToken;
+  const missing = [!email && 'jira.email or JIRA_EMAIL', !apiToken && 'JIRA_API_TOKEN'].filter(
+    Boolean,
+  ) as string[];
+  if (!email || !apiToken)
+    throw new ConfigError(
+      'environment',
+      missing.map((m) => `${m}: required to create tickets`),
+    );
+  return {
+    client: new Version3Client({ host: jira.base_url, authentication: { basic: { email, apiToken } } }),
+    jira,
+  };
+}
+
+export interface TicketOutcome {
+  findingId: string;
+  key: string;
+  url: string;
+}
+
+export interface TicketSyncResult {
+  dryRun: boolean;
+  /** Created now (or, with dryRun, that would be created: key is empty). */
+  created: TicketOutcome[];
+  /** Already had an open ticket. */
+  existing: TicketOutcome[];
+  /** Below ticket_min_severity. */
+  belowSeverity: number;
+  failed: { findingId: string; error: string }[];
+}
+
+export interface TicketSyncOptions {
+  minSeverity: Severity;
+  dryRun?: boolean;
+  logger?: Logger;
+}
+
+function escapeJql(s: string): string {
+  return s.replace(/["\\]/g, (c) => `\\${c}`);
+}
+
+export function browseUrl(jira: JiraConfig, key: string): string {
+  return `${jira.base_url.replace(/\/+$/, '')}/browse/${key}`;
+}
+
+/** Finding_ID → issue key for every finding id that has an open (not Done) issue. */
+export async function findOpenTickets(
+  client: JiraClient,
+  jira: JiraConfig,
+  ids: readonly string[],
+): Promise<Map<string, string>> {
+  const open = new Map<string, string>();
+  const wanted = new Set(ids);
+  for (let i = 0; i < ids.length; i += LABELS_PER_SEARCH) {
+    const chunk = ids.slice(i, i + LABELS_PER_SEARCH);
+    const jql = `project = "${escapeJql(jira.project_key)}" AND labels in (${chunk.map((l) => `"${escapeJql(l)}"`).join(', ')}) AND statusCategory != Done`;
+    let nextPageToken: string | undefined;
+    do {
+      const page = await client.issueSearch.searchForIssuesUsingJqlEnhancedSearchPost({
+        jql,
+        fields: ['labels', 'status'],
+        maxResults: 100,
+        nextPageToken,
+      });
+      for (const issue of page.issues ?? []) {
+        for (const label of issue.fields?.labels ?? []) {
+          if (wanted.has(label) && !open.has(label)) open.set(label, issue.key);
+        }
+      }
+      nextPageToken = page.nextPageToken ?? undefined;
+    } while (nextPageToken);
+  }
+  return open;
+}
+
+const text = (t: string) => ({ type: 'text', text: t });
+const para = (t: string) => ({ type: 'paragraph', content: [text(t)] });
+
+/** Atlassian Document Format: the finding, the user's details and what to do. */
+export function ticketDescription(f: Finding) {
+  const item = (label: string, value: string) => ({
+    type: 'listItem',
+    content: [
+      {
+        type: 'paragraph',
+        content: [{ ...text(`${label}: `), marks: [{ type: 'strong' }] }, text(value || '—')],
+      },
+    ],
+  });
+  return {
+    type: 'doc',
+    version: 1,
+    content: [
+      para(f.details),
+      { type: 'heading', attrs: { level: 3 }, content: [text('User')] },
+      {
+        type: 'bulletList',
+        content: [
+          item('Account', `${f.accountName} (${f.accountId})`),
+          item('Username', f.userName),
+          item('ARN', f.userArn),
+          item('Email', f.email),
+          item('Department', f.department),
+          item('Manager', f.manager),
+          item('Created', f.createdDate),
+          item('Last console login', f.lastLogin),
+          item('MFA enabled', f.mfaEnabled ? 'yes' : 'no'),
+          ...(f.key ? [item('Access key', `${f.key.slot} created ${f.key.createdAt}`)] : []),
+        ],
+      },
+      { type: 'heading', attrs: { level: 3 }, content: [text('Remediation')] },
+      para(f.remediation),
+      para(`Finding ${f.id} · ${f.type} · ${f.severity} · SOC 2 ${f.controls.join(', ')}`),
+    ],
+  };
+}
+
+const PRIORITY: Record<Severity, string> = { HIGH: 'High', MEDIUM: 'Medium', LOW: 'Low' };
+
+export function ticketFields(f: Finding, jira: JiraConfig) {
+  return {
+    project: { key: jira.project_key },
+    issuetype: { name: jira.issue_type },
+    summary:
+      `[${f.severity}] ${f.type.replaceAll('_', ' ').toLowerCase()}: ${f.userName} in ${f.accountName} (${f.accountId})`.slice(
+        0,
+        250,
+      ),
+    description: ticketDescription(f),
+    priority: { name: PRIORITY[f.severity] },
+    labels: [...TICKET_LABELS, ...f.controls.map((c) => c.replace(/\s+/g, '-')), f.id],
+  };
+}
+
+export async function syncTickets(
+  client: JiraClient,
+  jira: JiraConfig,
+  findings: readonly Finding[],
+  opts: TicketSyncOptions,
+): Promise<TicketSyncResult> {
+  const eligible = findings.filter((f) => severityAtLeast(f.severity, opts.minSeverity));
+  const result: TicketSyncResult = {
+    dryRun: Boolean(opts.dryRun),
+    created: [],
+    existing: [],
+    belowSeverity: findings.length - eligible.length,
+    failed: [],
+  };
+  if (eligible.length === 0) return result;
+  const open = await findOpenTickets(
+    client,
+    jira,
+    eligible.map((f) => f.id),
+  );
+  for (const f of eligible) {
+    const key = open.get(f.id);
+    if (key) {
+      result.existing.push({ findingId: f.id, key, url: browseUrl(jira, key) });
+      continue;
+    }
+    if (opts.dryRun) {
+      result.created.push({ findingId: f.id, key: '', url: '' });
+      continue;
+    }
+    try {
+      const created = await client.issues.createIssue({ fields: ticketFields(f, jira) });
+      result.created.push({ findingId: f.id, key: created.key, url: browseUrl(jira, created.key) });
+    } catch (err) {
+      opts.logger?.warn({ finding: f.id, err: errorMessage(err) }, 'jira: could not create ticket');
+      result.failed.push({ findingId: f.id, error: errorMessage(err) });
+    }
+  }
+  return result;
+}

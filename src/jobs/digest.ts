@@ -1,0 +1,112 @@
+import { errorMessage } from '../core/errors.js';
+import { findingsCsv, findingsDocument, summarize } from '../core/findings-report.js';
+import { scan } from '../core/scan.js';
+import type { JobDeps } from '../deps.js';
+import { createJiraClient, type JiraClient, type JiraConfig, syncTickets } from '../integrations/jira.js';
+import { digestMessage, type TicketLink } from '../views/digest.js';
+import type { Job } from './host.js';
+
+/**
+ * The scheduled SOC 2 digest: scan every account, open Jira tickets for new findings at/above
+ * ticket_min_severity (when Jira is configured), post the summary to config.slack.digest_channel and attach
+ * the CSV and JSON reports with files.uploadV2. The jobs host runs it on one replica (Redis lease).
+ */
+
+export type JiraFactory = (deps: JobDeps) => { client: JiraClient; jira: JiraConfig } | undefined;
+
+/** Jira when configured with a token; otherwise the digest goes out without tickets. */
+export const defaultJira: JiraFactory = (deps) =>
+  deps.config.jira && deps.config.env.jiraApiToken ? createJiraClient(deps.config) : undefined;
+
+export interface DigestOutcome {
+  channel: string;
+  ts: string | undefined;
+  findings: number;
+  failedAccounts: number;
+  ticketsCreated: number;
+  files: string[];
+}
+
+export async function runDigest(
+  deps: JobDeps,
+  jiraFactory: JiraFactory = defaultJira,
+): Promise<DigestOutcome | undefined> {
+  const channel = deps.config.slack.digest_channel;
+  if (!channel) {
+    deps.logger.warn('digest: slack.digest_channel is not set; nothing posted');
+    return undefined;
+  }
+  const result = await scan(deps.core);
+  const summary = summarize(result.findings);
+
+  const tickets = new Map<string, TicketLink>();
+  let ticketNote: string | undefined;
+  let created = 0;
+  try {
+    const jira = jiraFactory(deps);
+    if (jira) {
+      const sync = await syncTickets(jira.client, jira.jira, result.findings, {
+        minSeverity: deps.config.inactivity.ticket_min_severity,
+        logger: deps.logger,
+      });
+      for (const t of [...sync.created, ...sync.existing])
+        tickets.set(t.findingId, { key: t.key, url: t.url });
+      created = sync.created.length;
+      ticketNote = `Jira: ${sync.created.length} new ticket(s), ${sync.existing.length} already open${sync.failed.length ? `, ${sync.failed.length} could not be created` : ''} (${deps.config.inactivity.ticket_min_severity} and above).`;
+    }
+  } catch (err) {
+    deps.logger.warn({ err: errorMessage(err) }, 'digest: Jira sync failed');
+    ticketNote = `Jira sync failed: ${errorMessage(err)}`;
+  }
+
+  const stamp = result.analysisDate.toISOString().slice(0, 10);
+  const files = [`inactive-users-${stamp}.csv`, `inactive-users-${stamp}.json`];
+  const message = digestMessage({ result, summary, tickets, ...(ticketNote ? { ticketNote } : {}), files });
+  const posted = await deps.client.chat.postMessage({ channel, text: message.text, blocks: message.blocks });
+  const doc = findingsDocument(result, deps.config.inactivity.ticket_min_severity);
+  await deps.client.filesUploadV2({
+    channel_id: channel,
+    initial_comment: `SOC 2 inactive-user report, ${stamp}: ${summary.total_findings} finding(s)`,
+    file_uploads: [
+      {
+        file: Buffer.from(findingsCsv(result)),
+        filename: files[0] as string,
+        title: `Inactive users ${stamp} (CSV)`,
+      },
+      {
+        file: Buffer.from(JSON.stringify(doc, null, 2)),
+        filename: files[1] as string,
+        title: `Inactive users ${stamp} (JSON)`,
+      },
+    ],
+  });
+
+  const failedAccounts = result.accounts.filter((a) => !a.ok).length;
+  await deps.core.auditor.record({
+    actor: 'system:inactive-digest',
+    action: 'digest',
+    account: result.accounts.map((a) => a.accountId).join(','),
+    target: channel,
+    outcome: failedAccounts ? 'failure' : 'success',
+    requestId: `digest-${result.analysisDate.getTime()}`,
+    details: { summary, failedAccounts, ticketsCreated: created },
+  });
+  return {
+    channel,
+    ts: posted.ts,
+    findings: summary.total_findings,
+    failedAccounts,
+    ticketsCreated: created,
+    files,
+  };
+}
+
+export const inactiveDigest: Job = {
+  name: 'inactive-digest',
+  schedule: (c) => c.jobs.digest_schedule,
+  // A scan of many accounts can take minutes; the lease must outlive it so no second replica starts.
+  lockMs: 60 * 60_000,
+  async run(deps: JobDeps) {
+    await runDigest(deps);
+  },
+};

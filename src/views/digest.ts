@@ -1,0 +1,202 @@
+import type { KnownBlock } from '@slack/types';
+import type { Severity } from '../config.js';
+import type { Summary } from '../core/findings-report.js';
+import type { Finding } from '../core/inactivity.js';
+import { type AccountScan, formatAge, type ScanResult } from '../core/scan.js';
+import { clip, escapeText } from './escape.js';
+
+/**
+ * The inactive-user digest (pure: data in, Block Kit out). It fits Slack's limits whatever the number of
+ * findings: counts and per-account lines are aggregated and clipped to 3,000 characters per text, and only
+ * the top findings get a block each. Each finding block's id is `finding:<Finding_ID>`, the id that also
+ * labels its Jira ticket and its CSV/JSON row; the next issue can put "Disable keys / Disable console /
+ * Offboard" buttons after each one in an actions block `finding-actions:<Finding_ID>` (button value = the
+ * Finding_ID) and still stay under 50 blocks: at most TOP_FINDINGS × 2 + 12.
+ */
+
+export const DIGEST_HEADER_BLOCK = 'digest:header';
+export const DIGEST_SUMMARY_BLOCK = 'digest:summary';
+export const DIGEST_ACCOUNTS_BLOCK = 'digest:accounts';
+export const DIGEST_TICKETS_BLOCK = 'digest:tickets';
+export const FINDING_BLOCK_PREFIX = 'finding:';
+/** Reserved for the remediation buttons of a later issue. */
+export const FINDING_ACTIONS_BLOCK_PREFIX = 'finding-actions:';
+export const TOP_FINDINGS = 15;
+export const MAX_BLOCKS = 50;
+const TEXT_MAX = 2900;
+
+export function findingBlockId(findingId: string): string {
+  return `${FINDING_BLOCK_PREFIX}${findingId}`;
+}
+
+export function findingActionsBlockId(findingId: string): string {
+  return `${FINDING_ACTIONS_BLOCK_PREFIX}${findingId}`;
+}
+
+export interface TicketLink {
+  key: string;
+  url: string;
+}
+
+export interface DigestInput {
+  result: ScanResult;
+  summary: Summary;
+  /** Finding_ID → its Jira ticket (new or already open). */
+  tickets?: ReadonlyMap<string, TicketLink>;
+  ticketNote?: string;
+  /** Shown with the file names. */
+  files?: string[];
+  top?: number;
+}
+
+const EMOJI: Record<Severity, string> = {
+  HIGH: ':red_circle:',
+  MEDIUM: ':large_orange_circle:',
+  LOW: ':white_circle:',
+};
+
+function counts(a: AccountScan): Record<Severity, number> {
+  const c: Record<Severity, number> = { HIGH: 0, MEDIUM: 0, LOW: 0 };
+  for (const f of a.findings) c[f.severity]++;
+  return c;
+}
+
+/** Lines until the text budget runs out, then "… and N more". */
+function fitLines(lines: string[], budget = TEXT_MAX, more = (n: number) => `… and ${n} more`): string {
+  let out = '';
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i] as string;
+    const tail = more(lines.length - i);
+    if (out.length + line.length + 1 + tail.length + 1 > budget) return `${out}${tail}`;
+    out += `${line}\n`;
+  }
+  return out.trimEnd();
+}
+
+function ageText(result: ScanResult): string {
+  const dates = result.accounts.flatMap((a) => (a.generatedAt ? [a.generatedAt.getTime()] : []));
+  if (dates.length === 0) return 'no credential report read';
+  const oldest = Math.min(...dates);
+  const now = result.analysisDate.getTime();
+  return `credential reports generated ${new Date(oldest).toISOString()}${dates.length > 1 ? ' or later' : ''} (oldest ${formatAge(now - oldest)} old)`;
+}
+
+export function accountLine(a: AccountScan, now: Date): string {
+  const name = `*${escapeText(a.accountName)}* (${a.accountId})`;
+  if (!a.ok)
+    return `• :warning: ${name}: *not analysed* — ${escapeText(clip(a.error?.message ?? 'unknown error', 300))}`;
+  const c = counts(a);
+  const age = a.generatedAt ? formatAge(now.getTime() - a.generatedAt.getTime()) : '?';
+  return `• ${name}: ${a.userCount.toLocaleString('en')} users · ${c.HIGH} HIGH · ${c.MEDIUM} MEDIUM · ${c.LOW} LOW · report ${age} old`;
+}
+
+export function findingText(f: Finding, ticket?: TicketLink): string {
+  const link = ticket ? ` · <${ticket.url}|${escapeText(ticket.key)}>` : '';
+  return clip(
+    `${EMOJI[f.severity]} *${f.severity}* \`${f.type}\` — *${escapeText(f.userName)}* in ${escapeText(f.accountName)} (${f.accountId})${link}\n${escapeText(f.details)}\n_${escapeText(f.id)} · SOC 2 ${f.controls.join(', ')}${f.email ? ` · ${escapeText(f.email)}` : ''}_`,
+    TEXT_MAX,
+  );
+}
+
+export function digestMessage(input: DigestInput): { text: string; blocks: KnownBlock[] } {
+  const { result, summary } = input;
+  const top = Math.min(input.top ?? TOP_FINDINGS, TOP_FINDINGS);
+  const failed = result.accounts.filter((a) => !a.ok);
+  const analysed = result.accounts.length - failed.length;
+  const headline = `Inactive IAM users: ${summary.total_findings.toLocaleString('en')} finding(s) across ${analysed} account(s)${failed.length ? `, ${failed.length} not analysed` : ''}`;
+  const blocks: KnownBlock[] = [
+    {
+      type: 'header',
+      block_id: DIGEST_HEADER_BLOCK,
+      text: { type: 'plain_text', text: clip('SOC 2 access review: inactive IAM users', 150) },
+    },
+    {
+      type: 'section',
+      block_id: DIGEST_SUMMARY_BLOCK,
+      text: {
+        type: 'mrkdwn',
+        text: clip(`*${escapeText(headline)}*\n${escapeText(ageText(result))}`, TEXT_MAX),
+      },
+      fields: [
+        { type: 'mrkdwn', text: `${EMOJI.HIGH} *HIGH*\n${summary.high_severity.toLocaleString('en')}` },
+        { type: 'mrkdwn', text: `${EMOJI.MEDIUM} *MEDIUM*\n${summary.medium_severity.toLocaleString('en')}` },
+        { type: 'mrkdwn', text: `${EMOJI.LOW} *LOW*\n${summary.low_severity.toLocaleString('en')}` },
+        { type: 'mrkdwn', text: `*Scanned*\n${result.analysisDate.toISOString()}` },
+      ],
+    },
+  ];
+  // Failed accounts first (they need action), then the accounts with the most findings.
+  const ordered = [
+    ...failed,
+    ...result.accounts.filter((a) => a.ok).sort((x, y) => y.findings.length - x.findings.length),
+  ];
+  blocks.push({
+    type: 'section',
+    block_id: DIGEST_ACCOUNTS_BLOCK,
+    text: {
+      type: 'mrkdwn',
+      text: fitLines(
+        ordered.map((a) => accountLine(a, result.analysisDate)),
+        TEXT_MAX,
+        (n) => `… and ${n} more account(s) in the JSON report`,
+      ),
+    },
+  });
+  blocks.push({ type: 'divider' });
+  const shown = result.findings.slice(0, top);
+  if (shown.length > 0) {
+    blocks.push({
+      type: 'context',
+      elements: [
+        { type: 'mrkdwn', text: `*Top ${shown.length} finding(s)*, HIGH first, longest inactive first` },
+      ],
+    });
+  }
+  for (const f of shown) {
+    blocks.push({
+      type: 'section',
+      block_id: findingBlockId(f.id),
+      text: { type: 'mrkdwn', text: findingText(f, input.tickets?.get(f.id)) },
+    });
+  }
+  const rest = result.findings.length - shown.length;
+  const tail: string[] = [];
+  if (rest > 0) tail.push(`… and ${rest.toLocaleString('en')} more finding(s) in the attached CSV and JSON.`);
+  if (input.files?.length) tail.push(`Files: ${input.files.map(escapeText).join(', ')}`);
+  if (tail.length)
+    blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: clip(tail.join('\n'), TEXT_MAX) }] });
+  if (input.ticketNote || input.tickets?.size) {
+    blocks.push({
+      type: 'context',
+      block_id: DIGEST_TICKETS_BLOCK,
+      elements: [
+        {
+          type: 'mrkdwn',
+          text: clip(
+            escapeText(input.ticketNote ?? `${input.tickets?.size} Jira ticket(s) linked`),
+            TEXT_MAX,
+          ),
+        },
+      ],
+    });
+  }
+  if (summary.total_findings === 0 && failed.length === 0) {
+    blocks.push({
+      type: 'section',
+      text: { type: 'mrkdwn', text: ':white_check_mark: No inactive console users or access keys.' },
+    });
+  }
+  return { text: clip(headline, TEXT_MAX), blocks: blocks.slice(0, MAX_BLOCKS) };
+}
+
+/** The ephemeral answer to `/aws-user inactive`: the digest's facts as mrkdwn text. */
+export function inactiveReplyText(result: ScanResult, summary: Summary, top = 10): string {
+  const lines = [
+    `*${summary.total_findings.toLocaleString('en')} finding(s)*: ${summary.high_severity} HIGH · ${summary.medium_severity} MEDIUM · ${summary.low_severity} LOW — ${escapeText(ageText(result))}`,
+    ...result.accounts.map((a) => accountLine(a, result.analysisDate)),
+    ...result.findings.slice(0, top).map((f) => findingText(f).split('\n').slice(0, 2).join(' — ')),
+  ];
+  if (result.findings.length > top)
+    lines.push(`… and ${result.findings.length - top} more: \`aws-user scan\` writes the CSV/JSON`);
+  return fitLines(lines, 3800);
+}
