@@ -3,6 +3,7 @@ import type { AppDeps } from '../deps.js';
 import { HOME_ACTIONS } from '../views/app-home.js';
 import { APPROVE_ACTION, DENY_ACTION } from '../views/approval.js';
 import { CREATE_CALLBACK, USER_PICKED_ACTION } from '../views/create-modal.js';
+import { REMEDIATE_ACTIONS } from '../views/digest.js';
 import { BREAK_GLASS_CALLBACK, GRANT_ACTIONS, GRANT_REQUEST_CALLBACK } from '../views/grants.js';
 import { MFA_CODES_CALLBACK, MFA_OPEN_CODES_ACTION } from '../views/mfa.js';
 import { approveAction } from './actions/approve.js';
@@ -15,6 +16,7 @@ import {
   homeRotateKeyAction,
 } from './actions/home-buttons.js';
 import { mfaOpenCodesAction } from './actions/mfa-open-codes.js';
+import { remediateAction } from './actions/remediate.js';
 import { userPickedAction } from './actions/user-picked.js';
 import { appHomeOpened } from './events/app-home-opened.js';
 import { createSubmit } from './views/create-submit.js';
@@ -38,5 +40,11 @@ export function register(app: App, deps: AppDeps): void {
   app.action<BlockAction<ButtonAction>>(HOME_ACTIONS.refresh, homeRefreshAction(deps));
   app.view(GRANT_REQUEST_CALLBACK, grantSubmit(deps, 'request'));
   app.view(BREAK_GLASS_CALLBACK, grantSubmit(deps, 'break-glass'));
+  app.action<BlockAction<ButtonAction>>(REMEDIATE_ACTIONS.disableKeys, remediateAction(deps, 'disable-keys'));
+  app.action<BlockAction<ButtonAction>>(
+    REMEDIATE_ACTIONS.disableConsole,
+    remediateAction(deps, 'disable-console'),
+  );
+  app.action<BlockAction<ButtonAction>>(REMEDIATE_ACTIONS.offboard, remediateAction(deps, 'offboard'));
   app.event('app_home_opened', appHomeOpened(deps));
 }

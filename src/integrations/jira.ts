@@ -204,3 +204,33 @@ export async function syncTickets(
   }
   return result;
 }
+
+export type CloseOutcome = 'closed' | 'no-done-transition';
+
+/**
+ * Closes a finding's ticket once it has been remediated: the first transition into the Done status
+ * category, with the comment added in the same request (so a ticket never closes without its reason).
+ */
+export async function closeTicket(client: JiraClient, key: string, comment: string): Promise<CloseOutcome> {
+  const { transitions } = await client.issues.getTransitions({ issueIdOrKey: key });
+  const done = transitions?.find((t) => t.to?.statusCategory?.key === 'done');
+  if (!done?.id) return 'no-done-transition';
+  await client.issues.doTransition({
+    issueIdOrKey: key,
+    transition: { id: done.id },
+    update: {
+      comment: [
+        {
+          add: {
+            body: {
+              type: 'doc',
+              version: 1,
+              content: [{ type: 'paragraph', content: [{ type: 'text', text: comment }] }],
+            },
+          },
+        },
+      ],
+    },
+  });
+  return 'closed';
+}

@@ -1,9 +1,12 @@
+import { DAY_MS } from '../core/clock.js';
 import { errorMessage } from '../core/errors.js';
 import { findingsCsv, findingsDocument, summarize } from '../core/findings-report.js';
+import type { Finding } from '../core/inactivity.js';
 import { scan } from '../core/scan.js';
 import type { JobDeps } from '../deps.js';
 import { createJiraClient, type JiraClient, type JiraConfig, syncTickets } from '../integrations/jira.js';
-import { digestMessage, type TicketLink } from '../views/digest.js';
+import type { FindingRef } from '../store/types.js';
+import { digestMessage, type TicketLink, TOP_FINDINGS } from '../views/digest.js';
 import type { Job } from './host.js';
 
 /**
@@ -61,8 +64,16 @@ export async function runDigest(
 
   const stamp = result.analysisDate.toISOString().slice(0, 10);
   const files = [`inactive-users-${stamp}.csv`, `inactive-users-${stamp}.json`];
-  const message = digestMessage({ result, summary, tickets, ...(ticketNote ? { ticketNote } : {}), files });
+  const message = digestMessage({
+    result,
+    summary,
+    tickets,
+    ...(ticketNote ? { ticketNote } : {}),
+    files,
+    remediation: true,
+  });
   const posted = await deps.client.chat.postMessage({ channel, text: message.text, blocks: message.blocks });
+  await rememberFindings(deps, result.findings.slice(0, TOP_FINDINGS), tickets, channel, posted.ts);
   const doc = findingsDocument(result, deps.config.inactivity.ticket_min_severity);
   await deps.client.filesUploadV2({
     channel_id: channel,
@@ -99,6 +110,35 @@ export async function runDigest(
     ticketsCreated: created,
     files,
   };
+}
+
+/** The digest stays actionable until the next monthly one (and a little after). */
+export const FINDING_REF_TTL_MS = 35 * DAY_MS;
+
+/** Remembers what each remediation button refers to, so its value can be just the finding id. */
+async function rememberFindings(
+  deps: JobDeps,
+  shown: Finding[],
+  tickets: ReadonlyMap<string, TicketLink>,
+  channel: string,
+  ts: string | undefined,
+): Promise<void> {
+  const refs: FindingRef[] = shown.map((f) => ({
+    id: f.id,
+    account: f.accountId,
+    accountName: f.accountName,
+    username: f.userName,
+    type: f.type,
+    ...(f.key ? { keyCreatedAt: f.key.createdAt } : {}),
+    ...(ts ? { digest: { channel, ts } } : {}),
+    ...(tickets.get(f.id) ? { jiraKey: tickets.get(f.id)?.key } : {}),
+  }));
+  await deps.store.putFindingRefs(refs, FINDING_REF_TTL_MS).catch((err: unknown) => {
+    deps.logger.warn(
+      { err: errorMessage(err) },
+      'digest: could not store finding references; its buttons will say so',
+    );
+  });
 }
 
 export const inactiveDigest: Job = {

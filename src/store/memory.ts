@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { MemoryAuditSink } from '../core/audit.js';
 import { MemoryGrantStore } from './grants-memory.js';
-import type { ApproveResult, DenyResult, MfaEnrollment, PendingRequest, Store } from './types.js';
+import type { ApproveResult, DenyResult, FindingRef, MfaEnrollment, PendingRequest, Store } from './types.js';
 
 /**
  * Single-process store for `npm start` without Redis: same semantics as RedisStore (JS is single-threaded,
@@ -11,6 +11,7 @@ import type { ApproveResult, DenyResult, MfaEnrollment, PendingRequest, Store } 
 export class MemoryStore implements Store {
   private readonly requests = new Map<string, PendingRequest>();
   private readonly mfa = new Map<string, MfaEnrollment>();
+  private readonly findings = new Map<string, { ref: FindingRef; until: number }>();
   private readonly locks = new Map<string, { token: string; until: number }>();
   readonly audit = new MemoryAuditSink();
   readonly grants = new MemoryGrantStore();
@@ -87,6 +88,16 @@ export class MemoryStore implements Store {
 
   async listPending(): Promise<PendingRequest[]> {
     return [...this.requests.values()].filter((r) => r.status === 'pending').map((r) => this.copy(r));
+  }
+
+  async putFindingRefs(refs: FindingRef[], ttlMs: number): Promise<void> {
+    const until = Date.now() + ttlMs;
+    for (const r of refs) this.findings.set(r.id, { ref: this.copy(r), until });
+  }
+
+  async getFindingRef(id: string): Promise<FindingRef | undefined> {
+    const hit = this.findings.get(id);
+    return hit && hit.until > Date.now() ? this.copy(hit.ref) : undefined;
   }
 
   async putMfa(e: MfaEnrollment): Promise<void> {

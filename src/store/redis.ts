@@ -5,7 +5,7 @@ import { StoreUnavailableError } from '../core/errors.js';
 import type { Logger } from '../logger.js';
 import { RedisGrantStore } from './grants-redis.js';
 import { loadLua } from './lua.js';
-import type { ApproveResult, DenyResult, MfaEnrollment, PendingRequest, Store } from './types.js';
+import type { ApproveResult, DenyResult, FindingRef, MfaEnrollment, PendingRequest, Store } from './types.js';
 
 /**
  * Redis store. Every transition of a request is one Lua script (src/store/lua/*.lua), so replicas racing on
@@ -178,6 +178,18 @@ export class RedisStore implements Store {
       .filter((r): r is string => typeof r === 'string')
       .map((r) => fromStored(JSON.parse(r)))
       .filter((r) => r.status === 'pending');
+  }
+
+  async putFindingRefs(refs: FindingRef[], ttlMs: number): Promise<void> {
+    if (refs.length === 0) return;
+    const multi = this.redis.multi();
+    for (const r of refs) multi.set(this.k('finding', r.id), JSON.stringify(r), 'PX', ttlMs);
+    await this.wrap(() => multi.exec());
+  }
+
+  async getFindingRef(id: string): Promise<FindingRef | undefined> {
+    const raw = await this.wrap(() => this.redis.get(this.k('finding', id)));
+    return raw ? (JSON.parse(raw) as FindingRef) : undefined;
   }
 
   async putMfa(e: MfaEnrollment): Promise<void> {

@@ -5,7 +5,7 @@ import type { GrantStore } from './grants.js';
  * What the bot keeps between requests. Never a secret: no password, key secret, MFA seed or QR bytes is
  * ever written here (test/app/secrets.test.ts scans every key and value written during a full flow).
  */
-export type RequestKind = 'create' | 'offboard' | 'grant';
+export type RequestKind = 'create' | 'offboard' | 'grant' | 'remediate';
 export type RequestStatus = 'pending' | 'approving' | 'done' | 'failed' | 'denied' | 'expired';
 
 export interface Approval {
@@ -46,6 +46,23 @@ export interface PendingRequest {
   message?: { channel: string; ts: string };
   /** kind 'grant': time-bound access for target.username (the requester's own IAM user). */
   grant?: { kind: 'group' | 'policy'; target: string; durationMinutes: number; extension?: boolean };
+  /** kind 'remediate': a fix asked for from a digest finding. */
+  remediation?: { action: RemediationAction; finding: FindingRef };
+}
+
+export type RemediationAction = 'disable-keys' | 'disable-console' | 'offboard';
+
+/** What a digest button needs to know about its finding; kept while the digest is actionable. */
+export interface FindingRef {
+  id: string;
+  account: string;
+  accountName: string;
+  username: string;
+  type: string;
+  /** Access-key findings: which key, by creation time. */
+  keyCreatedAt?: string;
+  digest?: { channel: string; ts: string };
+  jiraKey?: string;
 }
 
 export type ApproveResult =
@@ -99,6 +116,10 @@ export interface Store {
   /** A lease: the token to release with, or undefined when another holder has it. */
   acquireLock(name: string, ttlMs: number): Promise<string | undefined>;
   releaseLock(name: string, token: string): Promise<boolean>;
+
+  /** Digest findings' references, so a button value can be just the finding id. */
+  putFindingRefs(refs: FindingRef[], ttlMs: number): Promise<void>;
+  getFindingRef(id: string): Promise<FindingRef | undefined>;
 
   /** Time-bound grants, on the same connection. */
   readonly grants: GrantStore;

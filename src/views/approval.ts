@@ -1,4 +1,5 @@
 import type { PendingRequest } from '../store/types.js';
+import { REMEDIATION_LABEL } from './digest.js';
 import { clip, escapeText } from './escape.js';
 import { formatMinutes } from './grants.js';
 
@@ -25,6 +26,10 @@ function when(iso: string | undefined): string {
 
 export function requestTitle(r: PendingRequest): string {
   if (r.kind === 'offboard') return `Offboard IAM user \`${escapeText(r.target.username)}\``;
+  if (r.kind === 'remediate' && r.remediation) {
+    const label = REMEDIATION_LABEL[r.remediation.action];
+    return `Remediate access-review finding: ${label} of \`${escapeText(r.target.username)}\` in ${escapeText(r.remediation.finding.accountName)}`;
+  }
   if (r.kind === 'grant' && r.grant) {
     const what = r.grant.kind === 'group' ? `group ${r.grant.target}` : `policy ${r.grant.target}`;
     const verb = r.grant.extension ? 'Extend temporary access' : 'Temporary access';

@@ -3,6 +3,7 @@ import type { Severity } from '../config.js';
 import type { Summary } from '../core/findings-report.js';
 import type { Finding } from '../core/inactivity.js';
 import { type AccountScan, formatAge, type ScanResult } from '../core/scan.js';
+import type { RemediationAction } from '../store/types.js';
 import { clip, escapeText } from './escape.js';
 
 /**
@@ -19,7 +20,7 @@ export const DIGEST_SUMMARY_BLOCK = 'digest:summary';
 export const DIGEST_ACCOUNTS_BLOCK = 'digest:accounts';
 export const DIGEST_TICKETS_BLOCK = 'digest:tickets';
 export const FINDING_BLOCK_PREFIX = 'finding:';
-/** Reserved for the remediation buttons of a later issue. */
+/** The block of remediation buttons under a finding. */
 export const FINDING_ACTIONS_BLOCK_PREFIX = 'finding-actions:';
 export const TOP_FINDINGS = 15;
 export const MAX_BLOCKS = 50;
@@ -31,6 +32,40 @@ export function findingBlockId(findingId: string): string {
 
 export function findingActionsBlockId(findingId: string): string {
   return `${FINDING_ACTIONS_BLOCK_PREFIX}${findingId}`;
+}
+
+/** Each click asks for an approval; nothing changes in IAM until an approver says yes. */
+export const REMEDIATE_ACTIONS = {
+  disableKeys: 'remediate_disable_keys',
+  disableConsole: 'remediate_disable_console',
+  offboard: 'remediate_offboard',
+} as const;
+
+export const REMEDIATION_LABEL: Record<RemediationAction, string> = {
+  'disable-keys': 'Disable access keys',
+  'disable-console': 'Disable console access',
+  offboard: 'Offboard',
+};
+
+export function remediationBlock(f: Finding): KnownBlock {
+  const keyFinding = f.type.startsWith('ACCESS_KEY');
+  const fix = keyFinding
+    ? { action_id: REMEDIATE_ACTIONS.disableKeys, text: 'Disable keys' }
+    : { action_id: REMEDIATE_ACTIONS.disableConsole, text: 'Disable console' };
+  return {
+    type: 'actions',
+    block_id: findingActionsBlockId(f.id),
+    elements: [
+      { type: 'button', action_id: fix.action_id, text: { type: 'plain_text', text: fix.text }, value: f.id },
+      {
+        type: 'button',
+        action_id: REMEDIATE_ACTIONS.offboard,
+        text: { type: 'plain_text', text: 'Offboard' },
+        style: 'danger',
+        value: f.id,
+      },
+    ],
+  };
 }
 
 export interface TicketLink {
@@ -47,6 +82,8 @@ export interface DigestInput {
   /** Shown with the file names. */
   files?: string[];
   top?: number;
+  /** Adds Disable keys / Disable console / Offboard under each top finding (values: the finding id only). */
+  remediation?: boolean;
 }
 
 const EMOJI: Record<Severity, string> = {
@@ -158,6 +195,7 @@ export function digestMessage(input: DigestInput): { text: string; blocks: Known
       block_id: findingBlockId(f.id),
       text: { type: 'mrkdwn', text: findingText(f, input.tickets?.get(f.id)) },
     });
+    if (input.remediation) blocks.push(remediationBlock(f));
   }
   const rest = result.findings.length - shown.length;
   const tail: string[] = [];

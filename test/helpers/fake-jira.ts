@@ -3,7 +3,8 @@ import type { AddressInfo } from 'node:net';
 
 /**
  * A small Jira Cloud REST v3 stand-in on a free local port: POST/GET /rest/api/3/search/jql (a subset of JQL:
- * `project = "X" AND labels in ("a", …) AND statusCategory != Done`) and POST /rest/api/3/issue. It checks
+ * `project = "X" AND labels in ("a", …) AND statusCategory != Done`), POST /rest/api/3/issue, and GET/POST
+ * /rest/api/3/issue/{key}/transitions (To Do, Done; a comment in `update` is kept). It checks
  * Basic auth on every request (401 otherwise) and records each request so tests assert what was sent.
  */
 
@@ -12,6 +13,8 @@ export interface FakeIssue {
   key: string;
   fields: Record<string, unknown> & { labels: string[]; summary: string };
   statusCategory: 'new' | 'indeterminate' | 'done';
+  /** ADF bodies added with a transition. */
+  comments: unknown[];
 }
 
 export interface RecordedRequest {
@@ -109,9 +112,33 @@ export async function startFakeJira(opts: {
         key: `${fields.project.key}-${seq}`,
         fields: { ...fields, labels: fields.labels ?? [] },
         statusCategory: 'new',
+        comments: [],
       };
       issues.push(issue);
       return send(201, { id: issue.id, key: issue.key, self: `${url.origin}/rest/api/3/issue/${issue.id}` });
+    }
+    const transitions = /^\/rest\/api\/3\/issue\/([^/]+)\/transitions$/.exec(url.pathname);
+    if (transitions) {
+      const issue = issues.find((i) => i.key === transitions[1] || i.id === transitions[1]);
+      if (!issue) return send(404, { errorMessages: ['Issue does not exist'] });
+      if (req.method === 'GET') {
+        return send(200, {
+          transitions: [
+            { id: '11', name: 'To Do', to: { statusCategory: { key: 'new' } } },
+            { id: '31', name: 'Done', to: { statusCategory: { key: 'done' } } },
+          ],
+        });
+      }
+      const id = (body?.transition as { id?: string } | undefined)?.id;
+      if (id !== '11' && id !== '31')
+        return send(400, { errorMessages: [`fake-jira: unknown transition ${id}`] });
+      issue.statusCategory = id === '31' ? 'done' : 'new';
+      const comment = (body?.update as { comment?: { add?: { body?: unknown } }[] } | undefined)?.comment?.[0]
+        ?.add?.body;
+      if (comment) issue.comments.push(comment);
+      res.writeHead(204);
+      res.end();
+      return;
     }
     return send(404, { errorMessages: [`fake-jira: no route ${req.method} ${url.pathname}`] });
   });

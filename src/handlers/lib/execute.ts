@@ -7,6 +7,7 @@ import type { PendingRequest } from '../../store/types.js';
 import { approvalMessage } from '../../views/approval.js';
 import { passwordSecretMessage } from '../../views/messages.js';
 import { notify, resolveOwner, sendSecretDm } from './dm.js';
+import { runRemediation } from './remediate.js';
 
 /** PendingRequest.account is 'home' when no accounts are configured; core takes undefined for that. */
 export function opsAccount(account: string): string | undefined {
@@ -58,6 +59,7 @@ const PROGRESS: Record<PendingRequest['kind'], string> = {
   create: 'creating the IAM user',
   offboard: 'offboarding',
   grant: 'granting access',
+  remediate: 'remediating',
 };
 
 /** Only StepFailedError carries a step; anything else is reported by message (which never holds a secret). */
@@ -126,6 +128,8 @@ export async function executeRequest(deps: Deps, client: WebClient, r: PendingRe
             '; no Slack user found for the owner, so the initial password was not delivered: reset it';
         }
       }
+    } else if (r.kind === 'remediate' && r.remediation) {
+      outcome = await runRemediation(deps, client, { ...r, remediation: r.remediation }, who);
     } else if (r.kind === 'grant' && r.grant) {
       const { grant, extended } = await grantAccess(
         { ...deps, client },

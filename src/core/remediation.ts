@@ -1,0 +1,88 @@
+import { DeleteLoginProfileCommand, UpdateAccessKeyCommand } from '@aws-sdk/client-iam';
+import type { Actor, CoreContext } from './context.js';
+import { NotFoundError } from './errors.js';
+import { accountLabel, iamFor, ignoreMissing } from './iam-util.js';
+import { describeUser } from './provisioning.js';
+import { type PlannedCall, validateUsername } from './templates.js';
+
+/**
+ * The two narrow fixes an access review asks for, short of offboarding: turn off a console that nobody
+ * uses, or deactivate keys that nobody uses. Both are idempotent and reversible (a key is deactivated, not
+ * deleted; a console can be re-enabled with a new password), and both are audited.
+ */
+export interface RemediationResult {
+  changed: boolean;
+  plan: PlannedCall[];
+}
+
+export async function disableConsole(
+  ctx: CoreContext,
+  input: { account?: string; username: string },
+  who: Actor,
+): Promise<RemediationResult> {
+  validateUsername(input.username);
+  const snap = await describeUser(ctx, input.account, input.username, who);
+  const plan: PlannedCall[] = snap.hasLoginProfile
+    ? [{ action: 'DeleteLoginProfile', params: { UserName: input.username } }]
+    : [];
+  if (plan.length > 0) {
+    await ignoreMissing(() =>
+      iamFor(ctx, input.account, who).send(new DeleteLoginProfileCommand({ UserName: input.username })),
+    );
+  }
+  await ctx.auditor.record({
+    actor: who.actor,
+    action: 'user.disable-console',
+    account: accountLabel(ctx, input.account),
+    target: input.username,
+    outcome: plan.length > 0 ? 'success' : 'noop',
+    requestId: who.requestId,
+  });
+  return { changed: plan.length > 0, plan };
+}
+
+/**
+ * Deactivates the user's active keys; with `createdAt` only the key created then (the credential report
+ * names keys by slot and creation time, not id), matched to the second.
+ */
+export async function deactivateKeys(
+  ctx: CoreContext,
+  input: { account?: string; username: string; createdAt?: string },
+  who: Actor,
+): Promise<RemediationResult> {
+  validateUsername(input.username);
+  const snap = await describeUser(ctx, input.account, input.username, who);
+  const second = (iso: string) => Math.floor(Date.parse(iso) / 1000);
+  const keys = snap.accessKeys.filter(
+    (k) => !input.createdAt || second(k.createdAt) === second(input.createdAt),
+  );
+  if (input.createdAt && keys.length === 0) {
+    throw new NotFoundError(`${input.username} has no access key created at ${input.createdAt} any more`);
+  }
+  const plan: PlannedCall[] = keys
+    .filter((k) => k.status === 'Active')
+    .map((k) => ({
+      action: 'UpdateAccessKey',
+      params: { UserName: input.username, AccessKeyId: k.id, Status: 'Inactive' },
+    }));
+  const iam = iamFor(ctx, input.account, who);
+  for (const call of plan) {
+    await iam.send(
+      new UpdateAccessKeyCommand({
+        UserName: input.username,
+        AccessKeyId: String(call.params.AccessKeyId),
+        Status: 'Inactive',
+      }),
+    );
+  }
+  await ctx.auditor.record({
+    actor: who.actor,
+    action: 'user.deactivate-keys',
+    account: accountLabel(ctx, input.account),
+    target: input.username,
+    outcome: plan.length > 0 ? 'success' : 'noop',
+    requestId: who.requestId,
+    details: { keys: plan.map((c) => c.params.AccessKeyId) },
+  });
+  return { changed: plan.length > 0, plan };
+}

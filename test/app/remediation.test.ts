@@ -1,0 +1,148 @@
+import {
+  CreateAccessKeyCommand,
+  CreateLoginProfileCommand,
+  CreateUserCommand,
+  GetLoginProfileCommand,
+} from '@aws-sdk/client-iam';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { parseEnv } from '../../src/config.js';
+import { DAY_MS, fixedClock } from '../../src/core/clock.js';
+import { runDigest } from '../../src/jobs/digest.js';
+import { APPROVE_ACTION } from '../../src/views/approval.js';
+import { REMEDIATE_ACTIONS } from '../../src/views/digest.js';
+import { botConfig, requestIdFrom, seedSlack, startBot, type TestBot, USERS } from '../helpers/bot.js';
+import { type FakeJira, startFakeJira } from '../helpers/fake-jira.js';
+import { type FakeSlack, startFakeSlack } from '../helpers/fake-slack.js';
+import { MOTO_ACCOUNT, type Moto, startMoto } from '../helpers/moto.js';
+import { buttonClick, SIGNING_SECRET, sendInteraction } from '../helpers/slack-requests.js';
+
+let moto: Moto;
+let fake: FakeSlack;
+let jira: FakeJira;
+let t: TestBot;
+const JIRA = { email: 'bot@example.com', apiToken: 'jira-token-test' };
+
+beforeAll(async () => {
+  [moto, fake, jira] = await Promise.all([startMoto(), startFakeSlack(), startFakeJira(JIRA)]);
+});
+afterAll(async () => {
+  await t?.stop();
+  await Promise.all([moto?.stop(), fake?.stop(), jira?.stop()]);
+});
+beforeEach(async () => {
+  await t?.stop();
+  await moto.reset();
+  fake.reset();
+  seedSlack(fake);
+  const base = botConfig(fake);
+  const config = {
+    ...base,
+    accounts: [{ id: MOTO_ACCOUNT, name: 'home', region: 'us-east-1' }],
+    slack: { ...base.slack, digest_channel: 'C0DIGEST' },
+    jira: { base_url: jira.url, project_key: 'SEC', issue_type: 'Task', email: JIRA.email },
+    env: parseEnv({
+      SLACK_BOT_TOKEN: 'xoxb-test-token',
+      SLACK_SIGNING_SECRET: SIGNING_SECRET,
+      SLACK_API_URL: fake.apiUrl,
+      JIRA_API_TOKEN: JIRA.apiToken,
+    }),
+  };
+  // The credential report's users were all created "now"; review them 200 days later.
+  t = await startBot({ fake, moto, config, clock: fixedClock(new Date(Date.now() + 200 * DAY_MS)) });
+});
+
+/** A user who never signed in and never used their key: a HIGH console finding and a MEDIUM key finding. */
+async function staleUser(name: string) {
+  const iam = moto.iam();
+  await iam.send(new CreateUserCommand({ UserName: name }));
+  await iam.send(new CreateLoginProfileCommand({ UserName: name, Password: 'Xx1!xxxxxxxxxxxx' }));
+  await iam.send(new CreateAccessKeyCommand({ UserName: name }));
+}
+
+async function hasConsole(name: string) {
+  try {
+    await moto.iam().send(new GetLoginProfileCommand({ UserName: name }));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The digest's button for `action` on `user`'s finding. */
+async function digestButton(actionId: string) {
+  const digest = await fake.waitForCall(
+    'chat.postMessage',
+    (c) => c.body.channel === 'C0DIGEST' && !c.body.thread_ts,
+  );
+  const blocks = digest.body.blocks as { type: string; elements?: { action_id: string; value: string }[] }[];
+  const button = blocks.flatMap((b) => b.elements ?? []).find((e) => e.action_id === actionId);
+  if (!button) throw new Error(`no ${actionId} button in the digest`);
+  return { button, ts: String(fake.callsTo('chat.postMessage').indexOf(digest) + 1 || '1') };
+}
+
+describe('remediation from the digest', () => {
+  it('a click only files an approval request; once approved, IAM changes, the thread is told and the ticket closes', async () => {
+    await staleUser('stale');
+    await runDigest({ ...t.deps, client: t.bot.app.client });
+    expect(jira.issues.length).toBeGreaterThan(0);
+    const { button } = await digestButton(REMEDIATE_ACTIONS.disableConsole);
+
+    await sendInteraction(
+      t.url,
+      buttonClick({
+        user: USERS.approver,
+        actionId: REMEDIATE_ACTIONS.disableConsole,
+        value: button.value,
+        channel: 'C0DIGEST',
+      }),
+    );
+    const approval = await fake.waitForCall('chat.postMessage', (c) => c.body.channel === 'C0APPROVALS');
+    expect(JSON.stringify(approval.body.blocks)).toContain('Disable console access');
+    // Nothing has changed yet: the click is only a request.
+    expect(await hasConsole('stale')).toBe(true);
+    expect(t.iamCommands).not.toContain('DeleteLoginProfile');
+
+    const id = requestIdFrom(approval);
+    // The clicker cannot approve their own remediation.
+    await sendInteraction(t.url, buttonClick({ user: USERS.approver, actionId: APPROVE_ACTION, value: id }));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await hasConsole('stale')).toBe(true);
+
+    await sendInteraction(t.url, buttonClick({ user: USERS.approver2, actionId: APPROVE_ACTION, value: id }));
+    await fake.waitFor(() =>
+      fake
+        .callsTo('chat.postMessage')
+        .some(
+          (c) => c.body.channel === 'C0DIGEST' && String(c.body.text).includes('disabled console access'),
+        ),
+    );
+    expect(await hasConsole('stale')).toBe(false);
+    const thread = fake
+      .callsTo('chat.postMessage')
+      .filter((c) => c.body.channel === 'C0DIGEST' && c.body.thread_ts);
+    expect(thread.length).toBeGreaterThanOrEqual(2);
+    const transition = jira.requests.find((r) => r.method === 'POST' && r.path.endsWith('/transitions'));
+    expect(transition?.body).toMatchObject({ transition: { id: '31' } });
+    const closed = jira.issues.filter((i) => i.statusCategory === 'done');
+    expect(closed).toHaveLength(1);
+    expect(JSON.stringify(closed[0]?.comments)).toContain('Remediated from the aws-user digest');
+  });
+
+  it('refuses a click from someone who is not an approver, and files nothing', async () => {
+    await staleUser('stale2');
+    await runDigest({ ...t.deps, client: t.bot.app.client });
+    const { button } = await digestButton(REMEDIATE_ACTIONS.offboard);
+    await sendInteraction(
+      t.url,
+      buttonClick({
+        user: USERS.stranger,
+        actionId: REMEDIATE_ACTIONS.offboard,
+        value: button.value,
+        channel: 'C0DIGEST',
+      }),
+    );
+    await fake.waitForCall('chat.postEphemeral', (c) => c.body.user === USERS.stranger);
+    expect(fake.callsTo('chat.postMessage').filter((c) => c.body.channel === 'C0APPROVALS')).toEqual([]);
+    expect(await t.store.listPending()).toEqual([]);
+  });
+});
