@@ -200,6 +200,8 @@ const envSchema = z.object({
   SLACK_APP_TOKEN: z.string().optional(),
   SLACK_API_URL: z.string().url().optional(),
   REDIS_URL: z.string().optional(),
+  /** Lets several deployments (or test runs) share one Redis. */
+  REDIS_KEY_PREFIX: z.string().min(1).max(64).default('aws-user:'),
   AWS_USER_CONFIG: z.string().optional(),
   AWS_ENDPOINT_URL: z.string().url().optional(),
   AWS_REGION: z.string().optional(),
@@ -215,6 +217,7 @@ export interface RuntimeEnv {
   slackAppToken: string | undefined;
   slackApiUrl: string | undefined;
   redisUrl: string | undefined;
+  redisKeyPrefix: string;
   awsEndpointUrl: string | undefined;
   awsRegion: string | undefined;
   logLevel: string;
@@ -305,6 +308,7 @@ export function parseEnv(env: Record<string, string | undefined>): RuntimeEnv {
     slackAppToken: e.SLACK_APP_TOKEN,
     slackApiUrl: e.SLACK_API_URL,
     redisUrl: e.REDIS_URL,
+    redisKeyPrefix: e.REDIS_KEY_PREFIX,
     awsEndpointUrl: e.AWS_ENDPOINT_URL,
     awsRegion: e.AWS_REGION,
     logLevel: e.LOG_LEVEL,

@@ -30,7 +30,7 @@ async function main(): Promise<number> {
   });
   let store: Store;
   if (config.env.redisUrl) {
-    const redis = new RedisStore({ url: config.env.redisUrl, logger });
+    const redis = new RedisStore({ url: config.env.redisUrl, prefix: config.env.redisKeyPrefix, logger });
     await redis.connect().catch((err: unknown) => {
       // Not fatal: ioredis keeps reconnecting, /healthz says 503 and commands say "try again" meanwhile.
       logger.error({ err: errorMessage(err) }, 'redis: not reachable at start; will keep retrying');

@@ -94,8 +94,8 @@ export function validateGrantRequest(config: FileConfig, input: GrantRequestInpu
       list ? `choose one of: ${list}` : `template ${input.template} allows no time-bound access`,
     );
   }
-  if (!Number.isFinite(input.durationMinutes) || input.durationMinutes <= 0) {
-    throw new ValidationError('duration', 'must be a positive number of minutes');
+  if (!Number.isInteger(input.durationMinutes) || input.durationMinutes < 1) {
+    throw new ValidationError('duration', 'must be a whole number of minutes, 1 or more');
   }
   if (input.breakGlass) {
     if (!template.break_glass) {

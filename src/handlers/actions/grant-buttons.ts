@@ -56,7 +56,7 @@ export const grantExtendAction =
     const where = { channel: body.channel?.id, user };
     try {
       const g = await deps.store.grants.get(action.value ?? '');
-      if (!g || g.status !== 'active')
+      if (g?.status !== 'active')
         return ephemeral(client, deps.logger, where, 'That grant is no longer active; request access again.');
       if (user !== g.ownerSlackId && user !== g.requester)
         return ephemeral(client, deps.logger, where, 'Only the holder can ask to extend a grant.');
