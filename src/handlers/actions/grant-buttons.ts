@@ -1,13 +1,12 @@
-import { randomUUID } from 'node:crypto';
 import type { AllMiddlewareArgs, BlockAction, ButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
 import { revokeNow } from '../../access/grants.js';
 import { errorMessage, UnauthorizedError } from '../../core/errors.js';
 import { TEMPLATE_TAG } from '../../core/grants.js';
 import type { AppDeps } from '../../deps.js';
-import type { PendingRequest } from '../../store/types.js';
 import { grantRevokedText } from '../../views/grants.js';
 import { audit } from '../lib/execute.js';
 import { publishHome } from '../lib/home.js';
+import { newRequest } from '../lib/new-request.js';
 import { postForApproval } from '../lib/post-approval.js';
 import { ephemeral, failureText } from '../lib/reply.js';
 
@@ -65,9 +64,7 @@ export const grantExtendAction =
       const template = deps.config.templates[templateName];
       const cap = deps.config.grants.max_duration_hours * 60;
       const original = Math.round((Date.parse(g.expiresAt) - Date.parse(g.createdAt)) / 60_000);
-      const now = deps.clock.now();
-      const request: PendingRequest = {
-        id: randomUUID(),
+      const request = newRequest(deps, {
         kind: 'grant',
         requester: user,
         target: { username: g.username, slackUserId: g.ownerSlackId ?? user },
@@ -77,17 +74,13 @@ export const grantExtendAction =
         extraGroups: [],
         approvalsNeeded: template?.approvals_required ?? 1,
         adminOnly: template?.admin_only ?? false,
-        approvals: [],
-        status: 'pending',
-        createdAt: now.toISOString(),
-        expiresAt: new Date(now.getTime() + deps.config.approvals.ttl_hours * 3_600_000).toISOString(),
         grant: {
           kind: g.kind,
           target: g.target,
           durationMinutes: Math.max(15, Math.min(original, cap)),
           extension: true,
         },
-      };
+      });
       await deps.store.createRequest(request);
       await audit(deps, request, user, 'requested', { details: { grant: request.grant, extends: g.id } });
       await postForApproval(deps, client, request);

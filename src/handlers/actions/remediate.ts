@@ -1,10 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import type { AllMiddlewareArgs, BlockAction, ButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
 import { errorMessage } from '../../core/errors.js';
 import type { AppDeps } from '../../deps.js';
-import type { PendingRequest, RemediationAction } from '../../store/types.js';
+import type { RemediationAction } from '../../store/types.js';
 import { REMEDIATION_LABEL } from '../../views/digest.js';
 import { audit } from '../lib/execute.js';
+import { newRequest } from '../lib/new-request.js';
 import { postForApproval } from '../lib/post-approval.js';
 import { ephemeral, failureText } from '../lib/reply.js';
 
@@ -39,9 +39,7 @@ export const remediateAction =
           'This digest is no longer actionable; run `/aws-user inactive` for current findings.',
         );
       }
-      const now = deps.clock.now();
-      const request: PendingRequest = {
-        id: randomUUID(),
+      const request = newRequest(deps, {
         kind: 'remediate',
         requester: user,
         target: { username: finding.username },
@@ -50,12 +48,8 @@ export const remediateAction =
         extraGroups: [],
         approvalsNeeded: 1,
         adminOnly: action === 'offboard',
-        approvals: [],
-        status: 'pending',
-        createdAt: now.toISOString(),
-        expiresAt: new Date(now.getTime() + deps.config.approvals.ttl_hours * 3_600_000).toISOString(),
         remediation: { action, finding },
-      };
+      });
       await deps.store.createRequest(request);
       await audit(deps, request, user, 'requested', {
         details: { remediation: action, findingId: finding.id },

@@ -1,14 +1,13 @@
-import { randomUUID } from 'node:crypto';
 import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
 import { breakGlass } from '../../access/grants.js';
 import { errorMessage, StoreUnavailableError, ValidationError } from '../../core/errors.js';
 import { validateGrantRequest } from '../../core/grants.js';
 import type { AppDeps } from '../../deps.js';
-import type { PendingRequest } from '../../store/types.js';
 import { GRANT_BLOCKS, parseAccessValue } from '../../views/grants.js';
 import { STORE_UNAVAILABLE } from '../../views/messages.js';
 import { notify } from '../lib/dm.js';
 import { audit } from '../lib/execute.js';
+import { newRequest } from '../lib/new-request.js';
 import { type OwnUser, ownUserIn } from '../lib/own-user.js';
 import { postForApproval } from '../lib/post-approval.js';
 import { failureText } from '../lib/reply.js';
@@ -108,9 +107,7 @@ export const grantSubmit =
     }
 
     const template = deps.config.templates[own.template];
-    const now = deps.clock.now();
-    const request: PendingRequest = {
-      id: randomUUID(),
+    const request = newRequest(deps, {
       kind: 'grant',
       requester: caller,
       target: { username: own.username, slackUserId: caller },
@@ -120,12 +117,8 @@ export const grantSubmit =
       extraGroups: [],
       approvalsNeeded: template?.approvals_required ?? 1,
       adminOnly: template?.admin_only ?? false,
-      approvals: [],
-      status: 'pending',
-      createdAt: now.toISOString(),
-      expiresAt: new Date(now.getTime() + deps.config.approvals.ttl_hours * 3_600_000).toISOString(),
       grant: { ...access, durationMinutes },
-    };
+    });
     try {
       await deps.store.createRequest(request);
     } catch (err) {
