@@ -210,6 +210,59 @@ describe('PasswordResetRequired (moto ignores it)', () => {
   });
 });
 
+describe('eventual consistency (a new user is not visible at once on AWS)', () => {
+  it('retries the first use of a new user on NoSuchEntity, and rolls back if a step keeps failing', async () => {
+    const ctx = stubCtx();
+    iam
+      .on(GetGroupCommand)
+      .resolves({
+        Group: { GroupName: 'g', GroupId: 'g', Arn: 'a', Path: '/', CreateDate: new Date() },
+        Users: [],
+      });
+    iam.on(GetPolicyCommand).resolves({ Policy: { PolicyName: 'p' } });
+    iam
+      .on(CreateUserCommand)
+      .resolves({ User: { UserName: 'jane', Arn: 'arn', UserId: 'X', Path: '/', CreateDate: new Date() } });
+    iam.on(AddUserToGroupCommand).rejectsOnce(noSuch()).resolves({});
+    iam.on(AttachUserPolicyCommand).resolves({});
+    iam.on(PutUserPolicyCommand).resolves({});
+    iam.on(CreateLoginProfileCommand).resolves({});
+    const r = await createUser(
+      ctx,
+      { username: 'jane', email: 'jane@example.com', template: 'developer' },
+      who,
+    );
+    expect(r.status).toBe('created');
+    expect(iam.commandCalls(AddUserToGroupCommand)).toHaveLength(3); // 1 retried + 1 for the second group
+    expect(ctx.sleeps.length).toBe(1);
+
+    iam.reset();
+    iam
+      .on(GetGroupCommand)
+      .resolves({
+        Group: { GroupName: 'g', GroupId: 'g', Arn: 'a', Path: '/', CreateDate: new Date() },
+        Users: [],
+      });
+    iam.on(GetPolicyCommand).resolves({ Policy: { PolicyName: 'p' } });
+    iam
+      .on(CreateUserCommand)
+      .resolves({ User: { UserName: 'jane', Arn: 'arn', UserId: 'X', Path: '/', CreateDate: new Date() } });
+    iam.on(AddUserToGroupCommand).resolves({});
+    iam.on(RemoveUserFromGroupCommand).resolves({});
+    iam.on(DeleteUserCommand).resolves({});
+    iam.on(AttachUserPolicyCommand).rejects(new Error('boom'));
+    const err = await createUser(
+      ctx,
+      { username: 'jane', email: 'jane@example.com', template: 'developer' },
+      who,
+    ).catch((e) => e);
+    expect(err.message).toMatch(
+      /step "AttachUserPolicy arn:aws:iam::aws:policy\/AmazonEC2FullAccess" failed: boom; rolled back: AddUserToGroup ReadOnly, AddUserToGroup Developers, CreateUser jane/,
+    );
+    expect(iam.commandCalls(DeleteUserCommand)).toHaveLength(1);
+  });
+});
+
 describe('EnableMFADevice with wrong codes (moto accepts any)', () => {
   it('turns InvalidAuthenticationCode into a ValidationError on "codes"', async () => {
     const ctx = stubCtx();
