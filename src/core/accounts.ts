@@ -28,6 +28,8 @@ export interface ClientFactoryOptions {
    * that account. Off by default; set it (config `iam.requests_per_second`) for bulk work near IAM's limits.
    */
   rateLimit?: { perSecond: number; burst?: number } | undefined;
+  /** 'adaptive' unless a benchmark compares with the SDK's default ('standard'). */
+  retryMode?: 'adaptive' | 'standard';
 }
 
 export const DEFAULT_MAX_ATTEMPTS = 8;
@@ -100,7 +102,7 @@ export class AccountClients {
         region: account?.region ?? this.opts.region ?? 'us-east-1',
         endpoint: this.opts.endpoint,
         credentials,
-        retryMode: 'adaptive',
+        retryMode: this.opts.retryMode ?? 'adaptive',
         maxAttempts: this.opts.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
       });
       const limiter = this.limiterFor(account?.id ?? 'home');

@@ -213,12 +213,10 @@ describe('PasswordResetRequired (moto ignores it)', () => {
 describe('eventual consistency (a new user is not visible at once on AWS)', () => {
   it('retries the first use of a new user on NoSuchEntity, and rolls back if a step keeps failing', async () => {
     const ctx = stubCtx();
-    iam
-      .on(GetGroupCommand)
-      .resolves({
-        Group: { GroupName: 'g', GroupId: 'g', Arn: 'a', Path: '/', CreateDate: new Date() },
-        Users: [],
-      });
+    iam.on(GetGroupCommand).resolves({
+      Group: { GroupName: 'g', GroupId: 'g', Arn: 'a', Path: '/', CreateDate: new Date() },
+      Users: [],
+    });
     iam.on(GetPolicyCommand).resolves({ Policy: { PolicyName: 'p' } });
     iam
       .on(CreateUserCommand)
@@ -237,12 +235,10 @@ describe('eventual consistency (a new user is not visible at once on AWS)', () =
     expect(ctx.sleeps.length).toBe(1);
 
     iam.reset();
-    iam
-      .on(GetGroupCommand)
-      .resolves({
-        Group: { GroupName: 'g', GroupId: 'g', Arn: 'a', Path: '/', CreateDate: new Date() },
-        Users: [],
-      });
+    iam.on(GetGroupCommand).resolves({
+      Group: { GroupName: 'g', GroupId: 'g', Arn: 'a', Path: '/', CreateDate: new Date() },
+      Users: [],
+    });
     iam.on(GetPolicyCommand).resolves({ Policy: { PolicyName: 'p' } });
     iam
       .on(CreateUserCommand)
