@@ -104,6 +104,9 @@ describe('create-user', () => {
     expect(bad.stderr).toMatch(/username: "bad name" is not a valid IAM user name/);
     expect((await cli(['create-user', ...jane.slice(0, 4), '--email', 'nope'])).code).toBe(2);
     expect((await cli(['create-user', '--username', 'x'])).code).toBe(2); // missing required options
+    const acct = await cli(['create-user', ...jane, '--account', 'nowhere']);
+    expect(acct.code).toBe(2);
+    expect(acct.stderr).toMatch(/account: unknown account "nowhere"/);
     expect(await users()).toEqual([]);
     await cli(['create-user', ...jane]);
     const conflict = await cli(['create-user', ...jane.slice(0, 6), '--department', 'Sales']);

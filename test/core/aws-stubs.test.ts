@@ -7,6 +7,7 @@ import {
   DeleteConflictException,
   DeleteLoginProfileCommand,
   DeleteUserCommand,
+  DeleteVirtualMFADeviceCommand,
   EnableMFADeviceCommand,
   GetAccountAuthorizationDetailsCommand,
   GetGroupCommand,
@@ -19,10 +20,12 @@ import {
   ListAttachedUserPoliciesCommand,
   ListGroupsForUserCommand,
   ListMFADevicesCommand,
+  ListMFADeviceTagsCommand,
   ListServiceSpecificCredentialsCommand,
   ListSigningCertificatesCommand,
   ListSSHPublicKeysCommand,
   ListUserPoliciesCommand,
+  ListVirtualMFADevicesCommand,
   NoSuchEntityException,
   PutUserPolicyCommand,
   RemoveUserFromGroupCommand,
@@ -34,7 +37,7 @@ import { Auditor, MemoryAuditSink } from '../../src/core/audit.js';
 import { systemClock } from '../../src/core/clock.js';
 import type { CoreContext } from '../../src/core/context.js';
 import { ValidationError } from '../../src/core/errors.js';
-import { completeMfaEnrollment } from '../../src/core/mfa.js';
+import { completeMfaEnrollment, sweepAbandonedMfa } from '../../src/core/mfa.js';
 import { createUser, deleteUser, describeUser } from '../../src/core/provisioning.js';
 import { silentLogger } from '../../src/logger.js';
 import { testConfig, who } from '../helpers/core.js';
@@ -256,6 +259,32 @@ describe('eventual consistency (a new user is not visible at once on AWS)', () =
       /step "AttachUserPolicy arn:aws:iam::aws:policy\/AmazonEC2FullAccess" failed: boom; rolled back: AddUserToGroup ReadOnly, AddUserToGroup Developers, CreateUser jane/,
     );
     expect(iam.commandCalls(DeleteUserCommand)).toHaveLength(1);
+  });
+});
+
+describe('sweepAbandonedMfa (AWS tags MFA devices; moto does not)', () => {
+  it('deletes only unassigned devices this tool created more than N minutes ago', async () => {
+    const ctx = stubCtx();
+    const old = new Date(Date.now() - 60 * 60_000).toISOString();
+    const fresh = new Date().toISOString();
+    iam.on(ListVirtualMFADevicesCommand).resolves({
+      VirtualMFADevices: [
+        { SerialNumber: 'arn:aws:iam::1:mfa/old' },
+        { SerialNumber: 'arn:aws:iam::1:mfa/fresh', Tags: [{ Key: 'aws-user:created-at', Value: fresh }] },
+        { SerialNumber: 'arn:aws:iam::1:mfa/theirs' },
+      ],
+    });
+    iam
+      .on(ListMFADeviceTagsCommand, { SerialNumber: 'arn:aws:iam::1:mfa/old' })
+      .resolves({ Tags: [{ Key: 'aws-user:created-at', Value: old }] })
+      .on(ListMFADeviceTagsCommand, { SerialNumber: 'arn:aws:iam::1:mfa/theirs' })
+      .resolves({ Tags: [] });
+    iam.on(DeleteVirtualMFADeviceCommand).resolves({});
+    const r = await sweepAbandonedMfa(ctx, { olderThanMinutes: 30 }, who);
+    expect(r).toEqual({ deleted: ['arn:aws:iam::1:mfa/old'], failed: [] });
+    expect(iam.commandCalls(DeleteVirtualMFADeviceCommand).map((c) => c.args[0].input.SerialNumber)).toEqual([
+      'arn:aws:iam::1:mfa/old',
+    ]);
   });
 });
 
