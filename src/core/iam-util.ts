@@ -81,6 +81,12 @@ export const isTransientConflict = (err: unknown): boolean =>
   err instanceof ServiceFailureException ||
   err instanceof DeleteConflictException;
 
+/** IAM's Throttling error once the SDK's own retries are spent (it has no modeled exception class). */
+export const isThrottle = (err: unknown): boolean => {
+  const e = err as { name?: string; $retryable?: { throttling?: boolean } } | undefined;
+  return e?.name === 'Throttling' || e?.name === 'ThrottlingException' || e?.$retryable?.throttling === true;
+};
+
 export const isUnmodifiable = (err: unknown): boolean =>
   err instanceof EntityTemporarilyUnmodifiableException || err instanceof ServiceFailureException;
 

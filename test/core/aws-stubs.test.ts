@@ -262,6 +262,43 @@ describe('eventual consistency (a new user is not visible at once on AWS)', () =
   });
 });
 
+describe('rollback under throttling', () => {
+  it('retries a throttled undo so a failed create does not leave a half-made user', async () => {
+    const ctx = stubCtx();
+    iam
+      .on(GetGroupCommand)
+      .resolves({
+        Group: { GroupName: 'g', GroupId: 'g', Arn: 'a', Path: '/', CreateDate: new Date() },
+        Users: [],
+      });
+    iam.on(GetPolicyCommand).resolves({ Policy: { PolicyName: 'p' } });
+    iam
+      .on(CreateUserCommand)
+      .resolves({ User: { UserName: 'jane', Arn: 'arn', UserId: 'X', Path: '/', CreateDate: new Date() } });
+    iam.on(AddUserToGroupCommand).resolves({});
+    iam
+      .on(AttachUserPolicyCommand)
+      .rejects(Object.assign(new Error('Rate exceeded'), { name: 'Throttling' }));
+    iam
+      .on(RemoveUserFromGroupCommand)
+      .rejectsOnce(Object.assign(new Error('Rate exceeded'), { name: 'Throttling' }))
+      .resolves({});
+    iam.on(DeleteUserCommand).resolves({});
+    const err = await createUser(
+      ctx,
+      { username: 'jane', email: 'jane@example.com', template: 'developer' },
+      who,
+    ).catch((e) => e);
+    expect(err.rolledBack).toEqual([
+      'AddUserToGroup ReadOnly',
+      'AddUserToGroup Developers',
+      'CreateUser jane',
+    ]);
+    expect(err.rollbackFailures).toEqual([]);
+    expect(iam.commandCalls(RemoveUserFromGroupCommand)).toHaveLength(3);
+  });
+});
+
 describe('sweepAbandonedMfa (AWS tags MFA devices; moto does not)', () => {
   it('deletes only unassigned devices this tool created more than N minutes ago', async () => {
     const ctx = stubCtx();
