@@ -265,12 +265,10 @@ describe('eventual consistency (a new user is not visible at once on AWS)', () =
 describe('rollback under throttling', () => {
   it('retries a throttled undo so a failed create does not leave a half-made user', async () => {
     const ctx = stubCtx();
-    iam
-      .on(GetGroupCommand)
-      .resolves({
-        Group: { GroupName: 'g', GroupId: 'g', Arn: 'a', Path: '/', CreateDate: new Date() },
-        Users: [],
-      });
+    iam.on(GetGroupCommand).resolves({
+      Group: { GroupName: 'g', GroupId: 'g', Arn: 'a', Path: '/', CreateDate: new Date() },
+      Users: [],
+    });
     iam.on(GetPolicyCommand).resolves({ Policy: { PolicyName: 'p' } });
     iam
       .on(CreateUserCommand)
