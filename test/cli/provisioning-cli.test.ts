@@ -157,6 +157,9 @@ describe('lifecycle through the CLI', () => {
 
   it('rotate-keys without --show-secret says the secret was not shown; usage errors exit 2', async () => {
     await cli(['onboard', ...jane, '--access-key']);
+    const rerun = await cli(['onboard', ...jane, '--access-key']); // idempotent: no second key
+    expect(rerun.code).toBe(0);
+    expect(rerun.stdout).toMatch(/access key not created: jane\.doe already has 1/);
     const r = await cli(['rotate-keys', '--username', 'jane.doe']);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/secret NOT shown/);
