@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ListUsersCommand } from '@aws-sdk/client-iam';
@@ -72,12 +72,26 @@ describe('create-user', () => {
     expect(again.json()).toMatchObject({ ok: true, status: 'unchanged' });
   });
 
-  it('prints the password once with --show-password, and in JSON only then', async () => {
-    const r = await cli(['--json', 'create-user', ...jane, '--show-password']);
+  it('prints the password once with --show-password, and in JSON only then; never on stderr or in the audit log', async () => {
+    const auditLog = join(dir, 'audit.jsonl');
+    const r = await cli([
+      '--json',
+      '--verbose',
+      '--audit-log',
+      auditLog,
+      'create-user',
+      ...jane,
+      '--show-password',
+    ]);
     expect(r.code).toBe(0);
     const out = r.json<{ password?: string; passwordGenerated: boolean }>();
     expect(out.password).toMatch(/.{20}/);
     expect(r.stderr).not.toContain(out.password);
+    const trail = readFileSync(auditLog, 'utf8');
+    expect(trail).toMatch(
+      /"action":"user.create","account":"home","target":"jane.doe","requestId":"[^"]+","outcome":"success"/,
+    );
+    expect(trail).not.toContain(out.password);
   });
 
   it('--dry-run prints the plan and makes no mutating call', async () => {
