@@ -55,7 +55,7 @@ export interface RedisStoreOptions {
 
 export class RedisStore implements Store {
   readonly redis: Redis;
-  private readonly prefix: string;
+  readonly prefix: string;
   private readonly scripts = new Map<ScriptName, string>();
   readonly grants: RedisGrantStore;
 

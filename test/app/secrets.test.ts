@@ -59,7 +59,8 @@ it('sends the initial password only by DM to its owner: never a channel, a log, 
   await new Promise((r) => setTimeout(r, 100));
   expect(redisTraffic.length).toBeGreaterThan(0);
   expect(redisTraffic.filter((line) => line.includes(password))).toEqual([]);
-  const keys = await t.store.redis.keys('*');
+  const keys = await t.store.redis.keys(`${t.store.prefix}*`);
+  expect(keys.length).toBeGreaterThan(0);
   for (const key of keys) {
     const type = await t.store.redis.type(key);
     const value =
