@@ -3,12 +3,16 @@
  * server's. Plain JS over dist/ (`npm run bench` builds first), as the installed CLI runs: no TypeScript
  * loader in the measured process. Prints one JSON line. argv: <endpoint> <accounts> <concurrency>
  */
+import { createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { pipeline } from 'node:stream/promises';
 import { parseEnv, parseFileConfig } from '../dist/config.js';
 import { AccountClients } from '../dist/core/accounts.js';
 import { Auditor, MemoryAuditSink } from '../dist/core/audit.js';
 import { systemClock } from '../dist/core/clock.js';
-import { findingsCsv, findingsDocument } from '../dist/core/findings-report.js';
+import { findingsCsvStream, findingsJsonStream } from '../dist/core/findings-report.js';
 import { scan } from '../dist/core/scan.js';
 import { silentLogger } from '../dist/logger.js';
 
@@ -53,9 +57,14 @@ const scanMaxRssKb = process.resourceUsage().maxRSS;
 globalThis.gc?.();
 const liveHeapMb = process.memoryUsage().heapUsed / 1e6;
 const t1 = performance.now();
-const csvBytes = findingsCsv(result).length;
-const jsonBytes = JSON.stringify(findingsDocument(result, 'HIGH')).length;
+// Written as `aws-user scan` writes them: streamed to files.
+const dir = mkdtempSync(join(tmpdir(), 'aws-user-bench-'));
+await pipeline(findingsCsvStream(result), createWriteStream(join(dir, 'f.csv')));
+await pipeline(findingsJsonStream(result, 'HIGH'), createWriteStream(join(dir, 'f.json')));
 const renderMs = performance.now() - t1;
+const csvBytes = statSync(join(dir, 'f.csv')).size;
+const jsonBytes = statSync(join(dir, 'f.json')).size;
+rmSync(dir, { recursive: true, force: true });
 clients.destroy();
 process.stdout.write(
   `${JSON.stringify({

@@ -174,7 +174,7 @@ users carry a finding. Run on ${new Date().toISOString().slice(0, 10)}.
 | live heap after a full GC at the end of the scan (findings etc.) | ${fmt(r.liveHeapMb, 0)} MB | | |
 
 - Accounts analysed: ${r.accountsOk}/${SCALE.accounts}${r.accountsFailed.length ? ` (failed: ${r.accountsFailed.slice(0, 3).join('; ')})` : ''}; users ${r.users.toLocaleString('en')}; findings ${r.findings.toLocaleString('en')}.
-- Then rendering the CSV (${fmt(r.csvBytes / 1e6)} MB) and JSON (${fmt(r.jsonBytes / 1e6)} MB) in memory, as \`aws-user scan\` does: ${fmt(r.renderMs / 1000, 2)} s; peak RSS of the whole child including that: ${fmt(totalRssMb, 0)} MB${timeRssKb ? ' (/usr/bin/time -v)' : ''}. Child wall incl. start-up ${fmt(wallMs / 1000)} s.
+- Then writing the CSV (${fmt(r.csvBytes / 1e6)} MB) and JSON (${fmt(r.jsonBytes / 1e6)} MB) as \`aws-user scan\` does (streamed to files): ${fmt(r.renderMs / 1000, 2)} s; peak RSS of the whole child including that: ${fmt(totalRssMb, 0)} MB${timeRssKb ? ' (/usr/bin/time -v)' : ''}. Child wall incl. start-up ${fmt(wallMs / 1000)} s.
 - Machine: ${cpus().length} cores shared with the other engineers' test runs; load average at the end of the run ${load} — wall times are inflated by it, CPU time is the steadier number.
 - Calls by action: ${Object.entries(bigCalls)
     .map(([a, c]) => `${a} ${c}`)
