@@ -181,6 +181,7 @@ export async function fetchCredentialReport(
       if (raw.xml !== undefined) {
         csv = Buffer.from(xmlField(raw.xml, 'Content') ?? '', 'base64').toString('utf8');
         const when = xmlField(raw.xml, 'GeneratedTime');
+        raw.xml = undefined; // the 1.5 MB response can go before the rows are built
         generatedAt = when ? new Date(when) : new Date(0);
       } else {
         csv = out.Content ? Buffer.from(out.Content).toString('utf8') : '';

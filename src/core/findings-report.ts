@@ -1,3 +1,5 @@
+import { Readable } from 'node:stream';
+import { stringify as stringifyStream } from 'csv-stringify';
 import { stringify } from 'csv-stringify/sync';
 import type { Severity } from '../config.js';
 import { DEFAULT_SEVERITIES, DEFAULT_SOC2_CONTROLS, FINDING_TYPES, type Finding } from './inactivity.js';
@@ -26,11 +28,8 @@ export const CSV_COLUMNS = [
   'Status',
 ] as const;
 
-export function findingsCsv(result: ScanResult): string {
-  const generated = new Map(
-    result.accounts.map((a) => [a.accountId, a.generatedAt?.toISOString() ?? 'unknown']),
-  );
-  const rows = result.findings.map((f) => [
+function csvRow(f: Finding, generated: ReadonlyMap<string, string>): string[] {
+  return [
     f.id,
     f.accountId,
     f.userName,
@@ -46,8 +45,30 @@ export function findingsCsv(result: ScanResult): string {
     f.lastLogin,
     f.mfaEnabled ? 'true' : 'false',
     f.status,
-  ]);
-  return stringify(rows, { header: true, columns: [...CSV_COLUMNS] });
+  ];
+}
+
+function generatedTimes(result: ScanResult): Map<string, string> {
+  return new Map(result.accounts.map((a) => [a.accountId, a.generatedAt?.toISOString() ?? 'unknown']));
+}
+
+export function findingsCsv(result: ScanResult): string {
+  const generated = generatedTimes(result);
+  return stringify(
+    result.findings.map((f) => csvRow(f, generated)),
+    { header: true, columns: [...CSV_COLUMNS] },
+  );
+}
+
+/** The same CSV as a stream, row by row, so a 100k-finding report never exists as one string. */
+export function findingsCsvStream(result: ScanResult): Readable {
+  const generated = generatedTimes(result);
+  const rows = Readable.from(
+    (function* () {
+      for (const f of result.findings) yield csvRow(f, generated);
+    })(),
+  );
+  return rows.pipe(stringifyStream({ header: true, columns: [...CSV_COLUMNS] }));
 }
 
 export interface Summary {
@@ -126,6 +147,21 @@ export function findingsDocument(result: ScanResult, ticketMinSeverity: Severity
     summary: summarize(result.findings),
     findings: result.findings.map(findingJson),
   };
+}
+
+/** The JSON document as a stream: the envelope once, then one finding at a time. */
+export function findingsJsonStream(result: ScanResult, ticketMinSeverity: Severity): Readable {
+  const { findings: _omit, ...envelope } = findingsDocument({ ...result, findings: [] }, ticketMinSeverity);
+  const head = JSON.stringify({ ...envelope, summary: summarize(result.findings) }, null, 2);
+  return Readable.from(
+    (function* () {
+      yield `${head.slice(0, -2)},\n  "findings": [`;
+      for (let i = 0; i < result.findings.length; i++) {
+        yield `${i ? ',' : ''}\n    ${JSON.stringify(findingJson(result.findings[i] as Finding))}`;
+      }
+      yield result.findings.length ? '\n  ]\n}\n' : ']\n}\n';
+    })(),
+  );
 }
 
 /** The human summary the CLI prints and Slack echoes: counts, report ages, failures. */

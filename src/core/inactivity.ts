@@ -243,6 +243,16 @@ export function analyze(
   settings: InactivitySettings,
 ): Finding[] {
   const findings: Finding[] = [];
+  // Departments and managers repeat across thousands of findings: keep one copy of each.
+  const interned = new Map<string, string>();
+  const intern = (s: string): string => {
+    let v = interned.get(s);
+    if (v === undefined) {
+      v = detach(s);
+      interned.set(v, v);
+    }
+    return v;
+  };
   for (const row of rows) {
     if (row.user === '<root_account>') continue;
     const candidates = [
@@ -255,21 +265,21 @@ export function analyze(
       if (!c) continue;
       const keyId = c.key ? `${c.key.slot}@${c.key.createdAt}` : undefined;
       findings.push({
-        id: findingId(account.id, row.user, c.type, keyId),
+        id: detach(findingId(account.id, row.user, c.type, keyId)),
         accountId: account.id,
         accountName: account.name,
         userName: detach(row.user),
         userArn: detach(row.arn),
         type: c.type,
         severity: settings.severities[c.type] ?? DEFAULT_SEVERITIES[c.type],
-        details: c.details,
+        details: detach(c.details), // flattens the template's cons-string tree
         controls: settings.soc2_controls[c.type] ?? DEFAULT_SOC2_CONTROLS,
         remediation: REMEDIATION[c.type],
         key: c.key,
         daysInactive: c.days,
         email: detach(facts.email ?? ''),
-        department: detach(facts.department ?? ''),
-        manager: detach(facts.manager ?? ''),
+        department: intern(facts.department ?? ''),
+        manager: intern(facts.manager ?? ''),
         createdDate: detach(row.user_creation_time),
         lastLogin: detach(row.password_last_used),
         mfaEnabled: row.mfa_active === 'true',

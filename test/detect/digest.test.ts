@@ -215,7 +215,7 @@ describe('digest job against moto, a fake Slack and a fake Jira', () => {
 
     const complete = slack.callsTo('files.completeUploadExternal')[0];
     expect(complete?.body.channel_id).toBe('C0SECDIGEST');
-    expect((complete?.body.files as { title: string }[]).map((f) => f.title)).toEqual([
+    expect(((complete?.body.files ?? []) as { title: string }[]).map((f) => f.title)).toEqual([
       expect.stringMatching(/CSV/),
       expect.stringMatching(/JSON/),
     ]);

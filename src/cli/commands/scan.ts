@@ -1,7 +1,15 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { createWriteStream } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import { InvalidArgumentError } from 'commander';
-import { findingsCsv, findingsDocument, findingsText, summarize } from '../../core/findings-report.js';
+import {
+  findingsCsvStream,
+  findingsDocument,
+  findingsJsonStream,
+  findingsText,
+  summarize,
+} from '../../core/findings-report.js';
 import { failedAccounts, scan } from '../../core/scan.js';
 import { createJiraClient, syncTickets, type TicketSyncResult } from '../../integrations/jira.js';
 import { buildContext } from '../context.js';
@@ -83,11 +91,14 @@ export const scanCommand: RegisterCliCommand = (program, env) => {
       const base = join(opts.outputDir, `inactive-users-${stamp(result.analysisDate)}`);
       const files: string[] = [];
       if (opts.format.includes('csv')) {
-        await writeFile(`${base}.csv`, findingsCsv(result), 'utf8');
+        await pipeline(findingsCsvStream(result), createWriteStream(`${base}.csv`));
         files.push(`${base}.csv`);
       }
       if (opts.format.includes('json')) {
-        await writeFile(`${base}.json`, `${JSON.stringify(doc, null, 2)}\n`, 'utf8');
+        await pipeline(
+          findingsJsonStream(result, ctx.config.inactivity.ticket_min_severity),
+          createWriteStream(`${base}.json`),
+        );
         files.push(`${base}.json`);
       }
 
