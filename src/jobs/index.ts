@@ -3,8 +3,15 @@ import type { Job } from './host.js';
 import { keyRotationSweep } from './key-rotation-sweep.js';
 import { mfaCleanup } from './mfa-cleanup.js';
 import { offboardSweep } from './offboard-sweep.js';
+import { temporaryAccess } from './temporary-access.js';
 
 export { type Job, type JobsHandle, runJob, startJobs } from './host.js';
 
 /** Every scheduled job. Adding one: a file exporting a Job, and one line here. */
-export const jobs: readonly Job[] = [approvalExpiry, keyRotationSweep, offboardSweep, mfaCleanup];
+export const jobs: readonly Job[] = [
+  approvalExpiry,
+  keyRotationSweep,
+  offboardSweep,
+  mfaCleanup,
+  temporaryAccess,
+];

@@ -4,7 +4,14 @@ import { Redis, type RedisOptions } from 'ioredis';
 import type { AuditEvent } from '../core/audit.js';
 import { StoreUnavailableError } from '../core/errors.js';
 import type { Logger } from '../logger.js';
-import type { ApproveResult, DenyResult, MfaEnrollment, PendingRequest, Store } from './types.js';
+import type {
+  ApproveResult,
+  DenyResult,
+  MfaEnrollment,
+  PendingRequest,
+  Store,
+  TemporaryGrant,
+} from './types.js';
 
 /**
  * Redis store. Every transition of a request is one Lua script (src/store/lua/*.lua), so replicas racing on
@@ -208,6 +215,26 @@ export class RedisStore implements Store {
     if (ids.length === 0) return [];
     const raws = await this.wrap(() => this.redis.mget(...ids.map((id) => this.k('mfa', id))));
     return raws.filter((r): r is string => typeof r === 'string').map((r) => JSON.parse(r) as MfaEnrollment);
+  }
+
+  async putGrant(g: TemporaryGrant): Promise<void> {
+    await this.wrap(() =>
+      this.redis
+        .multi()
+        .set(this.k('grant', g.id), JSON.stringify(g))
+        .zadd(this.k('grants'), Date.parse(g.endsAt), g.id)
+        .exec(),
+    );
+  }
+
+  async takeDueGrants(now: Date): Promise<TemporaryGrant[]> {
+    const ids = await this.wrap(() => this.redis.zrangebyscore(this.k('grants'), '-inf', now.getTime()));
+    const out: TemporaryGrant[] = [];
+    for (const id of ids) {
+      const raw = await this.run('take', [this.k('grant', id), this.k('grants')], [id]);
+      if (typeof raw === 'string') out.push(JSON.parse(raw) as TemporaryGrant);
+    }
+    return out;
   }
 
   async acquireLock(name: string, ttlMs: number): Promise<string | undefined> {

@@ -56,6 +56,7 @@ describe('jobs host', () => {
         key_rotation_sweep_schedule: '0 * * * *',
         offboard_sweep_schedule: '30 * * * *',
         mfa_cleanup_schedule: '*/5 * * * *',
+        grant_revoke_schedule: '* * * * *',
       },
     } as unknown as JobDeps['config'];
     const handle = startJobs(jobs, depsWith(s, config));
@@ -64,6 +65,7 @@ describe('jobs host', () => {
       'key-rotation-sweep',
       'offboard-sweep',
       'mfa-cleanup',
+      'temporary-access',
     ]);
     await handle.stop();
     expect(() =>

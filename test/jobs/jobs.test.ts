@@ -6,6 +6,7 @@ import type { CoreOps, JobDeps } from '../../src/deps.js';
 import { approvalExpiry } from '../../src/jobs/approval-expiry.js';
 import { keyRotationSweep } from '../../src/jobs/key-rotation-sweep.js';
 import { offboardSweep } from '../../src/jobs/offboard-sweep.js';
+import { temporaryAccess } from '../../src/jobs/temporary-access.js';
 import { silentLogger } from '../../src/logger.js';
 import type { PendingRequest } from '../../src/store/types.js';
 import { APPROVE_ACTION } from '../../src/views/approval.js';
@@ -101,6 +102,47 @@ describe('sweep jobs', () => {
     expect(calls).toEqual(['keys:system:key-rotation-sweep', 'offboard:system:offboard-sweep']);
     expect(keyRotationSweep.schedule(deps.config)).toBe('0 * * * *');
     expect(offboardSweep.schedule(deps.config)).toBe('30 * * * *');
+    await store.close();
+  });
+});
+
+describe('temporary-access', () => {
+  it('offboards a user when its duration ends, tells owner and requester, and retries a failure', async () => {
+    const offboarded: string[] = [];
+    let fail = true;
+    const { deps, store, clock } = await jobDeps({
+      offboardUser: async (input) => {
+        if (fail) throw new Error('Throttling');
+        offboarded.push(input.username);
+        return undefined;
+      },
+    });
+    const endsAt = new Date(clock.now().getTime() + 8 * 3_600_000).toISOString();
+    await store.putGrant({
+      id: 'r1',
+      account: 'home',
+      username: 'temp',
+      owner: 'UOWNER',
+      requester: 'UREQ',
+      endsAt,
+    });
+    await temporaryAccess.run(deps);
+    expect(offboarded).toEqual([]);
+    clock.advance(8 * 3_600_000);
+    await temporaryAccess.run(deps);
+    expect(offboarded).toEqual([]);
+    fail = false;
+    fake.reset();
+    await temporaryAccess.run(deps);
+    expect(offboarded).toEqual(['temp']);
+    expect(
+      fake
+        .callsTo('chat.postMessage')
+        .map((c) => c.body.channel)
+        .sort(),
+    ).toEqual(['DUOWNER', 'DUREQ']);
+    await temporaryAccess.run(deps);
+    expect(offboarded).toEqual(['temp']);
     await store.close();
   });
 });
