@@ -90,6 +90,12 @@ export class MemoryStore implements Store {
     return moved;
   }
 
+  async listApprovingSince(cutoff: Date): Promise<PendingRequest[]> {
+    return [...this.requests.values()]
+      .filter((r) => r.status === 'approving' && Date.parse(r.decidedAt ?? '') < cutoff.getTime())
+      .map((r) => this.copy(r));
+  }
+
   async listPending(): Promise<PendingRequest[]> {
     return [...this.requests.values()].filter((r) => r.status === 'pending').map((r) => this.copy(r));
   }

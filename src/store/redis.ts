@@ -139,7 +139,7 @@ export class RedisStore implements Store {
     const out = JSON.parse(
       (await this.run(
         'approve',
-        [this.k('req', id), this.k('pending')],
+        [this.k('req', id), this.k('pending'), this.k('approving')],
         [approver, now.getTime(), now.toISOString()],
       )) as string,
     ) as { result: ApproveResult['result']; request?: unknown };
@@ -161,7 +161,13 @@ export class RedisStore implements Store {
   }
 
   async finish(id: string, status: 'done' | 'failed', outcome: string, now: Date): Promise<boolean> {
-    return (await this.run('finish', [this.k('req', id)], [status, outcome, now.toISOString()])) === 1;
+    return (
+      (await this.run(
+        'finish',
+        [this.k('req', id), this.k('approving')],
+        [status, outcome, now.toISOString()],
+      )) === 1
+    );
   }
 
   async expireDue(now: Date): Promise<PendingRequest[]> {
@@ -176,6 +182,18 @@ export class RedisStore implements Store {
       if (typeof raw === 'string') moved.push(fromStored(JSON.parse(raw)));
     }
     return moved;
+  }
+
+  async listApprovingSince(cutoff: Date): Promise<PendingRequest[]> {
+    const ids = await this.wrap(() =>
+      this.redis.zrangebyscore(this.k('approving'), '-inf', `(${cutoff.getTime()}`),
+    );
+    if (ids.length === 0) return [];
+    const raws = await this.wrap(() => this.redis.mget(...ids.map((id) => this.k('req', id))));
+    return raws
+      .filter((r): r is string => typeof r === 'string')
+      .map((r) => fromStored(JSON.parse(r)))
+      .filter((r) => r.status === 'approving');
   }
 
   async listPending(): Promise<PendingRequest[]> {

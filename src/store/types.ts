@@ -97,6 +97,8 @@ export interface Store {
   /** Marks every pending request whose expiresAt ≤ now as expired; returns those it moved. */
   expireDue(now: Date): Promise<PendingRequest[]>;
   listPending(): Promise<PendingRequest[]>;
+  /** Requests that started running before `cutoff` and never finished (their replica died mid-run). */
+  listApprovingSince(cutoff: Date): Promise<PendingRequest[]>;
 
   putMfa(e: MfaEnrollment): Promise<void>;
   getMfa(id: string): Promise<MfaEnrollment | undefined>;

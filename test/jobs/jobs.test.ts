@@ -146,3 +146,64 @@ describe('temporary-access', () => {
     await store.close();
   });
 });
+
+describe('stuck runs', () => {
+  it('marks a request left running by a dead replica as failed (outcome unknown) after 30 minutes', async () => {
+    const { deps, store, clock } = await jobDeps();
+    const r: PendingRequest = {
+      id: 'stuck',
+      kind: 'create',
+      requester: 'UREQ',
+      target: { username: 'bob' },
+      template: 'developer',
+      account: 'home',
+      justification: 'x',
+      extraGroups: [],
+      approvalsNeeded: 1,
+      adminOnly: false,
+      approvals: [],
+      status: 'pending',
+      createdAt: clock.now().toISOString(),
+      expiresAt: new Date(clock.now().getTime() + 72 * 3_600_000).toISOString(),
+    };
+    await store.createRequest(r);
+    expect((await store.approve('stuck', 'UAPP', clock.now())).result).toBe('approved');
+    clock.advance(10 * 60_000);
+    await approvalExpiry.run(deps);
+    expect((await store.getRequest('stuck'))?.status).toBe('approving');
+    clock.advance(25 * 60_000);
+    fake.reset();
+    await approvalExpiry.run(deps);
+    expect(await store.getRequest('stuck')).toMatchObject({
+      status: 'failed',
+      outcome: expect.stringContaining('outcome unknown'),
+    });
+    expect(fake.callsTo('chat.postMessage')[0]?.body).toMatchObject({ channel: 'UREQ' });
+    expect(await store.listApprovingSince(clock.now())).toEqual([]);
+    await store.close();
+  });
+
+  it('a finished run leaves nothing to recover', async () => {
+    const { store, clock } = await jobDeps();
+    const r = {
+      id: 'ok',
+      kind: 'create',
+      requester: 'U',
+      target: { username: 'c' },
+      account: 'home',
+      justification: 'x',
+      extraGroups: [],
+      approvalsNeeded: 1,
+      adminOnly: false,
+      approvals: [],
+      status: 'pending',
+      createdAt: clock.now().toISOString(),
+      expiresAt: new Date(clock.now().getTime() + 3_600_000).toISOString(),
+    } as PendingRequest;
+    await store.createRequest(r);
+    await store.approve('ok', 'UAPP', clock.now());
+    await store.finish('ok', 'done', 'created', clock.now());
+    expect(await store.listApprovingSince(new Date(clock.now().getTime() + 3_600_000))).toEqual([]);
+    await store.close();
+  });
+});
