@@ -8,7 +8,7 @@ let moto: Moto;
 let fake: FakeSlack;
 let t: TestBot;
 const IAM_MS = 4000;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 beforeAll(async () => {
   [moto, fake] = await Promise.all([startMoto(), startFakeSlack()]);
