@@ -7,6 +7,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { cpus, loadavg } from 'node:os';
 import { RedisStore } from '../src/store/redis.js';
 import type { PendingRequest } from '../src/store/types.js';
 import { APPROVE_ACTION } from '../src/views/approval.js';
@@ -51,6 +52,7 @@ function stats(samples: number[]) {
 }
 
 export default async function bench(): Promise<string> {
+  const loadBefore = loadavg()[0] ?? 0;
   const fake = await fakeSlackProcess();
   const redisUrl = process.env.REDIS_URL ?? process.env.REDIS_TEST_URL ?? 'redis://127.0.0.1:6379';
   const prefix = `bench:${randomBytes(4).toString('hex')}:`;
@@ -168,6 +170,10 @@ export default async function bench(): Promise<string> {
     row('`/aws-user create`', samples.createBot, samples.createBare),
     row('Approve click', samples.approveBot, samples.approveBare),
     '',
-    `Non-200 responses: ${failures}. Run on ${new Date().toISOString().slice(0, 10)}, Node ${process.version}.`,
+    `Non-200 responses: ${failures}. Run on ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${cpus().length} cores, 1-min load average ${loadBefore.toFixed(1)} before and ${(loadavg()[0] ?? 0).toFixed(1)} after (other work shares this machine).`,
+    '',
+    'What the bot does differently from the baseline: after each ack it waits for acks to go quiet (FollowUpGate:',
+    '20 ms, at most 500 ms) before its follow-up work (views.open, Redis transitions, the slow IAM call), so a',
+    'burst is acked before any of it runs. Without that gate the create p99 ratio was 2.2–2.7.',
   ].join('\n');
 }

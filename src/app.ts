@@ -6,6 +6,7 @@ import type { Config } from './config.js';
 import { ConfigError, errorMessage } from './core/errors.js';
 import type { AppDeps, Deps } from './deps.js';
 import * as handlers from './handlers/index.js';
+import { FollowUpGate } from './handlers/lib/reply.js';
 import { Roles } from './handlers/lib/roles.js';
 import { withTimeout } from './handlers/lib/state.js';
 import type { Logger } from './logger.js';
@@ -127,7 +128,11 @@ export function createApp(config: Config, deps: Deps): BotApp {
     logger,
     ...(config.env.slackApiUrl ? { clientOptions: { slackApiUrl: withSlash(config.env.slackApiUrl) } } : {}),
   });
-  const appDeps: AppDeps = { ...deps, roles: new Roles(config, app.client, deps.clock, deps.logger) };
+  const appDeps: AppDeps = {
+    ...deps,
+    roles: new Roles(config, app.client, deps.clock, deps.logger),
+    followUps: new FollowUpGate(),
+  };
   commands.register(app, appDeps);
   handlers.register(app, appDeps);
   app.error(async (err) => {

@@ -79,6 +79,7 @@ export interface JobDeps extends Deps {
 /** Deps plus what createApp builds around the app's own WebClient. */
 export interface AppDeps extends Deps {
   roles: import('./handlers/lib/roles.js').Roles;
+  followUps: import('./handlers/lib/reply.js').FollowUpGate;
 }
 
 /** Binds core/ to one context: the production `ops`. Each line is one hop, listener → core → AWS. */

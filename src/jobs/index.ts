@@ -6,6 +6,7 @@ import type { Job } from './host.js';
 import { keyRotationSweep } from './key-rotation-sweep.js';
 import { mfaCleanup } from './mfa-cleanup.js';
 import { offboardSweep } from './offboard-sweep.js';
+import { temporaryAccess } from './temporary-access.js';
 
 export { type Job, type JobsHandle, runJob, startJobs } from './host.js';
 
@@ -18,4 +19,5 @@ export const jobs: readonly Job[] = [
   grantRevoke,
   grantNotice,
   inactiveDigest,
+  temporaryAccess,
 ];

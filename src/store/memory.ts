@@ -1,7 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { MemoryAuditSink } from '../core/audit.js';
 import { MemoryGrantStore } from './grants-memory.js';
-import type { ApproveResult, DenyResult, FindingRef, MfaEnrollment, PendingRequest, Store } from './types.js';
+import type {
+  ApproveResult,
+  DenyResult,
+  FindingRef,
+  MfaEnrollment,
+  PendingRequest,
+  Store,
+  TemporaryUser,
+} from './types.js';
 
 /**
  * Single-process store for `npm start` without Redis: same semantics as RedisStore (JS is single-threaded,
@@ -86,6 +94,12 @@ export class MemoryStore implements Store {
     return moved;
   }
 
+  async listApprovingSince(cutoff: Date): Promise<PendingRequest[]> {
+    return [...this.requests.values()]
+      .filter((r) => r.status === 'approving' && Date.parse(r.decidedAt ?? '') < cutoff.getTime())
+      .map((r) => this.copy(r));
+  }
+
   async listPending(): Promise<PendingRequest[]> {
     return [...this.requests.values()].filter((r) => r.status === 'pending').map((r) => this.copy(r));
   }
@@ -119,6 +133,18 @@ export class MemoryStore implements Store {
     return [...this.mfa.values()]
       .filter((e) => Date.parse(e.startedAt) < cutoff.getTime())
       .map((e) => this.copy(e));
+  }
+
+  private readonly temporaryUsers = new Map<string, TemporaryUser>();
+
+  async putTemporaryUser(g: TemporaryUser): Promise<void> {
+    this.temporaryUsers.set(g.id, this.copy(g));
+  }
+
+  async takeDueTemporaryUsers(now: Date): Promise<TemporaryUser[]> {
+    const due = [...this.temporaryUsers.values()].filter((g) => Date.parse(g.endsAt) <= now.getTime());
+    for (const g of due) this.temporaryUsers.delete(g.id);
+    return due;
   }
 
   async acquireLock(name: string, ttlMs: number): Promise<string | undefined> {

@@ -5,7 +5,15 @@ import { StoreUnavailableError } from '../core/errors.js';
 import type { Logger } from '../logger.js';
 import { RedisGrantStore } from './grants-redis.js';
 import { loadLua } from './lua.js';
-import type { ApproveResult, DenyResult, FindingRef, MfaEnrollment, PendingRequest, Store } from './types.js';
+import type {
+  ApproveResult,
+  DenyResult,
+  FindingRef,
+  MfaEnrollment,
+  PendingRequest,
+  Store,
+  TemporaryUser,
+} from './types.js';
 
 /**
  * Redis store. Every transition of a request is one Lua script (src/store/lua/*.lua), so replicas racing on
@@ -131,7 +139,7 @@ export class RedisStore implements Store {
     const out = JSON.parse(
       (await this.run(
         'approve',
-        [this.k('req', id), this.k('pending')],
+        [this.k('req', id), this.k('pending'), this.k('approving')],
         [approver, now.getTime(), now.toISOString()],
       )) as string,
     ) as { result: ApproveResult['result']; request?: unknown };
@@ -153,7 +161,13 @@ export class RedisStore implements Store {
   }
 
   async finish(id: string, status: 'done' | 'failed', outcome: string, now: Date): Promise<boolean> {
-    return (await this.run('finish', [this.k('req', id)], [status, outcome, now.toISOString()])) === 1;
+    return (
+      (await this.run(
+        'finish',
+        [this.k('req', id), this.k('approving')],
+        [status, outcome, now.toISOString()],
+      )) === 1
+    );
   }
 
   async expireDue(now: Date): Promise<PendingRequest[]> {
@@ -168,6 +182,18 @@ export class RedisStore implements Store {
       if (typeof raw === 'string') moved.push(fromStored(JSON.parse(raw)));
     }
     return moved;
+  }
+
+  async listApprovingSince(cutoff: Date): Promise<PendingRequest[]> {
+    const ids = await this.wrap(() =>
+      this.redis.zrangebyscore(this.k('approving'), '-inf', `(${cutoff.getTime()}`),
+    );
+    if (ids.length === 0) return [];
+    const raws = await this.wrap(() => this.redis.mget(...ids.map((id) => this.k('req', id))));
+    return raws
+      .filter((r): r is string => typeof r === 'string')
+      .map((r) => fromStored(JSON.parse(r)))
+      .filter((r) => r.status === 'approving');
   }
 
   async listPending(): Promise<PendingRequest[]> {
@@ -219,6 +245,26 @@ export class RedisStore implements Store {
     if (ids.length === 0) return [];
     const raws = await this.wrap(() => this.redis.mget(...ids.map((id) => this.k('mfa', id))));
     return raws.filter((r): r is string => typeof r === 'string').map((r) => JSON.parse(r) as MfaEnrollment);
+  }
+
+  async putTemporaryUser(g: TemporaryUser): Promise<void> {
+    await this.wrap(() =>
+      this.redis
+        .multi()
+        .set(this.k('tempuser', g.id), JSON.stringify(g))
+        .zadd(this.k('tempusers'), Date.parse(g.endsAt), g.id)
+        .exec(),
+    );
+  }
+
+  async takeDueTemporaryUsers(now: Date): Promise<TemporaryUser[]> {
+    const ids = await this.wrap(() => this.redis.zrangebyscore(this.k('tempusers'), '-inf', now.getTime()));
+    const out: TemporaryUser[] = [];
+    for (const id of ids) {
+      const raw = await this.run('take', [this.k('tempuser', id), this.k('tempusers')], [id]);
+      if (typeof raw === 'string') out.push(JSON.parse(raw) as TemporaryUser);
+    }
+    return out;
   }
 
   async acquireLock(name: string, ttlMs: number): Promise<string | undefined> {

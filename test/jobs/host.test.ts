@@ -65,6 +65,7 @@ describe('jobs host', () => {
         'mfa-cleanup',
         'grant-revoke',
         'inactive-digest',
+        'temporary-access',
       ]),
     );
     await handle.stop();
