@@ -22,6 +22,8 @@ export function boltLogger(log: Logger): BoltLogger {
   const child = log.child({ component: 'bolt' });
   return {
     debug: (...m) => {
+      // Checked first: formatting every WebClient debug line costs real time on the ack path.
+      if (!child.isLevelEnabled('debug')) return;
       // At debug the WebClient logs whole API bodies, and a secret DM's body is the secret: drop them.
       const text = fmt(m);
       if (!BODY_LOG.test(text)) child.debug(text);

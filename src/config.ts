@@ -189,6 +189,14 @@ export const configSchema = z
       .object({ concurrency: z.number().int().min(1).max(64).default(8) })
       .strict()
       .default({ concurrency: 8 }),
+    /** Client-side pacing of IAM calls per account (off when absent); see README "Throttling". */
+    iam: z
+      .object({
+        requests_per_second: z.number().positive().max(1000).optional(),
+        burst: z.number().int().min(1).max(100).default(1),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 

@@ -37,6 +37,9 @@ export function buildContext(opts: GlobalOptions, deps: CliDeps): CoreContext {
       endpoint: config.env.awsEndpointUrl,
       region: config.env.awsRegion,
       clock,
+      rateLimit: config.iam?.requests_per_second
+        ? { perSecond: config.iam.requests_per_second, burst: config.iam.burst }
+        : undefined,
     });
   const sink = deps.auditSink ?? (opts.auditLog ? new JsonlAuditSink(opts.auditLog) : new MemoryAuditSink());
   return { config, clients, auditor: new Auditor(sink, clock), clock, logger };

@@ -1,7 +1,7 @@
 import type { AllMiddlewareArgs, App, SlackCommandMiddlewareArgs } from '@slack/bolt';
 import { errorMessage } from '../core/errors.js';
 import type { AppDeps } from '../deps.js';
-import { failureText } from '../handlers/lib/reply.js';
+import { afterAck, failureText } from '../handlers/lib/reply.js';
 import { audit } from './audit.js';
 import { create, onboard } from './create.js';
 import { helpCommand, helpText } from './help.js';
@@ -62,6 +62,7 @@ export function router(deps: AppDeps, list: readonly Subcommand[] = subcommands)
       return;
     }
     await ack();
+    await afterAck();
     const reply = async (text: string) => {
       await respond({ response_type: 'ephemeral', replace_original: false, text });
     };

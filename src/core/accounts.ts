@@ -4,6 +4,7 @@ import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smit
 import type { AccountConfig } from '../config.js';
 import { type Clock, systemClock } from './clock.js';
 import { AccountFailedError, NotFoundError } from './errors.js';
+import { applyRateLimit, RateLimiter } from './rate-limit.js';
 
 /**
  * IAM clients per account. The home account uses the SDK's default provider chain (env, profile, SSO,
@@ -22,6 +23,13 @@ export interface ClientFactoryOptions {
   /** Refresh assumed credentials this long before they expire. */
   refreshBeforeMs?: number;
   durationSeconds?: number;
+  /**
+   * Client-side pacing of IAM requests per account (requests per second), shared by all actors' clients of
+   * that account. Off by default; set it (config `iam.requests_per_second`) for bulk work near IAM's limits.
+   */
+  rateLimit?: { perSecond: number; burst?: number } | undefined;
+  /** 'adaptive' unless a benchmark compares with the SDK's default ('standard'). */
+  retryMode?: 'adaptive' | 'standard';
 }
 
 export const DEFAULT_MAX_ATTEMPTS = 8;
@@ -44,6 +52,7 @@ export class AccountClients {
   private readonly credCache = new Map<string, CachedCreds>();
   private readonly inflight = new Map<string, Promise<AwsCredentialIdentity>>();
   private stsClient: STSClient | undefined;
+  private readonly limiters = new Map<string, RateLimiter>();
   /** Counts AssumeRole calls, for tests and benchmarks. */
   assumeRoleCalls = 0;
 
@@ -93,12 +102,26 @@ export class AccountClients {
         region: account?.region ?? this.opts.region ?? 'us-east-1',
         endpoint: this.opts.endpoint,
         credentials,
-        retryMode: 'adaptive',
+        retryMode: this.opts.retryMode ?? 'adaptive',
         maxAttempts: this.opts.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
       });
+      const limiter = this.limiterFor(account?.id ?? 'home');
+      if (limiter) applyRateLimit(client, limiter);
       this.iamClients.set(key, client);
     }
     return client;
+  }
+
+  /** The pacer shared by every IAM client of one account, when rate limiting is on. */
+  limiterFor(accountId: string): RateLimiter | undefined {
+    const rl = this.opts.rateLimit;
+    if (!rl) return undefined;
+    let l = this.limiters.get(accountId);
+    if (!l) {
+      l = new RateLimiter(rl.perSecond, rl.burst ?? 1);
+      this.limiters.set(accountId, l);
+    }
+    return l;
   }
 
   /** Credentials for the member account, from cache while fresh; concurrent callers share one AssumeRole. */

@@ -7,6 +7,7 @@ import {
 } from '@aws-sdk/client-iam';
 import { sleep as realSleep } from './clock.js';
 import type { Actor, CoreContext } from './context.js';
+import { NotFoundError, ValidationError } from './errors.js';
 
 /**
  * Small shared pieces of every IAM operation: which client, which account label for the audit trail,
@@ -14,12 +15,29 @@ import type { Actor, CoreContext } from './context.js';
  */
 
 export function iamFor(ctx: CoreContext, account: string | undefined, who?: Actor): IAMClient {
+  if (account) accountLabel(ctx, account); // an unknown account is bad input, named as such
   return ctx.clients.iam(account, who?.actor ?? 'bot');
 }
 
 /** The account id an operation acts in, for results and audit events. */
 export function accountLabel(ctx: CoreContext, account: string | undefined): string {
-  if (account) return ctx.clients.account(account).id;
+  if (account) {
+    try {
+      return ctx.clients.account(account).id;
+    } catch (err) {
+      if (err instanceof NotFoundError) {
+        throw new ValidationError(
+          'account',
+          err.message.replace(/^account: /, ''),
+          'use an id or name from accounts[] in the config',
+          {
+            cause: err,
+          },
+        );
+      }
+      throw err;
+    }
+  }
   return ctx.config.home_account ?? ctx.config.accounts.find((a) => !a.role_arn)?.id ?? 'home';
 }
 
@@ -62,6 +80,12 @@ export const isTransientConflict = (err: unknown): boolean =>
   err instanceof EntityTemporarilyUnmodifiableException ||
   err instanceof ServiceFailureException ||
   err instanceof DeleteConflictException;
+
+/** IAM's Throttling error once the SDK's own retries are spent (it has no modeled exception class). */
+export const isThrottle = (err: unknown): boolean => {
+  const e = err as { name?: string; $retryable?: { throttling?: boolean } } | undefined;
+  return e?.name === 'Throttling' || e?.name === 'ThrottlingException' || e?.$retryable?.throttling === true;
+};
 
 export const isUnmodifiable = (err: unknown): boolean =>
   err instanceof EntityTemporarilyUnmodifiableException || err instanceof ServiceFailureException;

@@ -7,8 +7,11 @@ import {
   EnableMFADeviceCommand,
   EntityAlreadyExistsException,
   GetUserCommand,
+  type IAMClient,
+  IAMServiceException,
   InvalidAuthenticationCodeException,
   ListMFADevicesCommand,
+  ListMFADeviceTagsCommand,
   NoSuchEntityException,
   paginateListVirtualMFADevices,
 } from '@aws-sdk/client-iam';
@@ -30,6 +33,7 @@ export interface MfaEnrollment {
 }
 
 export const MFA_ISSUER = 'AWS';
+export const MFA_CREATED_TAG = 'aws-user:created-at';
 
 export function otpauthUri(base32Seed: string, label: string, issuer = MFA_ISSUER): string {
   const l = encodeURIComponent(`${issuer}:${label}`);
@@ -341,4 +345,66 @@ export function totp(base32Seed: string, at: Date, offsetSteps = 0): string {
 /** The seed in an otpauth URI (for the CLI and tests, which must compute codes). */
 export function seedFromUri(uri: string): string {
   return new URL(uri).searchParams.get('secret') ?? '';
+}
+
+/** [] where the endpoint does not implement ListMFADeviceTags (moto): such devices are never swept. */
+async function deviceTags(iam: IAMClient, SerialNumber: string): Promise<{ Key?: string; Value?: string }[]> {
+  try {
+    return (await iam.send(new ListMFADeviceTagsCommand({ SerialNumber }))).Tags ?? [];
+  } catch (err) {
+    if (err instanceof IAMServiceException && !/^(Error|UnknownError)$/.test(err.name)) throw err;
+    return [];
+  }
+}
+
+/**
+ * Deletes virtual MFA devices that enrollment left unassigned for longer than `olderThanMinutes` (the bot's
+ * mfa_cleanup job). Only devices this tool created (tagged `aws-user:created-at`) are touched, so devices
+ * users made themselves and enrollments still in progress are left alone.
+ */
+export async function sweepAbandonedMfa(
+  ctx: CoreContext,
+  input: { accounts?: string[]; olderThanMinutes: number },
+  who: Actor,
+  opts: { dryRun?: boolean } = {},
+): Promise<{ deleted: string[]; failed: { serialNumber: string; error: string }[] }> {
+  const deleted: string[] = [];
+  const failed: { serialNumber: string; error: string }[] = [];
+  const cutoff = ctx.clock.now().getTime() - input.olderThanMinutes * 60_000;
+  const accounts = input.accounts?.length
+    ? input.accounts
+    : ctx.config.accounts.length > 0
+      ? ctx.config.accounts.map((a) => a.id)
+      : [undefined];
+  for (const acct of accounts) {
+    const iam = iamFor(ctx, acct, who);
+    let devices: {
+      SerialNumber?: string | undefined;
+      Tags?: { Key?: string; Value?: string }[] | undefined;
+    }[];
+    try {
+      devices = await collect(
+        paginateListVirtualMFADevices({ client: iam }, { AssignmentStatus: 'Unassigned' }),
+        (p) => p.VirtualMFADevices,
+      );
+    } catch (err) {
+      failed.push({ serialNumber: `${accountLabel(ctx, acct)}:*`, error: errorMessage(err) });
+      continue;
+    }
+    for (const d of devices) {
+      const serial = d.SerialNumber;
+      if (!serial) continue;
+      try {
+        const tags = d.Tags?.length ? d.Tags : await deviceTags(iam, serial);
+        const created = Date.parse(tags.find((t) => t.Key === MFA_CREATED_TAG)?.Value ?? '');
+        if (Number.isNaN(created) || created > cutoff) continue;
+        if (!opts.dryRun)
+          await abandonMfaEnrollment(ctx, { ...(acct ? { account: acct } : {}), serialNumber: serial }, who);
+        deleted.push(serial);
+      } catch (err) {
+        failed.push({ serialNumber: serial, error: errorMessage(err) });
+      }
+    }
+  }
+  return { deleted, failed };
 }

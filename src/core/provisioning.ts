@@ -36,6 +36,7 @@ import {
   collect,
   iamFor,
   isNoSuchEntity,
+  isThrottle,
   isTransientConflict,
   isUnmodifiable,
   sleeperOf,
@@ -536,7 +537,16 @@ async function rollback(
     const undo = undoFor(call);
     if (!undo) continue;
     try {
-      await withRetry(ctx, () => runCall(iam, undo), isTransientConflict, { attempts: 5 }).catch((err) => {
+      // Rollback is what keeps a failed create from leaving a half-made user: be patient with throttling.
+      await withRetry(
+        ctx,
+        () => runCall(iam, undo),
+        (e) => isTransientConflict(e) || isThrottle(e),
+        {
+          attempts: 8,
+          baseMs: 500,
+        },
+      ).catch((err) => {
         if (!(err instanceof NoSuchEntityException)) throw err;
       });
       rolledBack.push(describeCall(call));

@@ -4,6 +4,7 @@ import type { Job } from './host.js';
 import { keyRotationSweep } from './key-rotation-sweep.js';
 import { mfaCleanup } from './mfa-cleanup.js';
 import { offboardSweep } from './offboard-sweep.js';
+import { temporaryAccess } from './temporary-access.js';
 
 export { type Job, type JobsHandle, runJob, startJobs } from './host.js';
 
@@ -13,5 +14,6 @@ export const jobs: readonly Job[] = [
   keyRotationSweep,
   offboardSweep,
   mfaCleanup,
+  temporaryAccess,
   inactiveDigest,
 ];

@@ -1,6 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { MemoryAuditSink } from '../core/audit.js';
-import type { ApproveResult, DenyResult, MfaEnrollment, PendingRequest, Store } from './types.js';
+import type {
+  ApproveResult,
+  DenyResult,
+  MfaEnrollment,
+  PendingRequest,
+  Store,
+  TemporaryGrant,
+} from './types.js';
 
 /**
  * Single-process store for `npm start` without Redis: same semantics as RedisStore (JS is single-threaded,
@@ -83,6 +90,12 @@ export class MemoryStore implements Store {
     return moved;
   }
 
+  async listApprovingSince(cutoff: Date): Promise<PendingRequest[]> {
+    return [...this.requests.values()]
+      .filter((r) => r.status === 'approving' && Date.parse(r.decidedAt ?? '') < cutoff.getTime())
+      .map((r) => this.copy(r));
+  }
+
   async listPending(): Promise<PendingRequest[]> {
     return [...this.requests.values()].filter((r) => r.status === 'pending').map((r) => this.copy(r));
   }
@@ -106,6 +119,18 @@ export class MemoryStore implements Store {
     return [...this.mfa.values()]
       .filter((e) => Date.parse(e.startedAt) < cutoff.getTime())
       .map((e) => this.copy(e));
+  }
+
+  private readonly grants = new Map<string, TemporaryGrant>();
+
+  async putGrant(g: TemporaryGrant): Promise<void> {
+    this.grants.set(g.id, this.copy(g));
+  }
+
+  async takeDueGrants(now: Date): Promise<TemporaryGrant[]> {
+    const due = [...this.grants.values()].filter((g) => Date.parse(g.endsAt) <= now.getTime());
+    for (const g of due) this.grants.delete(g.id);
+    return due;
   }
 
   async acquireLock(name: string, ttlMs: number): Promise<string | undefined> {

@@ -4,7 +4,14 @@ import { Redis, type RedisOptions } from 'ioredis';
 import type { AuditEvent } from '../core/audit.js';
 import { StoreUnavailableError } from '../core/errors.js';
 import type { Logger } from '../logger.js';
-import type { ApproveResult, DenyResult, MfaEnrollment, PendingRequest, Store } from './types.js';
+import type {
+  ApproveResult,
+  DenyResult,
+  MfaEnrollment,
+  PendingRequest,
+  Store,
+  TemporaryGrant,
+} from './types.js';
 
 /**
  * Redis store. Every transition of a request is one Lua script (src/store/lua/*.lua), so replicas racing on
@@ -58,7 +65,7 @@ export interface RedisStoreOptions {
 
 export class RedisStore implements Store {
   readonly redis: Redis;
-  private readonly prefix: string;
+  readonly prefix: string;
   private readonly scripts = new Map<ScriptName, string>();
 
   constructor(opts: RedisStoreOptions) {
@@ -132,7 +139,7 @@ export class RedisStore implements Store {
     const out = JSON.parse(
       (await this.run(
         'approve',
-        [this.k('req', id), this.k('pending')],
+        [this.k('req', id), this.k('pending'), this.k('approving')],
         [approver, now.getTime(), now.toISOString()],
       )) as string,
     ) as { result: ApproveResult['result']; request?: unknown };
@@ -154,7 +161,13 @@ export class RedisStore implements Store {
   }
 
   async finish(id: string, status: 'done' | 'failed', outcome: string, now: Date): Promise<boolean> {
-    return (await this.run('finish', [this.k('req', id)], [status, outcome, now.toISOString()])) === 1;
+    return (
+      (await this.run(
+        'finish',
+        [this.k('req', id), this.k('approving')],
+        [status, outcome, now.toISOString()],
+      )) === 1
+    );
   }
 
   async expireDue(now: Date): Promise<PendingRequest[]> {
@@ -169,6 +182,18 @@ export class RedisStore implements Store {
       if (typeof raw === 'string') moved.push(fromStored(JSON.parse(raw)));
     }
     return moved;
+  }
+
+  async listApprovingSince(cutoff: Date): Promise<PendingRequest[]> {
+    const ids = await this.wrap(() =>
+      this.redis.zrangebyscore(this.k('approving'), '-inf', `(${cutoff.getTime()}`),
+    );
+    if (ids.length === 0) return [];
+    const raws = await this.wrap(() => this.redis.mget(...ids.map((id) => this.k('req', id))));
+    return raws
+      .filter((r): r is string => typeof r === 'string')
+      .map((r) => fromStored(JSON.parse(r)))
+      .filter((r) => r.status === 'approving');
   }
 
   async listPending(): Promise<PendingRequest[]> {
@@ -208,6 +233,26 @@ export class RedisStore implements Store {
     if (ids.length === 0) return [];
     const raws = await this.wrap(() => this.redis.mget(...ids.map((id) => this.k('mfa', id))));
     return raws.filter((r): r is string => typeof r === 'string').map((r) => JSON.parse(r) as MfaEnrollment);
+  }
+
+  async putGrant(g: TemporaryGrant): Promise<void> {
+    await this.wrap(() =>
+      this.redis
+        .multi()
+        .set(this.k('grant', g.id), JSON.stringify(g))
+        .zadd(this.k('grants'), Date.parse(g.endsAt), g.id)
+        .exec(),
+    );
+  }
+
+  async takeDueGrants(now: Date): Promise<TemporaryGrant[]> {
+    const ids = await this.wrap(() => this.redis.zrangebyscore(this.k('grants'), '-inf', now.getTime()));
+    const out: TemporaryGrant[] = [];
+    for (const id of ids) {
+      const raw = await this.run('take', [this.k('grant', id), this.k('grants')], [id]);
+      if (typeof raw === 'string') out.push(JSON.parse(raw) as TemporaryGrant);
+    }
+    return out;
   }
 
   async acquireLock(name: string, ttlMs: number): Promise<string | undefined> {

@@ -72,6 +72,17 @@ export interface MfaEnrollment {
   startedAt: string;
 }
 
+/** Time-bound access from the request modal's duration: offboarded by the temporary-access job when due. */
+export interface TemporaryGrant {
+  /** The request that created the user. */
+  id: string;
+  account: string;
+  username: string;
+  owner?: string;
+  requester: string;
+  endsAt: string;
+}
+
 export interface Store {
   /** Throws StoreUnavailableError when the backing store does not answer. */
   ping(): Promise<void>;
@@ -86,12 +97,18 @@ export interface Store {
   /** Marks every pending request whose expiresAt ≤ now as expired; returns those it moved. */
   expireDue(now: Date): Promise<PendingRequest[]>;
   listPending(): Promise<PendingRequest[]>;
+  /** Requests that started running before `cutoff` and never finished (their replica died mid-run). */
+  listApprovingSince(cutoff: Date): Promise<PendingRequest[]>;
 
   putMfa(e: MfaEnrollment): Promise<void>;
   getMfa(id: string): Promise<MfaEnrollment | undefined>;
   /** Removes and returns; undefined when someone else already took it (so cleanup runs once). */
   takeMfa(id: string): Promise<MfaEnrollment | undefined>;
   listMfaStartedBefore(cutoff: Date): Promise<MfaEnrollment[]>;
+
+  putGrant(g: TemporaryGrant): Promise<void>;
+  /** Grants whose endsAt ≤ now, each removed as it is returned, so one replica handles each. */
+  takeDueGrants(now: Date): Promise<TemporaryGrant[]>;
 
   /** A lease: the token to release with, or undefined when another holder has it. */
   acquireLock(name: string, ttlMs: number): Promise<string | undefined>;

@@ -184,6 +184,18 @@ describe('create → approve → create once → DM', () => {
     expect(t.iamCommands).not.toContain('CreateUser');
   });
 
+  it('records a temporary grant for a request with a duration, ended by the temporary-access job', async () => {
+    await submitCreate(t, createValues({ duration: '8' }));
+    const id = await pendingRequestId();
+    expect((await t.store.getRequest(id))?.durationHours).toBe(8);
+    await sendInteraction(t.url, buttonClick({ user: USERS.approver, actionId: APPROVE_ACTION, value: id }));
+    const done = await fake.waitForCall('chat.update', (c) => String(c.body.text).includes('Done'), 15_000);
+    expect(JSON.stringify(done.body.blocks)).toContain('temporary: access is removed at');
+    expect(await t.store.takeDueGrants(new Date(Date.now() + 7 * 3_600_000))).toEqual([]);
+    const due = await t.store.takeDueGrants(new Date(Date.now() + 9 * 3_600_000));
+    expect(due).toMatchObject([{ id, username: 'alice', owner: USERS.alice, requester: USERS.requester }]);
+  });
+
   it('refuses an approval click on an expired request', async () => {
     await submitCreate(t);
     const id = await pendingRequestId();

@@ -19,7 +19,7 @@ afterAll(async () => {
 });
 
 async function redisKeys(): Promise<string[]> {
-  return t.store.redis.keys('*');
+  return (await t.store.redis.keys(`${t.store.prefix}*`)).sort();
 }
 
 describe('request signatures', () => {

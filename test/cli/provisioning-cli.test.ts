@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ListUsersCommand } from '@aws-sdk/client-iam';
@@ -72,12 +72,26 @@ describe('create-user', () => {
     expect(again.json()).toMatchObject({ ok: true, status: 'unchanged' });
   });
 
-  it('prints the password once with --show-password, and in JSON only then', async () => {
-    const r = await cli(['--json', 'create-user', ...jane, '--show-password']);
+  it('prints the password once with --show-password, and in JSON only then; never on stderr or in the audit log', async () => {
+    const auditLog = join(dir, 'audit.jsonl');
+    const r = await cli([
+      '--json',
+      '--verbose',
+      '--audit-log',
+      auditLog,
+      'create-user',
+      ...jane,
+      '--show-password',
+    ]);
     expect(r.code).toBe(0);
     const out = r.json<{ password?: string; passwordGenerated: boolean }>();
     expect(out.password).toMatch(/.{20}/);
     expect(r.stderr).not.toContain(out.password);
+    const trail = readFileSync(auditLog, 'utf8');
+    expect(trail).toMatch(
+      /"action":"user.create","account":"home","target":"jane.doe","requestId":"[^"]+","outcome":"success"/,
+    );
+    expect(trail).not.toContain(out.password);
   });
 
   it('--dry-run prints the plan and makes no mutating call', async () => {
@@ -104,6 +118,9 @@ describe('create-user', () => {
     expect(bad.stderr).toMatch(/username: "bad name" is not a valid IAM user name/);
     expect((await cli(['create-user', ...jane.slice(0, 4), '--email', 'nope'])).code).toBe(2);
     expect((await cli(['create-user', '--username', 'x'])).code).toBe(2); // missing required options
+    const acct = await cli(['create-user', ...jane, '--account', 'nowhere']);
+    expect(acct.code).toBe(2);
+    expect(acct.stderr).toMatch(/account: unknown account "nowhere"/);
     expect(await users()).toEqual([]);
     await cli(['create-user', ...jane]);
     const conflict = await cli(['create-user', ...jane.slice(0, 6), '--department', 'Sales']);
@@ -154,6 +171,9 @@ describe('lifecycle through the CLI', () => {
 
   it('rotate-keys without --show-secret says the secret was not shown; usage errors exit 2', async () => {
     await cli(['onboard', ...jane, '--access-key']);
+    const rerun = await cli(['onboard', ...jane, '--access-key']); // idempotent: no second key
+    expect(rerun.code).toBe(0);
+    expect(rerun.stdout).toMatch(/access key not created: jane\.doe already has 1/);
     const r = await cli(['rotate-keys', '--username', 'jane.doe']);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/secret NOT shown/);

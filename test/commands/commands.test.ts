@@ -1,4 +1,5 @@
 import {
+  AddUserToGroupCommand,
   CreateAccessKeyCommand,
   CreateUserCommand,
   ListAccessKeysCommand,
@@ -127,12 +128,7 @@ describe('/aws-user whoami, pending, audit', () => {
 describe('/aws-user offboard', () => {
   it('needs an admin to approve, then cuts the user’s access', async () => {
     await aliceWithGroups();
-    await moto.iam().send(
-      new (await import('@aws-sdk/client-iam')).AddUserToGroupCommand({
-        UserName: 'alice',
-        GroupName: 'Developers',
-      }),
-    );
+    await moto.iam().send(new AddUserToGroupCommand({ UserName: 'alice', GroupName: 'Developers' }));
     const out = await run('offboard alice leaving', USERS.requester);
     expect(out).toContain('waiting for an admin');
     const msg = await fake.waitForCall('chat.postMessage', (c) => c.body.channel === 'C0APPROVALS');

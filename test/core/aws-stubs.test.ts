@@ -7,6 +7,7 @@ import {
   DeleteConflictException,
   DeleteLoginProfileCommand,
   DeleteUserCommand,
+  DeleteVirtualMFADeviceCommand,
   EnableMFADeviceCommand,
   GetAccountAuthorizationDetailsCommand,
   GetGroupCommand,
@@ -19,10 +20,12 @@ import {
   ListAttachedUserPoliciesCommand,
   ListGroupsForUserCommand,
   ListMFADevicesCommand,
+  ListMFADeviceTagsCommand,
   ListServiceSpecificCredentialsCommand,
   ListSigningCertificatesCommand,
   ListSSHPublicKeysCommand,
   ListUserPoliciesCommand,
+  ListVirtualMFADevicesCommand,
   NoSuchEntityException,
   PutUserPolicyCommand,
   RemoveUserFromGroupCommand,
@@ -34,7 +37,7 @@ import { Auditor, MemoryAuditSink } from '../../src/core/audit.js';
 import { systemClock } from '../../src/core/clock.js';
 import type { CoreContext } from '../../src/core/context.js';
 import { ValidationError } from '../../src/core/errors.js';
-import { completeMfaEnrollment } from '../../src/core/mfa.js';
+import { completeMfaEnrollment, sweepAbandonedMfa } from '../../src/core/mfa.js';
 import { createUser, deleteUser, describeUser } from '../../src/core/provisioning.js';
 import { silentLogger } from '../../src/logger.js';
 import { testConfig, who } from '../helpers/core.js';
@@ -207,6 +210,116 @@ describe('PasswordResetRequired (moto ignores it)', () => {
     const call = iam.commandCalls(CreateLoginProfileCommand)[0]?.args[0].input;
     expect(call?.PasswordResetRequired).toBe(true);
     expect(call?.Password).toBe(r.password);
+  });
+});
+
+describe('eventual consistency (a new user is not visible at once on AWS)', () => {
+  it('retries the first use of a new user on NoSuchEntity, and rolls back if a step keeps failing', async () => {
+    const ctx = stubCtx();
+    iam.on(GetGroupCommand).resolves({
+      Group: { GroupName: 'g', GroupId: 'g', Arn: 'a', Path: '/', CreateDate: new Date() },
+      Users: [],
+    });
+    iam.on(GetPolicyCommand).resolves({ Policy: { PolicyName: 'p' } });
+    iam
+      .on(CreateUserCommand)
+      .resolves({ User: { UserName: 'jane', Arn: 'arn', UserId: 'X', Path: '/', CreateDate: new Date() } });
+    iam.on(AddUserToGroupCommand).rejectsOnce(noSuch()).resolves({});
+    iam.on(AttachUserPolicyCommand).resolves({});
+    iam.on(PutUserPolicyCommand).resolves({});
+    iam.on(CreateLoginProfileCommand).resolves({});
+    const r = await createUser(
+      ctx,
+      { username: 'jane', email: 'jane@example.com', template: 'developer' },
+      who,
+    );
+    expect(r.status).toBe('created');
+    expect(iam.commandCalls(AddUserToGroupCommand)).toHaveLength(3); // 1 retried + 1 for the second group
+    expect(ctx.sleeps.length).toBe(1);
+
+    iam.reset();
+    iam.on(GetGroupCommand).resolves({
+      Group: { GroupName: 'g', GroupId: 'g', Arn: 'a', Path: '/', CreateDate: new Date() },
+      Users: [],
+    });
+    iam.on(GetPolicyCommand).resolves({ Policy: { PolicyName: 'p' } });
+    iam
+      .on(CreateUserCommand)
+      .resolves({ User: { UserName: 'jane', Arn: 'arn', UserId: 'X', Path: '/', CreateDate: new Date() } });
+    iam.on(AddUserToGroupCommand).resolves({});
+    iam.on(RemoveUserFromGroupCommand).resolves({});
+    iam.on(DeleteUserCommand).resolves({});
+    iam.on(AttachUserPolicyCommand).rejects(new Error('boom'));
+    const err = await createUser(
+      ctx,
+      { username: 'jane', email: 'jane@example.com', template: 'developer' },
+      who,
+    ).catch((e) => e);
+    expect(err.message).toMatch(
+      /step "AttachUserPolicy arn:aws:iam::aws:policy\/AmazonEC2FullAccess" failed: boom; rolled back: AddUserToGroup ReadOnly, AddUserToGroup Developers, CreateUser jane/,
+    );
+    expect(iam.commandCalls(DeleteUserCommand)).toHaveLength(1);
+  });
+});
+
+describe('rollback under throttling', () => {
+  it('retries a throttled undo so a failed create does not leave a half-made user', async () => {
+    const ctx = stubCtx();
+    iam.on(GetGroupCommand).resolves({
+      Group: { GroupName: 'g', GroupId: 'g', Arn: 'a', Path: '/', CreateDate: new Date() },
+      Users: [],
+    });
+    iam.on(GetPolicyCommand).resolves({ Policy: { PolicyName: 'p' } });
+    iam
+      .on(CreateUserCommand)
+      .resolves({ User: { UserName: 'jane', Arn: 'arn', UserId: 'X', Path: '/', CreateDate: new Date() } });
+    iam.on(AddUserToGroupCommand).resolves({});
+    iam
+      .on(AttachUserPolicyCommand)
+      .rejects(Object.assign(new Error('Rate exceeded'), { name: 'Throttling' }));
+    iam
+      .on(RemoveUserFromGroupCommand)
+      .rejectsOnce(Object.assign(new Error('Rate exceeded'), { name: 'Throttling' }))
+      .resolves({});
+    iam.on(DeleteUserCommand).resolves({});
+    const err = await createUser(
+      ctx,
+      { username: 'jane', email: 'jane@example.com', template: 'developer' },
+      who,
+    ).catch((e) => e);
+    expect(err.rolledBack).toEqual([
+      'AddUserToGroup ReadOnly',
+      'AddUserToGroup Developers',
+      'CreateUser jane',
+    ]);
+    expect(err.rollbackFailures).toEqual([]);
+    expect(iam.commandCalls(RemoveUserFromGroupCommand)).toHaveLength(3);
+  });
+});
+
+describe('sweepAbandonedMfa (AWS tags MFA devices; moto does not)', () => {
+  it('deletes only unassigned devices this tool created more than N minutes ago', async () => {
+    const ctx = stubCtx();
+    const old = new Date(Date.now() - 60 * 60_000).toISOString();
+    const fresh = new Date().toISOString();
+    iam.on(ListVirtualMFADevicesCommand).resolves({
+      VirtualMFADevices: [
+        { SerialNumber: 'arn:aws:iam::1:mfa/old' },
+        { SerialNumber: 'arn:aws:iam::1:mfa/fresh', Tags: [{ Key: 'aws-user:created-at', Value: fresh }] },
+        { SerialNumber: 'arn:aws:iam::1:mfa/theirs' },
+      ],
+    });
+    iam
+      .on(ListMFADeviceTagsCommand, { SerialNumber: 'arn:aws:iam::1:mfa/old' })
+      .resolves({ Tags: [{ Key: 'aws-user:created-at', Value: old }] })
+      .on(ListMFADeviceTagsCommand, { SerialNumber: 'arn:aws:iam::1:mfa/theirs' })
+      .resolves({ Tags: [] });
+    iam.on(DeleteVirtualMFADeviceCommand).resolves({});
+    const r = await sweepAbandonedMfa(ctx, { olderThanMinutes: 30 }, who);
+    expect(r).toEqual({ deleted: ['arn:aws:iam::1:mfa/old'], failed: [] });
+    expect(iam.commandCalls(DeleteVirtualMFADeviceCommand).map((c) => c.args[0].input.SerialNumber)).toEqual([
+      'arn:aws:iam::1:mfa/old',
+    ]);
   });
 });
 

@@ -16,6 +16,7 @@ import {
   listMfaDevices,
   seedFromUri,
   startMfaEnrollment,
+  sweepAbandonedMfa,
   totp,
 } from '../../src/core/mfa.js';
 import { applyPasswordPolicy, generatePassword, satisfiesPolicy } from '../../src/core/password.js';
@@ -163,6 +164,12 @@ describe('virtual MFA', () => {
     await abandonMfaEnrollment(ctx, { serialNumber: e.serialNumber }, who);
     const left = await ctx.clients.iam().send(new ListVirtualMFADevicesCommand({}));
     expect(left.VirtualMFADevices ?? []).toEqual([]);
+  });
+
+  it('never sweeps a device whose age it cannot tell (moto has no MFA device tags; see aws-stubs)', async () => {
+    await startMfaEnrollment(ctx, { username: 'sam' }, who);
+    clock.advance(120 * 60_000);
+    expect(await sweepAbandonedMfa(ctx, { olderThanMinutes: 30 }, who)).toEqual({ deleted: [], failed: [] });
   });
 
   it('totp matches the RFC 6238 test vector', () => {

@@ -136,6 +136,7 @@ export function createValues(
     template: string;
     justification: string;
     groups: string;
+    duration: string;
   }> = {},
 ) {
   const v = {
@@ -145,6 +146,7 @@ export function createValues(
     template: 'developer',
     justification: 'New backend engineer',
     groups: '',
+    duration: '',
     ...over,
   };
   return {
@@ -156,7 +158,9 @@ export function createValues(
     },
     extra_groups: { extra_groups: { type: 'plain_text_input', value: v.groups } },
     justification: { justification: { type: 'plain_text_input', value: v.justification } },
-    duration: { duration: { type: 'static_select', selected_option: null } },
+    duration: {
+      duration: { type: 'static_select', selected_option: v.duration ? { value: v.duration } : null },
+    },
   };
 }
 

@@ -56,6 +56,7 @@ describe('jobs host', () => {
         key_rotation_sweep_schedule: '0 * * * *',
         offboard_sweep_schedule: '30 * * * *',
         mfa_cleanup_schedule: '*/5 * * * *',
+        grant_revoke_schedule: '* * * * *',
         digest_schedule: '0 9 1 * *',
       },
     } as unknown as JobDeps['config'];
@@ -65,6 +66,7 @@ describe('jobs host', () => {
       'key-rotation-sweep',
       'offboard-sweep',
       'mfa-cleanup',
+      'temporary-access',
       'inactive-digest',
     ]);
     await handle.stop();

@@ -1,5 +1,5 @@
 import { createAccessKey } from '../../core/keys.js';
-import { createUser } from '../../core/provisioning.js';
+import { createUser, describeUser } from '../../core/provisioning.js';
 import type { RegisterCliCommand } from '../index.js';
 import { EXIT_PARTIAL } from '../io.js';
 import { type CreateOpts, createJson, createOptions, createText, toCreateInput } from './create-user.js';
@@ -27,7 +27,17 @@ export const onboardCommand: RegisterCliCommand = (program, env) => {
       emit(env, { ...json, plan: r.plan }, () => createText(r, false));
       return;
     }
-    if (o.accessKey) {
+    const existingKeys =
+      o.accessKey && r.status === 'unchanged'
+        ? (await describeUser(ctx, o.account, o.username, who)).accessKeys.length
+        : 0;
+    if (o.accessKey && existingKeys > 0) {
+      // Re-running onboard (e.g. after a failed MFA step) must not mint a key per run.
+      lines.push(
+        `access key not created: ${o.username} already has ${existingKeys}; use rotate-keys for a new one`,
+      );
+      json.accessKeyId = null;
+    } else if (o.accessKey) {
       const k = await createAccessKey(ctx, { ...accountOpt(o.account), username: o.username }, who);
       json.accessKeyId = k.accessKeyId;
       if (o.showSecret) json.secretAccessKey = k.secretAccessKey;

@@ -2,7 +2,7 @@ import type { AllMiddlewareArgs, BlockAction, ButtonAction, SlackActionMiddlewar
 import { errorMessage } from '../../core/errors.js';
 import type { AppDeps } from '../../deps.js';
 import { audit, executeRequest, updateApprovalMessage } from '../lib/execute.js';
-import { closedText, ephemeral, failureText } from '../lib/reply.js';
+import { afterAck, closedText, ephemeral, failureText } from '../lib/reply.js';
 
 type Args = SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs;
 
@@ -14,6 +14,7 @@ export const approveAction =
   (deps: AppDeps) =>
   async ({ ack, body, action, client }: Args): Promise<void> => {
     await ack();
+    await afterAck();
     const logger = deps.logger;
     const user = body.user.id;
     const where = { channel: body.channel?.id, user };

@@ -3,7 +3,7 @@ import { errorMessage } from '../../core/errors.js';
 import type { AppDeps } from '../../deps.js';
 import { notify } from '../lib/dm.js';
 import { audit, updateApprovalMessage } from '../lib/execute.js';
-import { closedText, ephemeral, failureText } from '../lib/reply.js';
+import { afterAck, closedText, ephemeral, failureText } from '../lib/reply.js';
 
 type Args = SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs;
 
@@ -12,6 +12,7 @@ export const denyAction =
   (deps: AppDeps) =>
   async ({ ack, body, action, client }: Args): Promise<void> => {
     await ack();
+    await afterAck();
     const logger = deps.logger;
     const user = body.user.id;
     const where = { channel: body.channel?.id, user };

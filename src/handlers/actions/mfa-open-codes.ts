@@ -2,7 +2,7 @@ import type { AllMiddlewareArgs, BlockAction, ButtonAction, SlackActionMiddlewar
 import { errorMessage } from '../../core/errors.js';
 import type { AppDeps } from '../../deps.js';
 import { mfaCodesModal } from '../../views/mfa.js';
-import { ephemeral, failureText } from '../lib/reply.js';
+import { afterAck, ephemeral, failureText } from '../lib/reply.js';
 
 type Args = SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs;
 
@@ -11,6 +11,7 @@ export const mfaOpenCodesAction =
   (deps: AppDeps) =>
   async ({ ack, body, action, client }: Args): Promise<void> => {
     await ack();
+    await afterAck();
     const user = body.user.id;
     const id = action.value ?? '';
     const where = { channel: body.channel?.id, user };

@@ -8,6 +8,7 @@ import { errorMessage } from '../../core/errors.js';
 import type { AppDeps } from '../../deps.js';
 import { userInfo } from '../../integrations/slack-users.js';
 import { type CreateModalMeta, createModal, suggestUsername } from '../../views/create-modal.js';
+import { afterAck } from '../lib/reply.js';
 
 type Args = SlackActionMiddlewareArgs<BlockAction<UsersSelectAction>> & AllMiddlewareArgs;
 
@@ -16,6 +17,7 @@ export const userPickedAction =
   (deps: AppDeps) =>
   async ({ ack, body, action, client }: Args): Promise<void> => {
     await ack();
+    await afterAck();
     const view = body.view;
     if (!view) return;
     try {

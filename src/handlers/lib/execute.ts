@@ -92,6 +92,18 @@ export async function executeRequest(deps: Deps, client: WebClient, r: PendingRe
         },
         who,
       );
+      if (r.durationHours && result.status === 'created') {
+        const endsAt = new Date(deps.clock.now().getTime() + r.durationHours * 3_600_000).toISOString();
+        await deps.store.putGrant({
+          id: r.id,
+          account: r.account,
+          username: result.username,
+          ...(ownerSlackId ? { owner: ownerSlackId } : {}),
+          requester: r.requester,
+          endsAt,
+        });
+        secretNote += `; temporary: access is removed at ${endsAt}`;
+      }
       outcome =
         result.status === 'unchanged'
           ? `\`${result.username}\` already existed as requested; nothing changed`
@@ -109,13 +121,13 @@ export async function executeRequest(deps: Deps, client: WebClient, r: PendingRe
                 ...(deps.config.slack.sign_in_url ? { signInUrl: deps.config.slack.sign_in_url } : {}),
               }),
             );
-            secretNote = `; initial password sent to <@${ownerSlackId}> by DM`;
+            secretNote += `; initial password sent to <@${ownerSlackId}> by DM`;
           } catch (err) {
             log.error({ err: errorMessage(err) }, 'could not DM the initial password');
-            secretNote = '; the initial password could NOT be delivered by DM: reset it for the owner';
+            secretNote += '; the initial password could NOT be delivered by DM: reset it for the owner';
           }
         } else {
-          secretNote =
+          secretNote +=
             '; no Slack user found for the owner, so the initial password was not delivered: reset it';
         }
       }

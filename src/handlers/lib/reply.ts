@@ -43,3 +43,11 @@ export function failureText(err: unknown): string {
   if (err instanceof StoreUnavailableError) return STORE_UNAVAILABLE;
   return `Something went wrong: ${errorMessage(err)}`;
 }
+
+/**
+ * Yields to the event loop after an ack so the response leaves, and other requests already waiting are
+ * parsed and acked, before this one's follow-up work (Slack and IAM calls) takes the CPU.
+ */
+export function afterAck(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}

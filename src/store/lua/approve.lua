@@ -4,6 +4,7 @@
 
   KEYS[1] request key (JSON PendingRequest)
   KEYS[2] pending index (sorted set: request id scored by expiresAt ms)
+  KEYS[3] approving index (sorted set: request id scored by when it started running), for stuck-run recovery
   ARGV[1] approver Slack user id
   ARGV[2] now, epoch ms
   ARGV[3] now, ISO-8601
@@ -36,6 +37,7 @@ if #approvals >= tonumber(req.approvalsNeeded) then
   req.decidedBy = ARGV[1]
   req.decidedAt = ARGV[3]
   redis.call('ZREM', KEYS[2], req.id)
+  redis.call('ZADD', KEYS[3], ARGV[2], req.id)
   result = 'approved'
 end
 redis.call('SET', KEYS[1], cjson.encode(req), 'KEEPTTL')

@@ -3,6 +3,7 @@
   (a retry after a timeout) changes nothing.
 
   KEYS[1] request key (JSON PendingRequest)
+  KEYS[2] approving index (sorted set)
   ARGV[1] new status: "done" | "failed"
   ARGV[2] outcome line (secret-free)
   ARGV[3] now, ISO-8601
@@ -17,4 +18,5 @@ req.status = ARGV[1]
 req.outcome = ARGV[2]
 req.finishedAt = ARGV[3]
 redis.call('SET', KEYS[1], cjson.encode(req), 'KEEPTTL')
+redis.call('ZREM', KEYS[2], req.id)
 return 1

@@ -1,9 +1,10 @@
 --[[
-  GET + DEL + ZREM in one step, so an MFA enrollment is completed or cleaned up by exactly one caller.
+  GET + DEL + ZREM in one step, so an MFA enrollment (or a temporary grant) is completed or cleaned up by
+  exactly one caller.
 
-  KEYS[1] enrollment key
-  KEYS[2] enrollment index (sorted set)
-  ARGV[1] enrollment id
+  KEYS[1] record key (MFA enrollment or temporary grant)
+  KEYS[2] its index (sorted set, scored by time)
+  ARGV[1] record id
 
   Returns: the value that was stored, or false (nil) when it was already gone
 ]]

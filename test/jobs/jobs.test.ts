@@ -1,0 +1,209 @@
+import { WebClient } from '@slack/web-api';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Auditor } from '../../src/core/audit.js';
+import { fixedClock } from '../../src/core/clock.js';
+import type { CoreOps, JobDeps } from '../../src/deps.js';
+import { approvalExpiry } from '../../src/jobs/approval-expiry.js';
+import { keyRotationSweep } from '../../src/jobs/key-rotation-sweep.js';
+import { offboardSweep } from '../../src/jobs/offboard-sweep.js';
+import { temporaryAccess } from '../../src/jobs/temporary-access.js';
+import { silentLogger } from '../../src/logger.js';
+import type { PendingRequest } from '../../src/store/types.js';
+import { APPROVE_ACTION } from '../../src/views/approval.js';
+import { testConfig } from '../helpers/core.js';
+import { type FakeSlack, startFakeSlack } from '../helpers/fake-slack.js';
+import { redisStore } from '../helpers/store.js';
+
+let fake: FakeSlack;
+beforeAll(async () => {
+  fake = await startFakeSlack();
+});
+afterAll(async () => {
+  await fake?.stop();
+});
+
+async function jobDeps(ops: Partial<CoreOps> = {}) {
+  const store = await redisStore();
+  const clock = fixedClock(new Date('2026-03-01T00:00:00Z'));
+  const config = testConfig();
+  const deps = {
+    config,
+    store,
+    clock,
+    logger: silentLogger(),
+    ops: ops as CoreOps,
+    core: { auditor: new Auditor(store.audit, clock) },
+    client: new WebClient('xoxb-test', { slackApiUrl: fake.apiUrl }),
+  } as unknown as JobDeps;
+  return { deps, store, clock };
+}
+
+describe('approval-expiry', () => {
+  it('expires overdue requests, updates their message, tells the requester, and audits', async () => {
+    const { deps, store, clock } = await jobDeps();
+    const r: PendingRequest = {
+      id: 'old',
+      kind: 'create',
+      requester: 'UREQ',
+      target: { username: 'alice' },
+      template: 'developer',
+      account: 'home',
+      justification: 'x',
+      extraGroups: [],
+      approvalsNeeded: 1,
+      adminOnly: false,
+      approvals: [],
+      status: 'pending',
+      createdAt: clock.now().toISOString(),
+      expiresAt: new Date(clock.now().getTime() + 72 * 3_600_000).toISOString(),
+      message: { channel: 'C0APPROVALS', ts: '1.1' },
+    };
+    await store.createRequest(r);
+    await store.setRequestMessage('old', { channel: 'C0APPROVALS', ts: '1.1' });
+    await approvalExpiry.run(deps);
+    expect((await store.getRequest('old'))?.status).toBe('pending');
+
+    clock.advance(72 * 3_600_000);
+    fake.reset();
+    await approvalExpiry.run(deps);
+    expect((await store.getRequest('old'))?.status).toBe('expired');
+    const update = fake.callsTo('chat.update')[0];
+    expect(update?.body).toMatchObject({ channel: 'C0APPROVALS', ts: '1.1' });
+    expect(JSON.stringify(update?.body.blocks)).not.toContain(APPROVE_ACTION);
+    expect(JSON.stringify(update?.body.blocks)).toContain('Expired');
+    expect(fake.callsTo('chat.postMessage')[0]?.body).toMatchObject({ channel: 'UREQ' });
+    expect((await store.audit.recent({ target: 'alice', limit: 5 }))[0]).toMatchObject({
+      outcome: 'expired',
+      actor: 'system',
+    });
+
+    fake.reset();
+    await approvalExpiry.run(deps);
+    expect(fake.calls).toEqual([]);
+    await store.close();
+  });
+});
+
+describe('sweep jobs', () => {
+  it('key-rotation-sweep and offboard-sweep run core’s sweeps as the system actor', async () => {
+    const calls: string[] = [];
+    const { deps, store } = await jobDeps({
+      sweepKeyRotations: async (who) => {
+        calls.push(`keys:${who.actor}`);
+        return undefined;
+      },
+      sweepOffboarded: async (who) => {
+        calls.push(`offboard:${who.actor}`);
+        return undefined;
+      },
+    });
+    await keyRotationSweep.run(deps);
+    await offboardSweep.run(deps);
+    expect(calls).toEqual(['keys:system:key-rotation-sweep', 'offboard:system:offboard-sweep']);
+    expect(keyRotationSweep.schedule(deps.config)).toBe('0 * * * *');
+    expect(offboardSweep.schedule(deps.config)).toBe('30 * * * *');
+    await store.close();
+  });
+});
+
+describe('temporary-access', () => {
+  it('offboards a user when its duration ends, tells owner and requester, and retries a failure', async () => {
+    const offboarded: string[] = [];
+    let fail = true;
+    const { deps, store, clock } = await jobDeps({
+      offboardUser: async (input) => {
+        if (fail) throw new Error('Throttling');
+        offboarded.push(input.username);
+        return undefined;
+      },
+    });
+    const endsAt = new Date(clock.now().getTime() + 8 * 3_600_000).toISOString();
+    await store.putGrant({
+      id: 'r1',
+      account: 'home',
+      username: 'temp',
+      owner: 'UOWNER',
+      requester: 'UREQ',
+      endsAt,
+    });
+    await temporaryAccess.run(deps);
+    expect(offboarded).toEqual([]);
+    clock.advance(8 * 3_600_000);
+    await temporaryAccess.run(deps);
+    expect(offboarded).toEqual([]);
+    fail = false;
+    fake.reset();
+    await temporaryAccess.run(deps);
+    expect(offboarded).toEqual(['temp']);
+    expect(
+      fake
+        .callsTo('chat.postMessage')
+        .map((c) => c.body.channel)
+        .sort(),
+    ).toEqual(['DUOWNER', 'DUREQ']);
+    await temporaryAccess.run(deps);
+    expect(offboarded).toEqual(['temp']);
+    await store.close();
+  });
+});
+
+describe('stuck runs', () => {
+  it('marks a request left running by a dead replica as failed (outcome unknown) after 30 minutes', async () => {
+    const { deps, store, clock } = await jobDeps();
+    const r: PendingRequest = {
+      id: 'stuck',
+      kind: 'create',
+      requester: 'UREQ',
+      target: { username: 'bob' },
+      template: 'developer',
+      account: 'home',
+      justification: 'x',
+      extraGroups: [],
+      approvalsNeeded: 1,
+      adminOnly: false,
+      approvals: [],
+      status: 'pending',
+      createdAt: clock.now().toISOString(),
+      expiresAt: new Date(clock.now().getTime() + 72 * 3_600_000).toISOString(),
+    };
+    await store.createRequest(r);
+    expect((await store.approve('stuck', 'UAPP', clock.now())).result).toBe('approved');
+    clock.advance(10 * 60_000);
+    await approvalExpiry.run(deps);
+    expect((await store.getRequest('stuck'))?.status).toBe('approving');
+    clock.advance(25 * 60_000);
+    fake.reset();
+    await approvalExpiry.run(deps);
+    expect(await store.getRequest('stuck')).toMatchObject({
+      status: 'failed',
+      outcome: expect.stringContaining('outcome unknown'),
+    });
+    expect(fake.callsTo('chat.postMessage')[0]?.body).toMatchObject({ channel: 'UREQ' });
+    expect(await store.listApprovingSince(clock.now())).toEqual([]);
+    await store.close();
+  });
+
+  it('a finished run leaves nothing to recover', async () => {
+    const { store, clock } = await jobDeps();
+    const r = {
+      id: 'ok',
+      kind: 'create',
+      requester: 'U',
+      target: { username: 'c' },
+      account: 'home',
+      justification: 'x',
+      extraGroups: [],
+      approvalsNeeded: 1,
+      adminOnly: false,
+      approvals: [],
+      status: 'pending',
+      createdAt: clock.now().toISOString(),
+      expiresAt: new Date(clock.now().getTime() + 3_600_000).toISOString(),
+    } as PendingRequest;
+    await store.createRequest(r);
+    await store.approve('ok', 'UAPP', clock.now());
+    await store.finish('ok', 'done', 'created', clock.now());
+    expect(await store.listApprovingSince(new Date(clock.now().getTime() + 3_600_000))).toEqual([]);
+    await store.close();
+  });
+});
