@@ -157,7 +157,9 @@ describe('aws-user scan against moto', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/0 finding\(s\)/);
-    expect(r.stdout).toMatch(/credential report generated 2015-02-02T20:02:02\.000Z \(\d+ y \d+ d old\)/);
+    expect(r.stdout).toMatch(
+      /credential report generated 2015-02-02T20:02:02\.000Z \(\d+ y \d+ d old\) \(STALE: older than 4 h\)/,
+    );
   });
 
   it('200 days later: inactive key, never-used console and key, across accounts; the broken one fails → exit 2', async () => {
