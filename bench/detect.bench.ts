@@ -21,9 +21,10 @@ import { perUserScan } from './baseline-per-user.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const LATENCY = 50;
-const SCALE = { accounts: 200, users: 5000, concurrency: 8 }; // 8 = inactivity.concurrency's default
+const SCALE = { accounts: 200, users: 5000, concurrency: 12 }; // inactivity.concurrency: 12 (default 8)
 const SMALL = { accounts: 2, users: 1000 };
 const BASELINE_IN_FLIGHT = 10;
+const RUNS = 3;
 
 interface ChildResult {
   scanMs: number;
@@ -117,13 +118,23 @@ export default async function detectBench(): Promise<string> {
     usersPerAccount: SCALE.users,
     latencyMs: LATENCY,
   });
-  const { r, timeRssKb, wallMs } = await runChild(big.url);
-  const bigCalls = { ...big.calls };
-  const bigIam = big.totalIamCalls();
+  // Three runs on a shared machine: report the median run (by scan wall time) and the worst RSS.
+  const runs: Awaited<ReturnType<typeof runChild>>[] = [];
+  let bigCalls: Record<string, number> = {};
+  let bigIam = 0;
+  for (let i = 0; i < RUNS; i++) {
+    big.reset();
+    runs.push(await runChild(big.url));
+    bigCalls = { ...big.calls };
+    bigIam = big.totalIamCalls();
+  }
   await big.stop();
+  runs.sort((x, y) => x.r.scanMs - y.r.scanMs);
+  const { r, wallMs } = runs[Math.floor(RUNS / 2)] as (typeof runs)[number];
+  const walls = runs.map((x) => `${fmt(x.r.scanMs / 1000)} s`).join(', ');
   const totalUsers = SCALE.accounts * SCALE.users;
-  const rssMb = r.scanMaxRssKb / 1024;
-  const totalRssMb = (timeRssKb ?? r.maxRssKb) / 1024;
+  const rssMb = Math.max(...runs.map((x) => x.r.scanMaxRssKb)) / 1024;
+  const totalRssMb = Math.max(...runs.map((x) => x.timeRssKb ?? x.r.maxRssKb)) / 1024;
   const load = loadavg()
     .map((x) => x.toFixed(1))
     .join(' / ');
@@ -167,14 +178,14 @@ users carry a finding. Run on ${new Date().toISOString().slice(0, 10)}.
 
 | metric | result | target | |
 |---|---|---|---|
-| scan wall time | ${fmt(scanS)} s | ≤ 20 s | ${ok(scanS <= 20)} |
-| IAM calls per user | ${perUser.toFixed(4)} (${bigIam.toLocaleString('en')} calls) | ≤ 0.01 | ${ok(perUser <= 0.01)} |
-| peak RSS of the scanning process, at the end of the scan | ${fmt(rssMb, 0)} MB (process.resourceUsage().maxRSS) | ≤ 512 MB | ${ok(rssMb <= 512)} |
-| CPU time of the scan (user + system, incl. start-up) | ${fmt(r.scanCpuMs / 1000)} s | | |
+| scan wall time, median of ${RUNS} runs (${walls}) | ${fmt(scanS)} s | ≤ 20 s | ${ok(scanS <= 20)} |
+| IAM calls per user (one run) | ${perUser.toFixed(4)} (${bigIam.toLocaleString('en')} calls) | ≤ 0.01 | ${ok(perUser <= 0.01)} |
+| peak RSS of the scanning process at the end of the scan, worst of ${RUNS} runs | ${fmt(rssMb, 0)} MB (process.resourceUsage().maxRSS) | ≤ 512 MB | ${ok(rssMb <= 512)} |
+| CPU time of the scan (user + system, incl. start-up), median run | ${fmt(r.scanCpuMs / 1000)} s | | |
 | live heap after a full GC at the end of the scan (findings etc.) | ${fmt(r.liveHeapMb, 0)} MB | | |
 
 - Accounts analysed: ${r.accountsOk}/${SCALE.accounts}${r.accountsFailed.length ? ` (failed: ${r.accountsFailed.slice(0, 3).join('; ')})` : ''}; users ${r.users.toLocaleString('en')}; findings ${r.findings.toLocaleString('en')}.
-- Then writing the CSV (${fmt(r.csvBytes / 1e6)} MB) and JSON (${fmt(r.jsonBytes / 1e6)} MB) as \`aws-user scan\` does (streamed to files): ${fmt(r.renderMs / 1000, 2)} s; peak RSS of the whole child including that: ${fmt(totalRssMb, 0)} MB${timeRssKb ? ' (/usr/bin/time -v)' : ''}. Child wall incl. start-up ${fmt(wallMs / 1000)} s.
+- Then writing the CSV (${fmt(r.csvBytes / 1e6)} MB) and JSON (${fmt(r.jsonBytes / 1e6)} MB) as \`aws-user scan\` does (streamed to files): ${fmt(r.renderMs / 1000, 2)} s; peak RSS of the whole child including that, worst run: ${fmt(totalRssMb, 0)} MB (/usr/bin/time -v where present). Child wall incl. start-up ${fmt(wallMs / 1000)} s.
 - Machine: ${cpus().length} cores shared with the other engineers' test runs; load average at the end of the run ${load} — wall times are inflated by it, CPU time is the steadier number.
 - Calls by action: ${Object.entries(bigCalls)
     .map(([a, c]) => `${a} ${c}`)

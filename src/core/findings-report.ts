@@ -3,7 +3,7 @@ import { stringify as stringifyStream } from 'csv-stringify';
 import { stringify } from 'csv-stringify/sync';
 import type { Severity } from '../config.js';
 import { DEFAULT_SEVERITIES, DEFAULT_SOC2_CONTROLS, FINDING_TYPES, type Finding } from './inactivity.js';
-import { formatAge, type ScanResult } from './scan.js';
+import { formatAge, type ScanResult, staleNote } from './scan.js';
 
 /**
  * The SOC 2 inactive-user report in the seed's formats: a CSV with its exact 15 columns and a JSON document.
@@ -129,6 +129,7 @@ export function findingsDocument(result: ScanResult, ticketMinSeverity: Severity
       findings: a.findings.length,
       report_generated_at: a.generatedAt?.toISOString() ?? null,
       report_age: a.generatedAt ? formatAge(now - a.generatedAt.getTime()) : null,
+      report_stale: staleNote(a.generatedAt, result.analysisDate) !== '',
     })),
     accounts_failed: result.accounts
       .filter((a) => !a.ok)
@@ -175,7 +176,7 @@ export function findingsText(result: ScanResult, limit = 20): string {
     if (a.ok) {
       const age = a.generatedAt ? formatAge(now - a.generatedAt.getTime()) : 'unknown';
       lines.push(
-        `  ${a.accountName} (${a.accountId}): ${a.userCount} users, ${a.findings.length} findings; credential report generated ${a.generatedAt?.toISOString() ?? '?'} (${age} old)`,
+        `  ${a.accountName} (${a.accountId}): ${a.userCount} users, ${a.findings.length} findings; credential report generated ${a.generatedAt?.toISOString() ?? '?'} (${age} old)${staleNote(a.generatedAt, result.analysisDate)}`,
       );
     } else {
       lines.push(`  ${a.accountName} (${a.accountId}): FAILED — ${a.error?.message ?? 'unknown error'}`);

@@ -91,10 +91,13 @@ const KNOWN = [
   'Marker',
 ] as const;
 
+const BY_LENGTH = new Map<number, string[]>();
+for (const k of KNOWN) BY_LENGTH.set(k.length, [...(BY_LENGTH.get(k.length) ?? []), k]);
+
 /** The element name as one of the constants above, or '?': no string is cut per element. */
 function knownName(xml: string, from: number, to: number): string {
-  const len = to - from;
-  for (const k of KNOWN) if (k.length === len && xml.startsWith(k, from)) return k;
+  const candidates = BY_LENGTH.get(to - from);
+  if (candidates) for (const k of candidates) if (xml.startsWith(k, from)) return k;
   return '?';
 }
 

@@ -273,6 +273,16 @@ export function failedAccounts(result: ScanResult): AccountScan[] {
   return result.accounts.filter((a) => !a.ok);
 }
 
+/** AWS regenerates a credential report older than this; an older one means the account's data is stale. */
+export const REPORT_STALE_MS = 4 * 3_600_000;
+
+/** " (STALE: older than 4 h)" when a report is past AWS's 4-hour cache, else "". */
+export function staleNote(generatedAt: Date | undefined, now: Date): string {
+  return generatedAt && now.getTime() - generatedAt.getTime() > REPORT_STALE_MS
+    ? ' (STALE: older than 4 h)'
+    : '';
+}
+
 /** "3 h 12 min" / "11 y 293 d": the credential report's age, shown with every output. */
 export function formatAge(ms: number): string {
   if (ms < 0) return 'in the future (check the clock)';

@@ -2,7 +2,7 @@ import type { KnownBlock } from '@slack/types';
 import type { Severity } from '../config.js';
 import type { Summary } from '../core/findings-report.js';
 import type { Finding } from '../core/inactivity.js';
-import { type AccountScan, formatAge, type ScanResult } from '../core/scan.js';
+import { type AccountScan, formatAge, type ScanResult, staleNote } from '../core/scan.js';
 import type { RemediationAction } from '../store/types.js';
 import { clip, escapeText } from './escape.js';
 
@@ -124,7 +124,7 @@ export function accountLine(a: AccountScan, now: Date): string {
     return `• :warning: ${name}: *not analysed* — ${escapeText(clip(a.error?.message ?? 'unknown error', 300))}`;
   const c = counts(a);
   const age = a.generatedAt ? formatAge(now.getTime() - a.generatedAt.getTime()) : '?';
-  return `• ${name}: ${a.userCount.toLocaleString('en')} users · ${c.HIGH} HIGH · ${c.MEDIUM} MEDIUM · ${c.LOW} LOW · report ${age} old`;
+  return `• ${name}: ${a.userCount.toLocaleString('en')} users · ${c.HIGH} HIGH · ${c.MEDIUM} MEDIUM · ${c.LOW} LOW · report ${age} old${staleNote(a.generatedAt, now)}`;
 }
 
 export function findingText(f: Finding, ticket?: TicketLink): string {

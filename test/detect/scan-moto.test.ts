@@ -20,6 +20,7 @@ import { DAY_MS, fixedClock } from '../../src/core/clock.js';
 import { CSV_COLUMNS } from '../../src/core/findings-report.js';
 import { silentLogger } from '../../src/logger.js';
 import { runCli } from '../helpers/cli.js';
+import { startFakeJira } from '../helpers/fake-jira.js';
 import { MOTO_ACCOUNT, type Moto, startMoto, TEST_CREDENTIALS } from '../helpers/moto.js';
 
 /**
@@ -156,7 +157,9 @@ describe('aws-user scan against moto', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/0 finding\(s\)/);
-    expect(r.stdout).toMatch(/credential report generated 2015-02-02T20:02:02\.000Z \(\d+ y \d+ d old\)/);
+    expect(r.stdout).toMatch(
+      /credential report generated 2015-02-02T20:02:02\.000Z \(\d+ y \d+ d old\) \(STALE: older than 4 h\)/,
+    );
   });
 
   it('200 days later: inactive key, never-used console and key, across accounts; the broken one fails → exit 2', async () => {
@@ -268,6 +271,48 @@ describe('aws-user scan against moto', () => {
       { env: env(), clock, clients: clientsFor(clock), logger: silentLogger() },
     );
     expect(r.json<{ summary: { total_findings: number } }>().summary.total_findings).toBe(1);
+  });
+
+  it('--dry-run lists tickets, --create-tickets opens them once; a second run opens none', async () => {
+    const jira = await startFakeJira({ email: 'bot@example.com', apiToken: 'tok' });
+    try {
+      const jiraConfig = join(dir, 'jira.json');
+      writeFileSync(
+        jiraConfig,
+        JSON.stringify({
+          accounts: ACCOUNTS.slice(0, 2),
+          templates: {},
+          jira: { base_url: jira.url, project_key: 'SEC', email: 'bot@example.com' },
+        }),
+      );
+      const clock = fixedClock(new Date(realNow.getTime() + 200 * DAY_MS));
+      const deps = {
+        env: { ...env(), JIRA_API_TOKEN: 'tok' },
+        clock,
+        clients: clientsFor(clock),
+        logger: silentLogger(),
+      };
+      const argv = (...extra: string[]) => [
+        '--config',
+        jiraConfig,
+        'scan',
+        '--output-dir',
+        join(dir, 'jira'),
+        ...extra,
+      ];
+      const dry = await runCli(argv('--dry-run'), deps);
+      expect(dry.code).toBe(1);
+      expect(dry.stdout).toMatch(/Jira: would create 2, already open 0, below HIGH 2/);
+      expect(jira.issues).toHaveLength(0);
+      const first = await runCli(argv('--create-tickets'), deps);
+      expect(first.stdout).toMatch(/Jira: created 2, already open 0/);
+      expect(first.stdout).toMatch(/SEC-\d fnd-[0-9a-f]{16} home\/bob CONSOLE_NEVER_USED/);
+      const second = await runCli(argv('--create-tickets'), deps);
+      expect(second.stdout).toMatch(/Jira: created 0, already open 2/);
+      expect(jira.issues).toHaveLength(2);
+    } finally {
+      await jira.stop();
+    }
   });
 
   it('report security/compliance/cost/access over the same accounts', async () => {
