@@ -53,7 +53,7 @@ export class AccountClients {
   private readonly iamClients = new Map<string, IAMClient>();
   private readonly credCache = new Map<string, CachedCreds>();
   private readonly inflight = new Map<string, Promise<AwsCredentialIdentity>>();
-  private stsClient: STSClient | undefined;
+  private readonly stsClients = new Map<string, STSClient>();
   private readonly limiters = new Map<string, RateLimiter>();
   /** Counts AssumeRole calls, for tests and benchmarks. */
   assumeRoleCalls = 0;
@@ -73,19 +73,21 @@ export class AccountClients {
     return a;
   }
 
+  /** STS in `region` (default: the configured one); one client per region, reused. */
   sts(region?: string): STSClient {
-    if (!this.stsClient || region) {
-      const client = new STSClient({
-        region: region ?? this.opts.region ?? 'us-east-1',
+    const r = region ?? this.opts.region ?? 'us-east-1';
+    let client = this.stsClients.get(r);
+    if (!client) {
+      client = new STSClient({
+        region: r,
         endpoint: this.opts.endpoint,
         credentials: this.opts.credentials,
         retryMode: 'adaptive',
         maxAttempts: this.opts.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
       });
-      if (region) return client;
-      this.stsClient = client;
+      this.stsClients.set(r, client);
     }
-    return this.stsClient;
+    return client;
   }
 
   /**
@@ -175,7 +177,8 @@ export class AccountClients {
 
   destroy(): void {
     for (const c of this.iamClients.values()) c.destroy();
-    this.stsClient?.destroy();
+    for (const c of this.stsClients.values()) c.destroy();
+    this.stsClients.clear();
     this.iamClients.clear();
   }
 }

@@ -83,7 +83,7 @@ export class MemoryStore implements Store {
 
   async finish(id: string, status: 'done' | 'failed', outcome: string): Promise<boolean> {
     const r = this.requests.get(id);
-    if (!r || r.status !== 'approving') return false;
+    if (r?.status !== 'approving') return false;
     Object.assign(r, { status, outcome });
     return true;
   }

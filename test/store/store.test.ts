@@ -176,7 +176,7 @@ describe('redis store', () => {
   });
 
   it('sets a TTL on request records', async () => {
-    const s = await redisStore('t:ttl:' + Math.random().toString(36).slice(2) + ':');
+    const s = await redisStore(`t:ttl:${Math.random().toString(36).slice(2)}:`);
     stores.push(s);
     const r = request({ expiresAt: new Date(Date.now() + 72 * 3_600_000).toISOString() });
     await s.createRequest(r);
