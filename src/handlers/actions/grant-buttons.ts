@@ -20,6 +20,7 @@ export const grantRevokeAction =
   (deps: AppDeps, adminOnly: boolean) =>
   async ({ ack, body, action, client }: Args): Promise<void> => {
     await ack();
+    await deps.followUps.afterAck();
     const user = body.user.id;
     const where = { channel: body.channel?.id, user };
     try {
@@ -51,6 +52,7 @@ export const grantExtendAction =
   (deps: AppDeps) =>
   async ({ ack, body, action, client }: Args): Promise<void> => {
     await ack();
+    await deps.followUps.afterAck();
     const user = body.user.id;
     const where = { channel: body.channel?.id, user };
     try {

@@ -24,6 +24,7 @@ function viaSubcommand(deps: AppDeps, sub: Subcommand) {
   const run = sub.handler(deps);
   return async ({ ack, body, action, client }: Args): Promise<void> => {
     await ack();
+    await deps.followUps.afterAck();
     const user = body.user.id;
     const ref = parseUserRef(action.value ?? '');
     const reply = (text: string) => ephemeral(client, deps.logger, { user }, text);
@@ -54,6 +55,7 @@ export const homeRequestAccessAction =
   (deps: AppDeps) =>
   async ({ ack, body, client }: Args): Promise<void> => {
     await ack();
+    await deps.followUps.afterAck();
     await client.views.open({
       trigger_id: body.trigger_id,
       view: grantModalFor(deps.config, false) as never,
@@ -64,5 +66,6 @@ export const homeRefreshAction =
   (deps: AppDeps) =>
   async ({ ack, body, client }: Args): Promise<void> => {
     await ack();
+    await deps.followUps.afterAck();
     await publishHome(deps, client, body.user.id);
   };

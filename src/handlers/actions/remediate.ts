@@ -19,6 +19,7 @@ export const remediateAction =
   (deps: AppDeps, action: RemediationAction) =>
   async ({ ack, body, action: button, client }: Args): Promise<void> => {
     await ack();
+    await deps.followUps.afterAck();
     const user = body.user.id;
     const where = { channel: body.channel?.id, user };
     try {
