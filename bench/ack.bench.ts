@@ -116,6 +116,8 @@ export default async function bench(): Promise<string> {
     approveBot: [] as number[],
     approveBare: [] as number[],
   };
+  /** Per burst, the bot's p99 over the bare app's: one noisy burst moves a pooled p99, not this median. */
+  const burstRatios = { create: [] as number[], approve: [] as number[] };
   let failures = 0;
   const collect = (into: number[], rs: { status: number; ms: number }[]) => {
     for (const r of rs) {
@@ -127,35 +129,45 @@ export default async function bench(): Promise<string> {
   // the 1.5 s executions) finish before the next burst, so neither app is measured under the other's load.
   await create(bareUrl);
   await create(botUrl);
-  await sleep(1000);
+  // Warm the approve path too (first EVALs, first chat.update, JIT), or the first measured burst carries it.
+  for (const url of [bareUrl, botUrl]) await approve(url, await pendingRequests(CONCURRENCY));
+  await sleep(IAM_DELAY_MS * 2 + 1000);
   for (let round = 0; round < ROUNDS; round++) {
     const order = round % 2 === 0 ? (['bot', 'bare'] as const) : (['bare', 'bot'] as const);
+    const burst = {
+      create: { bot: [] as number[], bare: [] as number[] },
+      approve: { bot: [] as number[], bare: [] as number[] },
+    };
     for (const which of order) {
-      collect(
-        which === 'bot' ? samples.createBot : samples.createBare,
-        await create(which === 'bot' ? botUrl : bareUrl),
-      );
+      const rs = await create(which === 'bot' ? botUrl : bareUrl);
+      collect(which === 'bot' ? samples.createBot : samples.createBare, rs);
+      collect(burst.create[which], rs);
       await sleep(500);
     }
     for (const which of order) {
       const ids = await pendingRequests(CONCURRENCY);
-      collect(
-        which === 'bot' ? samples.approveBot : samples.approveBare,
-        await approve(which === 'bot' ? botUrl : bareUrl, ids),
-      );
+      const rs = await approve(which === 'bot' ? botUrl : bareUrl, ids);
+      collect(which === 'bot' ? samples.approveBot : samples.approveBare, rs);
+      collect(burst.approve[which], rs);
       await sleep(IAM_DELAY_MS * 2 + 500);
     }
+    for (const k of ['create', 'approve'] as const) {
+      burstRatios[k].push(stats(burst[k].bot).p99 / stats(burst[k].bare).p99);
+    }
   }
+  // collect() counted each response twice (pooled and per burst).
+  failures /= 2;
   for (const c of children) c.kill('SIGTERM');
   await store.close();
   fake.stop();
 
-  const row = (name: string, bot: number[], bare: number[]) => {
+  const row = (name: string, bot: number[], bare: number[], perBurst: number[]) => {
     const b = stats(bot);
+    const medianBurst = stats(perBurst).p50;
     const base = stats(bare);
     const ratio = b.p99 / base.p99;
     const ok = ratio <= 1.3 && b.p99 < 3000 ? 'yes' : 'NO';
-    return `| ${name} | ${b.n} | ${b.p50.toFixed(1)} | ${b.p99.toFixed(1)} | ${base.p50.toFixed(1)} | ${base.p99.toFixed(1)} | ${(b.p50 / base.p50).toFixed(2)} | ${ratio.toFixed(2)} | ${ok} |`;
+    return `| ${name} | ${b.n} | ${b.p50.toFixed(1)} | ${b.p99.toFixed(1)} | ${base.p50.toFixed(1)} | ${base.p99.toFixed(1)} | ${(b.p50 / base.p50).toFixed(2)} | ${ratio.toFixed(2)} | ${medianBurst.toFixed(2)} | ${ok} |`;
   };
   return [
     '## Slack ack latency under a slow IAM (`npm run bench -- ack`)',
@@ -163,17 +175,18 @@ export default async function bench(): Promise<string> {
     `${CONCURRENCY} concurrent signed requests per burst, ${ROUNDS} bursts each, every core/IAM call answering after ${IAM_DELAY_MS} ms.`,
     'Baseline: a bare Bolt app (same HTTPReceiver, same signing secret) that only acks, measured in the same run,',
     'interleaved burst by burst; each app, the fake Slack Web API and the load generator in their own process; real Redis. Latency = client-side time to the',
-    'HTTP response (the ack). Target: p99 ratio ≤ 1.3 and p99 < 3 s.',
+    'HTTP response (the ack). Target: p99 ratio ≤ 1.3 and p99 < 3 s (judged on the pooled p99). The per-burst column is the',
+    `median over the ${ROUNDS} bursts of (bot p99 ÷ bare p99) within the same burst: on this shared machine it moves less between runs.`,
     '',
-    '| request | n | bot p50 ms | bot p99 ms | bare p50 ms | bare p99 ms | p50 ratio | p99 ratio | target met |',
-    '|---|---|---|---|---|---|---|---|---|',
-    row('`/aws-user create`', samples.createBot, samples.createBare),
-    row('Approve click', samples.approveBot, samples.approveBare),
+    '| request | n | bot p50 ms | bot p99 ms | bare p50 ms | bare p99 ms | p50 ratio | p99 ratio | per-burst p99 ratio, median | target met |',
+    '|---|---|---|---|---|---|---|---|---|---|',
+    row('`/aws-user create`', samples.createBot, samples.createBare, burstRatios.create),
+    row('Approve click', samples.approveBot, samples.approveBare, burstRatios.approve),
     '',
     `Non-200 responses: ${failures}. Run on ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${cpus().length} cores, 1-min load average ${loadBefore.toFixed(1)} before and ${(loadavg()[0] ?? 0).toFixed(1)} after (other work shares this machine).`,
     '',
     'What the bot does differently from the baseline: after each ack it waits for acks to go quiet (FollowUpGate:',
-    '20 ms, at most 500 ms) before its follow-up work (views.open, Redis transitions, the slow IAM call), so a',
-    'burst is acked before any of it runs. Without that gate the create p99 ratio was 2.2–2.7.',
+    '50 ms, at most 500 ms) before its follow-up work (views.open, Redis transitions, the slow IAM call), so a',
+    'burst is acked before any of it runs. Without that gate the create p99 ratio was 2.2–2.7; with a 20 ms quiet window the Approve p99 ratio swung 0.77–2.31 between runs.',
   ].join('\n');
 }

@@ -53,7 +53,7 @@ export class FollowUpGate {
   private lastAck = 0;
 
   constructor(
-    private readonly quietMs = 20,
+    private readonly quietMs = 50,
     private readonly maxWaitMs = 500,
   ) {}
 
