@@ -1,10 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import { homeAccountId } from '../config.js';
 import { NotFoundError } from '../core/errors.js';
 import { audit } from '../handlers/lib/execute.js';
+import { newRequest } from '../handlers/lib/new-request.js';
 import { postForApproval } from '../handlers/lib/post-approval.js';
 import { USERNAME_RE } from '../handlers/lib/validate.js';
-import type { PendingRequest } from '../store/types.js';
 import type { Subcommand } from './types.js';
 
 export const offboard: Subcommand = {
@@ -36,9 +35,7 @@ export const offboard: Subcommand = {
       }
       throw err;
     }
-    const now = deps.clock.now();
-    const request: PendingRequest = {
-      id: randomUUID(),
+    const request = newRequest(deps, {
       kind: 'offboard',
       requester: c.command.user_id,
       target: { username },
@@ -47,11 +44,7 @@ export const offboard: Subcommand = {
       extraGroups: [],
       approvalsNeeded: 1,
       adminOnly: true,
-      approvals: [],
-      status: 'pending',
-      createdAt: now.toISOString(),
-      expiresAt: new Date(now.getTime() + deps.config.approvals.ttl_hours * 3_600_000).toISOString(),
-    };
+    });
     await deps.store.createRequest(request);
     await audit(deps, request, c.command.user_id, 'requested');
     await postForApproval(deps, c.client, request);

@@ -4,10 +4,10 @@ import { homeAccountId } from '../../config.js';
 import { ConflictError, errorMessage, StoreUnavailableError, ValidationError } from '../../core/errors.js';
 import type { AppDeps } from '../../deps.js';
 import { userInfo } from '../../integrations/slack-users.js';
-import type { PendingRequest } from '../../store/types.js';
 import { CREATE_BLOCKS, USER_PICKED_ACTION } from '../../views/create-modal.js';
 import { STORE_UNAVAILABLE } from '../../views/messages.js';
 import { audit } from '../lib/execute.js';
+import { newRequest } from '../lib/new-request.js';
 import { postForApproval } from '../lib/post-approval.js';
 import { selectValue, textValue, userValue, type ViewState, withTimeout } from '../lib/state.js';
 import { EMAIL_RE, GROUP_RE, USERNAME_RE } from '../lib/validate.js';
@@ -111,8 +111,7 @@ export const createSubmit =
       logger.warn({ err: errorMessage(checked), request: requestId }, 'validateCreate failed; accepting');
     }
 
-    const now = deps.clock.now();
-    const request: PendingRequest = {
+    const request = newRequest(deps, {
       id: requestId,
       kind: 'create',
       requester,
@@ -124,11 +123,7 @@ export const createSubmit =
       ...(duration ? { durationHours: duration } : {}),
       approvalsNeeded: tpl?.approvals_required ?? 1,
       adminOnly: tpl?.admin_only ?? false,
-      approvals: [],
-      status: 'pending',
-      createdAt: now.toISOString(),
-      expiresAt: new Date(now.getTime() + deps.config.approvals.ttl_hours * 3_600_000).toISOString(),
-    };
+    });
     try {
       await deps.store.createRequest(request);
     } catch (err) {
