@@ -15,6 +15,7 @@ import {
   validateGrantRequest,
 } from '../core/grants.js';
 import type { JobDeps } from '../deps.js';
+import { usergroupMembers } from '../integrations/slack-users.js';
 import {
   breakGlassBroadcastBlocks,
   grantAppliedBlocks,
@@ -70,8 +71,7 @@ async function adminUsers(deps: GrantDeps): Promise<string[]> {
       continue;
     }
     try {
-      const r = await deps.client.usergroups.users.list({ usergroup: id });
-      for (const u of r.users ?? []) out.add(u);
+      for (const u of await usergroupMembers(deps.client, id)) out.add(u);
     } catch (err) {
       deps.logger.warn({ err: errorMessage(err), usergroup: id }, 'grant: cannot expand admin group');
     }

@@ -1,5 +1,5 @@
 import type { Grant } from '../core/grants.js';
-import { escapeText as esc } from './escape.js';
+import { escapeText as esc, slackDate } from './escape.js';
 import { accessLabel, GRANT_ACTIONS } from './grants.js';
 
 /**
@@ -142,12 +142,11 @@ export function appHomeView(input: HomeInput): Record<string, unknown> {
     blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: 'No time-bound access right now.' }] });
   }
   for (const g of input.grants.slice(0, MAX_GRANTS)) {
-    const ts = Math.floor(Date.parse(g.expiresAt) / 1000);
     blocks.push({
       type: 'section',
       text: {
         type: 'mrkdwn',
-        text: `${g.breakGlass ? ':rotating_light: ' : ''}${accessLabel(g.kind, g.target)} for \`${esc(g.username)}\` (${g.account}), expires <!date^${ts}^{date_short_pretty} {time}|${g.expiresAt}>`,
+        text: `${g.breakGlass ? ':rotating_light: ' : ''}${accessLabel(g.kind, g.target)} for \`${esc(g.username)}\` (${g.account}), expires ${slackDate(g.expiresAt)}`,
       },
       accessory: {
         type: 'button',

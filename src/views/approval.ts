@@ -1,6 +1,6 @@
 import type { PendingRequest } from '../store/types.js';
 import { REMEDIATION_LABEL } from './digest.js';
-import { clip, escapeText } from './escape.js';
+import { clip, escapeText, slackDate } from './escape.js';
 import { formatMinutes } from './grants.js';
 
 export const APPROVE_ACTION = 'approval_approve';
@@ -20,8 +20,7 @@ const STATUS_LINE: Record<PendingRequest['status'], string> = {
 
 function when(iso: string | undefined): string {
   if (!iso) return '';
-  const s = Math.floor(Date.parse(iso) / 1000);
-  return ` <!date^${s}^{date_short_pretty} {time}|${iso}>`;
+  return ` ${slackDate(iso)}`;
 }
 
 export function requestTitle(r: PendingRequest): string {

@@ -1,5 +1,5 @@
 import type { Grant, GrantKind } from '../core/grants.js';
-import { clip, escapeText as esc } from './escape.js';
+import { clip, escapeText as esc, slackDate } from './escape.js';
 
 /**
  * Block Kit for time-bound access and break-glass. Pure: data in, JSON out. Button values carry only the
@@ -145,11 +145,6 @@ export function grantRequestModal(input: GrantModalInput): Record<string, unknow
   };
 }
 
-function when(iso: string): string {
-  const s = Math.floor(Date.parse(iso) / 1000);
-  return `<!date^${s}^{date_short_pretty} {time}|${iso}>`;
-}
-
 function grantLine(g: Grant): string {
   return `${accessLabel(g.kind, g.target)} for \`${esc(g.username)}\` in account ${g.account}`;
 }
@@ -161,7 +156,7 @@ export function grantNoticeBlocks(g: Grant): Block[] {
       type: 'section',
       text: {
         type: 'mrkdwn',
-        text: `:hourglass_flowing_sand: Your ${grantLine(g)} expires ${when(g.expiresAt)}.`,
+        text: `:hourglass_flowing_sand: Your ${grantLine(g)} expires ${slackDate(g.expiresAt)}.`,
       },
     },
     {
@@ -192,7 +187,7 @@ export function grantAppliedBlocks(g: Grant, extended: boolean): Block[] {
       type: 'section',
       text: {
         type: 'mrkdwn',
-        text: `:white_check_mark: ${extended ? 'Extended' : 'Granted'}: ${grantLine(g)} until ${when(g.expiresAt)}.`,
+        text: `:white_check_mark: ${extended ? 'Extended' : 'Granted'}: ${grantLine(g)} until ${slackDate(g.expiresAt)}.`,
       },
     },
     {
@@ -215,7 +210,7 @@ export function breakGlassBroadcastBlocks(g: Grant, requester: string): Block[] 
       type: 'section',
       text: {
         type: 'mrkdwn',
-        text: `<@${requester}> took ${grantLine(g)} until ${when(g.expiresAt)}.\n*Reason:* ${clip(esc(g.reason), 2500)}`,
+        text: `<@${requester}> took ${grantLine(g)} until ${slackDate(g.expiresAt)}.\n*Reason:* ${clip(esc(g.reason), 2500)}`,
       },
     },
     {

@@ -4,7 +4,7 @@ import { errorMessage, UnauthorizedError } from '../../core/errors.js';
 import { TEMPLATE_TAG } from '../../core/grants.js';
 import type { AppDeps } from '../../deps.js';
 import { grantRevokedText } from '../../views/grants.js';
-import { audit } from '../lib/execute.js';
+import { audit, opsAccount } from '../lib/execute.js';
 import { publishHome } from '../lib/home.js';
 import { newRequest } from '../lib/new-request.js';
 import { postForApproval } from '../lib/post-approval.js';
@@ -61,7 +61,7 @@ export const grantExtendAction =
         return ephemeral(client, deps.logger, where, 'That grant is no longer active; request access again.');
       if (user !== g.ownerSlackId && user !== g.requester)
         return ephemeral(client, deps.logger, where, 'Only the holder can ask to extend a grant.');
-      const snap = await deps.ops.describeUser(g.account === 'home' ? undefined : g.account, g.username);
+      const snap = await deps.ops.describeUser(opsAccount(g.account), g.username);
       const templateName = snap.tags[TEMPLATE_TAG] ?? '';
       const template = deps.config.templates[templateName];
       const cap = deps.config.grants.max_duration_hours * 60;
