@@ -15,6 +15,7 @@ import {
 import type { FileConfig, Template } from '../config.js';
 import type { Actor, CoreContext } from './context.js';
 import { ConflictError, NotFoundError, ValidationError } from './errors.js';
+import { TAG } from './templates.js';
 
 /**
  * Time-bound access: a group membership or managed policy added to an IAM user until an expiry. The expiry
@@ -49,7 +50,8 @@ export interface Grant extends GrantSpec {
 }
 
 export const GRANT_TAG_PREFIX = 'aws-user:grant:';
-export const TEMPLATE_TAG = 'aws-user:template';
+/** The tag provisioning writes with the template a user was made from. */
+export const TEMPLATE_TAG = TAG.template;
 
 /** Same account, user, kind and target → same id: overlapping grants merge instead of stacking. */
 export function grantId(spec: GrantSpec): string {

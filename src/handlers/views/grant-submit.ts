@@ -57,7 +57,7 @@ export const grantSubmit =
     if (own instanceof Error || !own.ok) {
       await ack({
         response_action: 'errors',
-        errors: { [GRANT_BLOCKS.account]: own instanceof Error ? own.message : own.message },
+        errors: { [GRANT_BLOCKS.account]: own.message },
       });
       return;
     }
