@@ -3,8 +3,8 @@ import { App, type Logger as BoltLogger, HTTPReceiver, LogLevel, SocketModeRecei
 import type { CustomRoute } from '@slack/bolt/dist/receivers/custom-routes.js';
 import * as commands from './commands/index.js';
 import type { Config } from './config.js';
-import { ConfigError, errorMessage } from './core/errors.js';
 import type { AppDeps, Deps } from './deps.js';
+import { ConfigError, errorMessage } from './errors.js';
 import * as handlers from './handlers/index.js';
 import { FollowUpGate } from './handlers/lib/reply.js';
 import { Roles } from './handlers/lib/roles.js';

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { ConfigError } from './core/errors.js';
+import { ConfigError } from './errors.js';
 
 /**
  * The only module that reads the environment. Everything else receives a parsed, validated Config.

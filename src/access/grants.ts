@@ -1,12 +1,5 @@
 import { DAY_MS } from '../core/clock.js';
 import {
-  ConflictError,
-  errorMessage,
-  LimitError,
-  UnauthorizedError,
-  ValidationError,
-} from '../core/errors.js';
-import {
   applyGrant,
   type Grant,
   type GrantKind,
@@ -15,6 +8,7 @@ import {
   validateGrantRequest,
 } from '../core/grants.js';
 import type { JobDeps } from '../deps.js';
+import { ConflictError, errorMessage, LimitError, UnauthorizedError, ValidationError } from '../errors.js';
 import { usergroupMembers } from '../integrations/slack-users.js';
 import {
   breakGlassBroadcastBlocks,

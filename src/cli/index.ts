@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { AwsUserError, errorMessage } from '../core/errors.js';
+import { AwsUserError, errorMessage } from '../errors.js';
 import { commands } from './commands/index.js';
 import type { CliDeps, GlobalOptions } from './context.js';
 import { type CliIo, EXIT_ERROR, EXIT_PARTIAL } from './io.js';

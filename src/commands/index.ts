@@ -1,6 +1,6 @@
 import type { AllMiddlewareArgs, App, SlackCommandMiddlewareArgs } from '@slack/bolt';
-import { errorMessage } from '../core/errors.js';
 import type { AppDeps } from '../deps.js';
+import { errorMessage } from '../errors.js';
 import { failureText } from '../handlers/lib/reply.js';
 import { audit } from './audit.js';
 import { create, onboard } from './create.js';

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { errorMessage } from '../core/errors.js';
+import { errorMessage } from '../errors.js';
 import { checkTargetArgs, resolveTarget } from '../handlers/lib/targets.js';
 import { openDm } from '../integrations/slack-users.js';
 import { escapeText } from '../views/escape.js';

@@ -1,5 +1,5 @@
 import { homeAccountId } from '../config.js';
-import { NotFoundError } from '../core/errors.js';
+import { NotFoundError } from '../errors.js';
 import { audit } from '../handlers/lib/execute.js';
 import { newRequest } from '../handlers/lib/new-request.js';
 import { postForApproval } from '../handlers/lib/post-approval.js';

@@ -1,4 +1,4 @@
-import { errorMessage } from '../core/errors.js';
+import { errorMessage } from '../errors.js';
 import { sendSecretDm } from '../handlers/lib/dm.js';
 import { checkTargetArgs, resolveTarget } from '../handlers/lib/targets.js';
 import { escapeText } from '../views/escape.js';

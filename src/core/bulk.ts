@@ -1,7 +1,7 @@
 import { CsvError, parse } from 'csv-parse/sync';
 import type { FileConfig } from '../config.js';
+import { AwsUserError, errorMessage } from '../errors.js';
 import type { Actor, CoreContext } from './context.js';
-import { AwsUserError, errorMessage } from './errors.js';
 import { accountLabel } from './iam-util.js';
 import { checkCreateInput, createUser, deleteUser, ExistenceCache, validateCreate } from './provisioning.js';
 import { getTemplate, validateEmail, validateGroupName, validateUsername } from './templates.js';

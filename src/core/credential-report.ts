@@ -8,8 +8,8 @@ import {
   LimitExceededException,
 } from '@aws-sdk/client-iam';
 import { parse } from 'csv-parse/sync';
+import { AwsUserError } from '../errors.js';
 import { sleep as realSleep } from './clock.js';
-import { AwsUserError } from './errors.js';
 import { captureRawBody, REPORT_STUB, xmlField } from './lean-read.js';
 
 /**

@@ -13,8 +13,8 @@ import {
   UntagUserCommand,
 } from '@aws-sdk/client-iam';
 import type { FileConfig, Template } from '../config.js';
+import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import type { Actor, CoreContext } from './context.js';
-import { ConflictError, NotFoundError, ValidationError } from './errors.js';
 import { TAG } from './templates.js';
 
 /**

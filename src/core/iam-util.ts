@@ -5,9 +5,9 @@ import {
   NoSuchEntityException,
   ServiceFailureException,
 } from '@aws-sdk/client-iam';
+import { NotFoundError, ValidationError } from '../errors.js';
 import { sleep as realSleep } from './clock.js';
 import type { Actor, CoreContext } from './context.js';
-import { NotFoundError, ValidationError } from './errors.js';
 
 /**
  * Small shared pieces of every IAM operation: which client, which account label for the audit trail,

@@ -8,10 +8,10 @@ import {
   UntagUserCommand,
   UpdateAccessKeyCommand,
 } from '@aws-sdk/client-iam';
+import { AwsUserError, errorMessage, LimitError, NotFoundError, ValidationError } from '../errors.js';
 import { DAY_MS } from './clock.js';
 import type { Actor, CoreContext } from './context.js';
 import { listUserDetails } from './directory.js';
-import { AwsUserError, errorMessage, LimitError, NotFoundError, ValidationError } from './errors.js';
 import { accountLabel, iamFor, isNoSuchEntity, isUnmodifiable, withRetry } from './iam-util.js';
 import { sweepAccounts } from './provisioning.js';
 import { type PlannedCall, TAG, validateUsername } from './templates.js';

@@ -16,8 +16,8 @@ import {
   paginateListVirtualMFADevices,
 } from '@aws-sdk/client-iam';
 import QRCode from 'qrcode';
+import { ConflictError, errorMessage, NotFoundError, ValidationError } from '../errors.js';
 import type { Actor, CoreContext } from './context.js';
-import { ConflictError, errorMessage, NotFoundError, ValidationError } from './errors.js';
 import { accountLabel, collect, iamFor, isNoSuchEntity, isUnmodifiable, withRetry } from './iam-util.js';
 import { validateUsername } from './templates.js';
 

@@ -18,9 +18,6 @@ import {
   paginateListUserPolicies,
   type User,
 } from '@aws-sdk/client-iam';
-import { DAY_MS } from './clock.js';
-import type { Actor, CoreContext } from './context.js';
-import { listUserDetails, tagValue } from './directory.js';
 import {
   AwsUserError,
   ConflictError,
@@ -28,7 +25,10 @@ import {
   NotFoundError,
   StepFailedError,
   ValidationError,
-} from './errors.js';
+} from '../errors.js';
+import { DAY_MS } from './clock.js';
+import type { Actor, CoreContext } from './context.js';
+import { listUserDetails, tagValue } from './directory.js';
 import { describeCall, runCall } from './iam-calls.js';
 import {
   accountLabel,

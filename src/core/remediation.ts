@@ -1,6 +1,6 @@
 import { DeleteLoginProfileCommand, UpdateAccessKeyCommand } from '@aws-sdk/client-iam';
+import { NotFoundError } from '../errors.js';
 import type { Actor, CoreContext } from './context.js';
-import { NotFoundError } from './errors.js';
 import { accountLabel, iamFor, ignoreMissing } from './iam-util.js';
 import { describeUser } from './provisioning.js';
 import { type PlannedCall, validateUsername } from './templates.js';

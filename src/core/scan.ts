@@ -1,5 +1,6 @@
 import { GetAccountAuthorizationDetailsCommand, type IAMClient, type UserDetail } from '@aws-sdk/client-iam';
 import type { AccountConfig } from '../config.js';
+import { AwsUserError, errorMessage, ValidationError } from '../errors.js';
 import type { CoreContext } from './context.js';
 import {
   type CredentialReportRow,
@@ -7,7 +8,6 @@ import {
   fetchCredentialReport,
 } from './credential-report.js';
 import { tagValue } from './directory.js';
-import { AwsUserError, errorMessage, ValidationError } from './errors.js';
 import {
   analyze,
   compareFindings,

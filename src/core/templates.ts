@@ -1,5 +1,5 @@
 import type { FileConfig, Template } from '../config.js';
-import { ValidationError } from './errors.js';
+import { ValidationError } from '../errors.js';
 
 export type { Template };
 

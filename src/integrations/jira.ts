@@ -1,7 +1,7 @@
 import { Version3Client } from 'jira.js';
 import type { Config, Severity } from '../config.js';
-import { ConfigError, errorMessage } from '../core/errors.js';
 import { type Finding, severityAtLeast } from '../core/inactivity.js';
+import { ConfigError, errorMessage } from '../errors.js';
 import type { Logger } from '../logger.js';
 
 /**

@@ -1,5 +1,5 @@
-import { errorMessage } from '../core/errors.js';
 import type { JobDeps } from '../deps.js';
+import { errorMessage } from '../errors.js';
 import { approvalMessage } from '../views/approval.js';
 import type { Job } from './host.js';
 

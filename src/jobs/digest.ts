@@ -1,9 +1,9 @@
 import { DAY_MS } from '../core/clock.js';
-import { errorMessage } from '../core/errors.js';
 import { findingsCsv, findingsDocument, summarize } from '../core/findings-report.js';
 import type { Finding } from '../core/inactivity.js';
 import { scan } from '../core/scan.js';
 import type { JobDeps } from '../deps.js';
+import { errorMessage } from '../errors.js';
 import { createJiraClient, type JiraClient, type JiraConfig, syncTickets } from '../integrations/jira.js';
 import type { FindingRef } from '../store/types.js';
 import { digestMessage, type TicketLink, TOP_FINDINGS } from '../views/digest.js';

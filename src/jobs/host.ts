@@ -1,7 +1,7 @@
 import cron, { type ScheduledTask } from 'node-cron';
 import type { Config } from '../config.js';
-import { errorMessage } from '../core/errors.js';
 import type { JobDeps } from '../deps.js';
+import { errorMessage } from '../errors.js';
 
 /**
  * A job is a file in src/jobs exporting one of these, listed once in src/jobs/index.ts. `run` takes deps so

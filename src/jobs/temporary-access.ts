@@ -1,5 +1,5 @@
-import { errorMessage } from '../core/errors.js';
 import type { JobDeps } from '../deps.js';
+import { errorMessage } from '../errors.js';
 import { notify } from '../handlers/lib/dm.js';
 import { opsAccount } from '../handlers/lib/execute.js';
 import type { Job } from './host.js';

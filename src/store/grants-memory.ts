@@ -1,5 +1,5 @@
-import { ConflictError } from '../core/errors.js';
 import type { Grant } from '../core/grants.js';
+import { ConflictError } from '../errors.js';
 import { type GrantStore, matches, NOTIFY_BEFORE_MS } from './grants.js';
 
 /** Single-process GrantStore with the same semantics as Redis; JS runs each method without interleaving. */

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
-import { ConflictError } from '../core/errors.js';
 import type { Grant } from '../core/grants.js';
+import { ConflictError } from '../errors.js';
 import {
   type GrantStore,
   matches,

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Redis, type RedisOptions } from 'ioredis';
 import type { AuditEvent } from '../core/audit.js';
-import { StoreUnavailableError } from '../core/errors.js';
+import { StoreUnavailableError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { RedisGrantStore } from './grants-redis.js';
 import { loadLua } from './lua.js';

@@ -13,7 +13,7 @@ import {
 import { type Config, parseFileConfig } from '../../src/config.js';
 import { Auditor, MemoryAuditSink } from '../../src/core/audit.js';
 import { fixedClock } from '../../src/core/clock.js';
-import { LimitError, UnauthorizedError, ValidationError } from '../../src/core/errors.js';
+import { LimitError, UnauthorizedError, ValidationError } from '../../src/errors.js';
 import { silentLogger } from '../../src/logger.js';
 import type { RedisStore } from '../../src/store/redis.js';
 import { type FakeSlack, startFakeSlack } from '../helpers/fake-slack.js';

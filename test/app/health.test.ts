@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.js';
 import { parseEnv } from '../../src/config.js';
-import { ConfigError } from '../../src/core/errors.js';
+import { ConfigError } from '../../src/errors.js';
 import { botConfig, seedSlack, startBot, type TestBot } from '../helpers/bot.js';
 import { type FakeSlack, startFakeSlack } from '../helpers/fake-slack.js';
 import { type Moto, startMoto } from '../helpers/moto.js';

@@ -1,9 +1,9 @@
 import { CreateUserCommand, ListMFADevicesCommand, ListVirtualMFADevicesCommand } from '@aws-sdk/client-iam';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { fixedClock } from '../../src/core/clock.js';
-import { ValidationError } from '../../src/core/errors.js';
 import { seedFromUri, totp } from '../../src/core/mfa.js';
 import type { JobDeps } from '../../src/deps.js';
+import { ValidationError } from '../../src/errors.js';
 import { mfaCleanup } from '../../src/jobs/mfa-cleanup.js';
 import { MFA_BLOCKS, MFA_CODES_CALLBACK, MFA_OPEN_CODES_ACTION } from '../../src/views/mfa.js';
 import { seedSlack, startBot, type TestBot, USERS } from '../helpers/bot.js';

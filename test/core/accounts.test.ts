@@ -2,7 +2,7 @@ import { CreateUserCommand, ListUsersCommand } from '@aws-sdk/client-iam';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sessionName } from '../../src/core/accounts.js';
 import { fixedClock } from '../../src/core/clock.js';
-import { AccountFailedError, NotFoundError } from '../../src/core/errors.js';
+import { AccountFailedError, NotFoundError } from '../../src/errors.js';
 import { MOTO_ACCOUNT, type Moto, startMoto } from '../helpers/moto.js';
 
 let moto: Moto;

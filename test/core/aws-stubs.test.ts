@@ -36,9 +36,9 @@ import { AccountClients } from '../../src/core/accounts.js';
 import { Auditor, MemoryAuditSink } from '../../src/core/audit.js';
 import { systemClock } from '../../src/core/clock.js';
 import type { CoreContext } from '../../src/core/context.js';
-import { ValidationError } from '../../src/core/errors.js';
 import { completeMfaEnrollment, sweepAbandonedMfa } from '../../src/core/mfa.js';
 import { createUser, deleteUser, describeUser } from '../../src/core/provisioning.js';
+import { ValidationError } from '../../src/errors.js';
 import { silentLogger } from '../../src/logger.js';
 import { testConfig, who } from '../helpers/core.js';
 

@@ -9,7 +9,6 @@ import { type Config, parseFileConfig } from '../../src/config.js';
 import { Auditor, MemoryAuditSink } from '../../src/core/audit.js';
 import { fixedClock } from '../../src/core/clock.js';
 import type { CoreContext } from '../../src/core/context.js';
-import { ConflictError, ValidationError } from '../../src/core/errors.js';
 import {
   applyGrant,
   GRANT_TAG_PREFIX,
@@ -17,6 +16,7 @@ import {
   revokeGrant,
   validateGrantRequest,
 } from '../../src/core/grants.js';
+import { ConflictError, ValidationError } from '../../src/errors.js';
 import { silentLogger } from '../../src/logger.js';
 import { MOTO_ACCOUNT, type Moto, startMoto } from '../helpers/moto.js';
 

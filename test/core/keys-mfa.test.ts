@@ -7,7 +7,6 @@ import {
 } from '@aws-sdk/client-iam';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DAY_MS, fixedClock } from '../../src/core/clock.js';
-import { ConflictError, LimitError, ValidationError } from '../../src/core/errors.js';
 import { createAccessKey, rotateAccessKey, rotateOldKeys, sweepKeyRotations } from '../../src/core/keys.js';
 import {
   abandonMfaEnrollment,
@@ -21,6 +20,7 @@ import {
 } from '../../src/core/mfa.js';
 import { applyPasswordPolicy, generatePassword, satisfiesPolicy } from '../../src/core/password.js';
 import { createUser, describeUser } from '../../src/core/provisioning.js';
+import { ConflictError, LimitError, ValidationError } from '../../src/errors.js';
 import { createGroups, MUTATING, type TestCtx, testCtx, who } from '../helpers/core.js';
 import { type Moto, startMoto } from '../helpers/moto.js';
 

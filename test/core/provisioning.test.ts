@@ -16,7 +16,6 @@ import {
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Template } from '../../src/config.js';
 import { DAY_MS, fixedClock } from '../../src/core/clock.js';
-import { ConflictError, NotFoundError, StepFailedError, ValidationError } from '../../src/core/errors.js';
 import { satisfiesPolicy } from '../../src/core/password.js';
 import {
   createUser,
@@ -28,6 +27,7 @@ import {
   userExists,
   validateCreate,
 } from '../../src/core/provisioning.js';
+import { ConflictError, NotFoundError, StepFailedError, ValidationError } from '../../src/errors.js';
 import { createGroups, MUTATING, type TestCtx, testConfig, testCtx, who } from '../helpers/core.js';
 import { type Moto, startMoto } from '../helpers/moto.js';
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { StepFailedError } from '../../src/core/errors.js';
+import { StepFailedError } from '../../src/errors.js';
 import { APPROVE_ACTION } from '../../src/views/approval.js';
 import { CREATE_BLOCKS, USER_PICKED_ACTION } from '../../src/views/create-modal.js';
 import { requestIdFrom, seedSlack, startBot, submitCreate, type TestBot, USERS } from '../helpers/bot.js';

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { ConflictError } from '../../src/core/errors.js';
 import { type Grant, grantId } from '../../src/core/grants.js';
+import { ConflictError } from '../../src/errors.js';
 import type { GrantStore } from '../../src/store/grants.js';
 import { MemoryGrantStore } from '../../src/store/grants-memory.js';
 import { RedisGrantStore } from '../../src/store/grants-redis.js';

@@ -1,7 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { bulkCreate, MAX_BULK_BYTES, parseBulk } from '../../core/bulk.js';
-import { ValidationError } from '../../core/errors.js';
+import { ValidationError } from '../../errors.js';
 import type { RegisterCliCommand } from '../index.js';
 import { EXIT_PARTIAL } from '../io.js';
 import { cliActor, context, emit, int, mutating } from './shared.js';

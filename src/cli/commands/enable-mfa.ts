@@ -1,7 +1,7 @@
 import QRCode from 'qrcode';
 import type { Actor, CoreContext } from '../../core/context.js';
-import { ValidationError } from '../../core/errors.js';
 import { abandonMfaEnrollment, completeMfaEnrollment, startMfaEnrollment } from '../../core/mfa.js';
+import { ValidationError } from '../../errors.js';
 import type { CliCommandEnv, RegisterCliCommand } from '../index.js';
 import { EXIT_PARTIAL } from '../io.js';
 import { accountOpt, cliActor, context, emit } from './shared.js';

@@ -1,5 +1,5 @@
-import { ValidationError } from '../../core/errors.js';
 import { rotateAccessKey, rotateOldKeys } from '../../core/keys.js';
+import { ValidationError } from '../../errors.js';
 import type { RegisterCliCommand } from '../index.js';
 import { EXIT_PARTIAL } from '../io.js';
 import { accountOpt, cliActor, context, emit, formatPlan, int, mutating } from './shared.js';

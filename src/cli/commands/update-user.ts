@@ -1,5 +1,5 @@
-import { ValidationError } from '../../core/errors.js';
 import { updateUser } from '../../core/provisioning.js';
+import { ValidationError } from '../../errors.js';
 import type { RegisterCliCommand } from '../index.js';
 import { accountOpt, cliActor, context, emit, formatPlan, list, mutating, repeat } from './shared.js';
 

@@ -1,6 +1,6 @@
 import type { AllMiddlewareArgs, BlockAction, ButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
-import { errorMessage } from '../../core/errors.js';
 import type { AppDeps } from '../../deps.js';
+import { errorMessage } from '../../errors.js';
 import { audit, executeRequest, updateApprovalMessage } from '../lib/execute.js';
 import { closedText, ephemeral, failureText } from '../lib/reply.js';
 

@@ -1,8 +1,8 @@
 import type { AllMiddlewareArgs, BlockAction, ButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
 import { revokeNow } from '../../access/grants.js';
-import { errorMessage, UnauthorizedError } from '../../core/errors.js';
 import { TEMPLATE_TAG } from '../../core/grants.js';
 import type { AppDeps } from '../../deps.js';
+import { errorMessage, UnauthorizedError } from '../../errors.js';
 import { grantRevokedText } from '../../views/grants.js';
 import { audit, opsAccount } from '../lib/execute.js';
 import { publishHome } from '../lib/home.js';

@@ -1,6 +1,6 @@
 import type { AllMiddlewareArgs, BlockAction, ButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
-import { errorMessage } from '../../core/errors.js';
 import type { AppDeps } from '../../deps.js';
+import { errorMessage } from '../../errors.js';
 import type { RemediationAction } from '../../store/types.js';
 import { REMEDIATION_LABEL } from '../../views/digest.js';
 import { audit } from '../lib/execute.js';

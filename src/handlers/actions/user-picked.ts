@@ -4,8 +4,8 @@ import type {
   SlackActionMiddlewareArgs,
   UsersSelectAction,
 } from '@slack/bolt';
-import { errorMessage } from '../../core/errors.js';
 import type { AppDeps } from '../../deps.js';
+import { errorMessage } from '../../errors.js';
 import { userInfo } from '../../integrations/slack-users.js';
 import { type CreateModalMeta, createModal, suggestUsername } from '../../views/create-modal.js';
 

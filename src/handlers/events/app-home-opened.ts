@@ -1,6 +1,6 @@
 import type { AllMiddlewareArgs, SlackEventMiddlewareArgs } from '@slack/bolt';
-import { errorMessage } from '../../core/errors.js';
 import type { AppDeps } from '../../deps.js';
+import { errorMessage } from '../../errors.js';
 import { publishHome } from '../lib/home.js';
 
 type Args = SlackEventMiddlewareArgs<'app_home_opened'> & AllMiddlewareArgs;

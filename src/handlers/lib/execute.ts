@@ -1,8 +1,8 @@
 import type { WebClient } from '@slack/web-api';
 import { grantAccess } from '../../access/grants.js';
 import type { AuditOutcome } from '../../core/audit.js';
-import { errorMessage, StepFailedError } from '../../core/errors.js';
 import type { Deps } from '../../deps.js';
+import { errorMessage, StepFailedError } from '../../errors.js';
 import type { PendingRequest } from '../../store/types.js';
 import { approvalMessage } from '../../views/approval.js';
 import { passwordSecretMessage } from '../../views/messages.js';

@@ -1,8 +1,8 @@
 import type { WebClient } from '@slack/web-api';
 import { subcommands } from '../../commands/index.js';
 import { DAY_MS } from '../../core/clock.js';
-import { errorMessage } from '../../core/errors.js';
 import type { AppDeps } from '../../deps.js';
+import { errorMessage } from '../../errors.js';
 import { appHomeView, type HomePending, type HomeUser } from '../../views/app-home.js';
 import { opsAccount } from './execute.js';
 

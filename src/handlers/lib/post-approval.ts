@@ -1,6 +1,6 @@
 import type { WebClient } from '@slack/web-api';
-import { errorMessage } from '../../core/errors.js';
 import type { Deps } from '../../deps.js';
+import { errorMessage } from '../../errors.js';
 import type { PendingRequest } from '../../store/types.js';
 import { approvalMessage } from '../../views/approval.js';
 import { notify } from './dm.js';

@@ -1,8 +1,8 @@
 import type { WebClient } from '@slack/web-api';
 import type { Actor } from '../../core/context.js';
-import { errorMessage } from '../../core/errors.js';
 import { deactivateKeys, disableConsole } from '../../core/remediation.js';
 import type { Deps } from '../../deps.js';
+import { errorMessage } from '../../errors.js';
 import { closeTicket, createJiraClient } from '../../integrations/jira.js';
 import type { FindingRef, PendingRequest } from '../../store/types.js';
 import { escapeText } from '../../views/escape.js';

@@ -1,5 +1,5 @@
 import type { WebClient } from '@slack/web-api';
-import { errorMessage, StoreUnavailableError } from '../../core/errors.js';
+import { errorMessage, StoreUnavailableError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
 import type { PendingRequest } from '../../store/types.js';
 import { STORE_UNAVAILABLE } from '../../views/messages.js';

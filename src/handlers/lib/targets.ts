@@ -1,6 +1,6 @@
 import { homeAccountId } from '../../config.js';
-import { NotFoundError } from '../../core/errors.js';
 import type { AppDeps } from '../../deps.js';
+import { NotFoundError } from '../../errors.js';
 import { opsAccount } from './execute.js';
 import { MENTION_RE, USERNAME_RE } from './validate.js';
 

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
 import { homeAccountId } from '../../config.js';
-import { ConflictError, errorMessage, StoreUnavailableError, ValidationError } from '../../core/errors.js';
 import type { AppDeps } from '../../deps.js';
+import { ConflictError, errorMessage, StoreUnavailableError, ValidationError } from '../../errors.js';
 import { userInfo } from '../../integrations/slack-users.js';
 import { CREATE_BLOCKS, USER_PICKED_ACTION } from '../../views/create-modal.js';
 import { STORE_UNAVAILABLE } from '../../views/messages.js';

@@ -1,8 +1,8 @@
 import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
 import { breakGlass } from '../../access/grants.js';
-import { errorMessage, StoreUnavailableError, ValidationError } from '../../core/errors.js';
 import { validateGrantRequest } from '../../core/grants.js';
 import type { AppDeps } from '../../deps.js';
+import { errorMessage, StoreUnavailableError, ValidationError } from '../../errors.js';
 import { GRANT_BLOCKS, parseAccessValue } from '../../views/grants.js';
 import { STORE_UNAVAILABLE } from '../../views/messages.js';
 import { notify } from '../lib/dm.js';

@@ -1,6 +1,6 @@
 import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
-import { errorMessage, ValidationError } from '../../core/errors.js';
 import type { AppDeps } from '../../deps.js';
+import { errorMessage, ValidationError } from '../../errors.js';
 import { STORE_UNAVAILABLE } from '../../views/messages.js';
 import { MFA_BLOCKS } from '../../views/mfa.js';
 import { notify } from '../lib/dm.js';
