@@ -144,5 +144,3 @@ export interface Store {
   audit: AuditSink & { recent(opts: { target?: string; limit: number }): Promise<AuditEvent[]> };
   close(): Promise<void>;
 }
-
-export const TERMINAL: readonly RequestStatus[] = ['done', 'failed', 'denied', 'expired'];
