@@ -5,7 +5,7 @@ import type {
   ApproveResult,
   DenyResult,
   FindingRef,
-  MfaEnrollment,
+  MfaEnrollmentRecord,
   PendingRequest,
   Store,
   TemporaryUser,
@@ -18,7 +18,7 @@ import type {
  */
 export class MemoryStore implements Store {
   private readonly requests = new Map<string, PendingRequest>();
-  private readonly mfa = new Map<string, MfaEnrollment>();
+  private readonly mfa = new Map<string, MfaEnrollmentRecord>();
   private readonly findings = new Map<string, { ref: FindingRef; until: number }>();
   private readonly locks = new Map<string, { token: string; until: number }>();
   readonly audit = new MemoryAuditSink();
@@ -114,22 +114,22 @@ export class MemoryStore implements Store {
     return hit && hit.until > Date.now() ? this.copy(hit.ref) : undefined;
   }
 
-  async putMfa(e: MfaEnrollment): Promise<void> {
+  async putMfa(e: MfaEnrollmentRecord): Promise<void> {
     this.mfa.set(e.id, this.copy(e));
   }
 
-  async getMfa(id: string): Promise<MfaEnrollment | undefined> {
+  async getMfa(id: string): Promise<MfaEnrollmentRecord | undefined> {
     const e = this.mfa.get(id);
     return e ? this.copy(e) : undefined;
   }
 
-  async takeMfa(id: string): Promise<MfaEnrollment | undefined> {
+  async takeMfa(id: string): Promise<MfaEnrollmentRecord | undefined> {
     const e = this.mfa.get(id);
     this.mfa.delete(id);
     return e;
   }
 
-  async listMfaStartedBefore(cutoff: Date): Promise<MfaEnrollment[]> {
+  async listMfaStartedBefore(cutoff: Date): Promise<MfaEnrollmentRecord[]> {
     return [...this.mfa.values()]
       .filter((e) => Date.parse(e.startedAt) < cutoff.getTime())
       .map((e) => this.copy(e));

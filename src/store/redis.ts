@@ -9,7 +9,7 @@ import type {
   ApproveResult,
   DenyResult,
   FindingRef,
-  MfaEnrollment,
+  MfaEnrollmentRecord,
   PendingRequest,
   Store,
   TemporaryUser,
@@ -218,7 +218,7 @@ export class RedisStore implements Store {
     return raw ? (JSON.parse(raw) as FindingRef) : undefined;
   }
 
-  async putMfa(e: MfaEnrollment): Promise<void> {
+  async putMfa(e: MfaEnrollmentRecord): Promise<void> {
     await this.wrap(() =>
       this.redis
         .multi()
@@ -228,23 +228,25 @@ export class RedisStore implements Store {
     );
   }
 
-  async getMfa(id: string): Promise<MfaEnrollment | undefined> {
+  async getMfa(id: string): Promise<MfaEnrollmentRecord | undefined> {
     const raw = await this.wrap(() => this.redis.get(this.k('mfa', id)));
-    return raw ? (JSON.parse(raw) as MfaEnrollment) : undefined;
+    return raw ? (JSON.parse(raw) as MfaEnrollmentRecord) : undefined;
   }
 
-  async takeMfa(id: string): Promise<MfaEnrollment | undefined> {
+  async takeMfa(id: string): Promise<MfaEnrollmentRecord | undefined> {
     const raw = await this.run('take', [this.k('mfa', id), this.k('mfa-index')], [id]);
-    return typeof raw === 'string' ? (JSON.parse(raw) as MfaEnrollment) : undefined;
+    return typeof raw === 'string' ? (JSON.parse(raw) as MfaEnrollmentRecord) : undefined;
   }
 
-  async listMfaStartedBefore(cutoff: Date): Promise<MfaEnrollment[]> {
+  async listMfaStartedBefore(cutoff: Date): Promise<MfaEnrollmentRecord[]> {
     const ids = await this.wrap(() =>
       this.redis.zrangebyscore(this.k('mfa-index'), '-inf', `(${cutoff.getTime()}`),
     );
     if (ids.length === 0) return [];
     const raws = await this.wrap(() => this.redis.mget(...ids.map((id) => this.k('mfa', id))));
-    return raws.filter((r): r is string => typeof r === 'string').map((r) => JSON.parse(r) as MfaEnrollment);
+    return raws
+      .filter((r): r is string => typeof r === 'string')
+      .map((r) => JSON.parse(r) as MfaEnrollmentRecord);
   }
 
   async putTemporaryUser(g: TemporaryUser): Promise<void> {

@@ -79,7 +79,7 @@ export type DenyResult =
   | { result: 'expired'; request: PendingRequest }
   | { result: 'missing' };
 
-export interface MfaEnrollment {
+export interface MfaEnrollmentRecord {
   id: string;
   /** Slack user the QR went to (the IAM user's owner). */
   owner: string;
@@ -120,11 +120,11 @@ export interface Store {
   /** Requests that started running before `cutoff` and never finished (their replica died mid-run). */
   listApprovingSince(cutoff: Date): Promise<PendingRequest[]>;
 
-  putMfa(e: MfaEnrollment): Promise<void>;
-  getMfa(id: string): Promise<MfaEnrollment | undefined>;
+  putMfa(e: MfaEnrollmentRecord): Promise<void>;
+  getMfa(id: string): Promise<MfaEnrollmentRecord | undefined>;
   /** Removes and returns; undefined when someone else already took it (so cleanup runs once). */
-  takeMfa(id: string): Promise<MfaEnrollment | undefined>;
-  listMfaStartedBefore(cutoff: Date): Promise<MfaEnrollment[]>;
+  takeMfa(id: string): Promise<MfaEnrollmentRecord | undefined>;
+  listMfaStartedBefore(cutoff: Date): Promise<MfaEnrollmentRecord[]>;
 
   putTemporaryUser(g: TemporaryUser): Promise<void>;
   /** Grants whose endsAt ≤ now, each removed as it is returned, so one replica handles each. */
