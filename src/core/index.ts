@@ -1,0 +1,118 @@
+import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
+import type { AccountConfig } from '../config.js';
+import type { AuditInput } from './audit.js';
+import type { Actor, CoreContext } from './context.js';
+import { findUsersByTag } from './directory.js';
+import { applyGrant, type Grant, type GrantSpec, revokeGrant } from './grants.js';
+import * as keys from './keys.js';
+import * as mfa from './mfa.js';
+import type { CreateUserInput } from './provisioning.js';
+import * as provisioning from './provisioning.js';
+import { deactivateKeys, disableConsole } from './remediation.js';
+import { generateReport, type ReportType } from './reports.js';
+import { type ScanOptions, scan } from './scan.js';
+
+/**
+ * The one door into core/ for the bot: every listener, flow and job reaches AWS through the object this
+ * returns (its type is CoreOps), never through a core file. Each member is one hop to core, bound to one
+ * context. Past this line an account is always a real 12-digit id: names and the home default are
+ * resolved by `accounts.resolve` at the boundary (a modal value, a command argument).
+ */
+export function bindCore(ctx: CoreContext) {
+  return {
+    accounts: {
+      /** The account of the bot's own credentials. */
+      home: (): AccountConfig => ctx.clients.home,
+      /** Every account the bot manages: the configured ones, else the home account alone. */
+      list: (): readonly AccountConfig[] => ctx.clients.managed(),
+      /** An id or name from the config → the account; a ValidationError (field `account`) otherwise. */
+      resolve: (idOrName: string): AccountConfig => ctx.clients.resolve(idOrName),
+    },
+    /** sts:GetCallerIdentity of the bot's own credentials, for /healthz. */
+    async identity(): Promise<{ account: string; arn: string }> {
+      const out = await ctx.clients.sts().send(new GetCallerIdentityCommand({}));
+      return { account: out.Account ?? '', arn: out.Arn ?? '' };
+    },
+    audit: (event: AuditInput) => ctx.auditor.record(event),
+
+    validateCreate: (input: CreateUserInput & { account: string }, who?: Actor) =>
+      provisioning.validateCreate(ctx, input, who),
+    createUser: (input: CreateUserInput & { account: string }, who: Actor) =>
+      provisioning.createUser(ctx, input, who),
+    describeUser: (account: string, username: string, who?: Actor) =>
+      provisioning.describeUser(ctx, account, username, who),
+    offboardUser: (input: { account: string; username: string; removeAfterDays?: number }, who: Actor) =>
+      provisioning.offboardUser(ctx, input, who),
+    sweepOffboarded: (who: Actor) => provisioning.sweepOffboarded(ctx, {}, who),
+    /** The IAM users, across every managed account, tagged SlackUserId=<slackUserId>. */
+    async usersOwnedBy(slackUserId: string): Promise<IamUserRef[]> {
+      const out: IamUserRef[] = [];
+      for (const a of ctx.clients.managed()) {
+        for (const u of await findUsersByTag(ctx.clients.iam(a.id), 'SlackUserId', slackUserId)) {
+          if (!u.UserName) continue;
+          out.push({ account: a.id, accountName: a.name, username: u.UserName, ...(u.Arn ? { arn: u.Arn } : {}) });
+        }
+      }
+      return out;
+    },
+
+    rotateAccessKey: (input: { account: string; username: string }, who: Actor) =>
+      keys.rotateAccessKey(ctx, input, who),
+    sweepKeyRotations: (who: Actor) => keys.sweepKeyRotations(ctx, {}, who),
+
+    startMfaEnrollment: (input: { account: string; username: string }, who: Actor) =>
+      mfa.startMfaEnrollment(ctx, input, who),
+    completeMfaEnrollment: (
+      input: { account: string; username: string; serialNumber: string; code1: string; code2: string },
+      who: Actor,
+    ) => mfa.completeMfaEnrollment(ctx, input, who),
+    abandonMfaEnrollment: (input: { account: string; serialNumber: string }, who: Actor) =>
+      mfa.abandonMfaEnrollment(ctx, input, who),
+    /** Unassigned virtual MFA devices this bot created more than `olderThanMinutes` ago, in every account. */
+    sweepAbandonedMfa: (olderThanMinutes: number, who: Actor) =>
+      mfa.sweepAbandonedMfa(ctx, { olderThanMinutes }, who),
+
+    disableConsole: (input: { account: string; username: string }, who: Actor) =>
+      disableConsole(ctx, input, who),
+    deactivateKeys: (input: { account: string; username: string; createdAt?: string }, who: Actor) =>
+      deactivateKeys(ctx, input, who),
+
+    applyGrant: (grant: Grant, who: Actor) => applyGrant(ctx, grant, who),
+    revokeGrant: (spec: GrantSpec, who: Actor, reason: string) => revokeGrant(ctx, spec, who, reason),
+
+    scan: (opts: Pick<ScanOptions, 'accounts'> = {}) => scan(ctx, opts),
+    generateReport: (type: ReportType) => generateReport(ctx, type),
+  };
+}
+
+export type CoreOps = ReturnType<typeof bindCore>;
+
+export interface IamUserRef {
+  /** Account id. */
+  account: string;
+  accountName: string;
+  username: string;
+  arn?: string;
+}
+
+// Pure pieces and types the rest of the app may use: core/'s files themselves stay private to core/.
+export type { AuditEvent, AuditInput, AuditOutcome, AuditSink } from './audit.js';
+export { Auditor, MemoryAuditSink } from './audit.js';
+export { type Clock, DAY_MS, systemClock } from './clock.js';
+export type { Actor, CoreContext } from './context.js';
+export { AccountClients, resolveHomeAccountId } from './accounts.js';
+export { findingsCsv, findingsDocument, summarize } from './findings-report.js';
+export {
+  type Grant,
+  type GrantKind,
+  type GrantSpec,
+  grantableFor,
+  grantId,
+  TEMPLATE_TAG,
+  validateGrantRequest,
+} from './grants.js';
+export type { Finding, Severity } from './inactivity.js';
+export type { CreateUserInput, CreateUserResult, UserSnapshot } from './provisioning.js';
+export { REPORT_TYPES, type ReportType, reportText } from './reports.js';
+export { failedAccounts, type ScanResult } from './scan.js';
+export { EMAIL_RE, GROUP_RE, USERNAME_RE } from './templates.js';
