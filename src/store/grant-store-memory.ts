@@ -1,6 +1,6 @@
 import type { Grant } from '../core/grants.js';
 import { ConflictError } from '../errors.js';
-import { type GrantStore, matches, NOTIFY_BEFORE_MS } from './grants.js';
+import { type GrantStore, matches, NOTIFY_BEFORE_MS } from './grant-store.js';
 
 /** Single-process GrantStore with the same semantics as Redis; JS runs each method without interleaving. */
 export class MemoryGrantStore implements GrantStore {

@@ -7,7 +7,7 @@ import {
   NOTIFY_BEFORE_MS,
   parseGrant,
   REVOKED_RETENTION_SECONDS,
-} from './grants.js';
+} from './grant-store.js';
 import { loadLua } from './lua.js';
 
 interface Scripts {

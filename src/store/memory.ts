@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { MemoryAuditSink } from '../core/audit.js';
-import { MemoryGrantStore } from './grants-memory.js';
+import { MemoryGrantStore } from './grant-store-memory.js';
 import type {
   ApproveResult,
   DenyResult,

@@ -3,7 +3,7 @@ import { Redis, type RedisOptions } from 'ioredis';
 import type { AuditEvent } from '../core/audit.js';
 import { StoreUnavailableError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { RedisGrantStore } from './grants-redis.js';
+import { RedisGrantStore } from './grant-store-redis.js';
 import { loadLua } from './lua.js';
 import type {
   ApproveResult,

@@ -1,5 +1,5 @@
 import type { AuditEvent, AuditSink } from '../core/audit.js';
-import type { GrantStore } from './grants.js';
+import type { GrantStore } from './grant-store.js';
 
 /**
  * What the bot keeps between requests. Never a secret: no password, key secret, MFA seed or QR bytes is

@@ -3,9 +3,9 @@ import { Redis } from 'ioredis';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { type Grant, grantId } from '../../src/core/grants.js';
 import { ConflictError } from '../../src/errors.js';
-import type { GrantStore } from '../../src/store/grants.js';
-import { MemoryGrantStore } from '../../src/store/grants-memory.js';
-import { RedisGrantStore } from '../../src/store/grants-redis.js';
+import type { GrantStore } from '../../src/store/grant-store.js';
+import { MemoryGrantStore } from '../../src/store/grant-store-memory.js';
+import { RedisGrantStore } from '../../src/store/grant-store-redis.js';
 
 const connections: Redis[] = [];
 function redis(): Redis {
