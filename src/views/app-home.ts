@@ -1,3 +1,4 @@
+import type { Button, HomeView, KnownBlock } from '@slack/types';
 import type { Grant } from '../core/grants.js';
 import { escapeText as esc, slackDate } from './escape.js';
 import { accessLabel, GRANT_ACTIONS } from './grants.js';
@@ -42,7 +43,6 @@ export interface HomeInput {
   maxKeyAgeDays: number;
 }
 
-type Block = Record<string, unknown>;
 const MAX_USERS = 15;
 const MAX_GRANTS = 15;
 const MAX_PENDING = 15;
@@ -57,7 +57,7 @@ export function parseUserRef(value: string): { account: string; username: string
   return account && username ? { account, username } : undefined;
 }
 
-function more(n: number, what: string): Block[] {
+function more(n: number, what: string): KnownBlock[] {
   return n > 0 ? [{ type: 'context', elements: [{ type: 'mrkdwn', text: `…and ${n} more ${what}` }] }] : [];
 }
 
@@ -71,8 +71,8 @@ function keyText(u: HomeUser, maxAge: number): string {
     .join(' · ');
 }
 
-export function appHomeView(input: HomeInput): Record<string, unknown> {
-  const blocks: Block[] = [
+export function appHomeView(input: HomeInput): HomeView {
+  const blocks: KnownBlock[] = [
     { type: 'header', text: { type: 'plain_text', text: 'Your AWS access' } },
     {
       type: 'context',
@@ -106,7 +106,7 @@ export function appHomeView(input: HomeInput): Record<string, unknown> {
     });
   }
   for (const u of input.users.slice(0, MAX_USERS)) {
-    const buttons: Block[] = [];
+    const buttons: Button[] = [];
     if (!u.mfaEnabled) {
       buttons.push({
         type: 'button',

@@ -1,3 +1,4 @@
+import type { KnownBlock } from '@slack/types';
 import type { PendingRequest } from '../store/types.js';
 import { REMEDIATION_LABEL } from './digest.js';
 import { clip, escapeText, slackDate } from './escape.js';
@@ -6,8 +7,6 @@ import { formatMinutes } from './grants.js';
 export const APPROVE_ACTION = 'approval_approve';
 export const DENY_ACTION = 'approval_deny';
 export const APPROVAL_ACTIONS_BLOCK = 'approval_actions';
-
-type Block = Record<string, unknown>;
 
 const STATUS_LINE: Record<PendingRequest['status'], string> = {
   pending: ':hourglass_flowing_sand: Waiting for approval',
@@ -38,7 +37,10 @@ export function requestTitle(r: PendingRequest): string {
 }
 
 /** The approvals-channel message for a request, in any state. Buttons carry only the request id. */
-export function approvalMessage(r: PendingRequest, progress?: string): { text: string; blocks: Block[] } {
+export function approvalMessage(
+  r: PendingRequest,
+  progress?: string,
+): { text: string; blocks: KnownBlock[] } {
   const fields = [
     `*Requested by*\n<@${r.requester}>`,
     `*Account*\n${escapeText(r.account)}`,
@@ -47,7 +49,7 @@ export function approvalMessage(r: PendingRequest, progress?: string): { text: s
   ];
   if (r.extraGroups.length > 0) fields.push(`*Extra groups*\n${escapeText(r.extraGroups.join(', '))}`);
   if (r.durationHours) fields.push(`*Duration*\n${r.durationHours} h`);
-  const blocks: Block[] = [
+  const blocks: KnownBlock[] = [
     { type: 'section', text: { type: 'mrkdwn', text: clip(requestTitle(r)) } },
     { type: 'section', fields: fields.map((t) => ({ type: 'mrkdwn', text: clip(t, 1900) })) },
     {

@@ -1,3 +1,4 @@
+import type { InputBlock, KnownBlock, ModalView, PlainTextElement, PlainTextOption } from '@slack/types';
 import type { Config } from '../config.js';
 import { clip } from './escape.js';
 
@@ -40,9 +41,12 @@ export const DURATIONS: readonly { hours: number; label: string }[] = [
   { hours: 720, label: '30 days' },
 ];
 
-type Block = Record<string, unknown>;
-const plain = (text: string) => ({ type: 'plain_text', text: clip(text, 150), emoji: true });
-const option = (text: string, value: string) => ({ text: plain(text), value });
+const plain = (text: string): PlainTextElement => ({
+  type: 'plain_text',
+  text: clip(text, 150),
+  emoji: true,
+});
+const option = (text: string, value: string): PlainTextOption => ({ text: plain(text), value });
 
 function textInput(
   id: string,
@@ -54,7 +58,7 @@ function textInput(
     hint?: string;
     placeholder?: string;
   } = {},
-): Block {
+): InputBlock {
   return {
     type: 'input',
     block_id: id,
@@ -72,13 +76,13 @@ function textInput(
 }
 
 /** The create / onboard request modal. Pure: config and prefill in, view JSON out. */
-export function createModal(config: Config, meta: CreateModalMeta, prefill: CreatePrefill = {}): Block {
+export function createModal(config: Config, meta: CreateModalMeta, prefill: CreatePrefill = {}): ModalView {
   const templates = Object.entries(config.templates)
     .slice(0, 100)
     .map(([name, t]) =>
       option(`${name}${t.approvals_required > 1 ? ` (${t.approvals_required} approvals)` : ''}`, name),
     );
-  const blocks: Block[] = [
+  const blocks: KnownBlock[] = [
     {
       type: 'input',
       block_id: CREATE_BLOCKS.owner,

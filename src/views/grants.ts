@@ -1,3 +1,4 @@
+import type { KnownBlock, ModalView, PlainTextElement } from '@slack/types';
 import type { Grant, GrantKind } from '../core/grants.js';
 import { clip, escapeText as esc, slackDate } from './escape.js';
 
@@ -20,10 +21,8 @@ export const GRANT_ACTIONS = {
   adminRevoke: 'grant_admin_revoke',
 } as const;
 
-type Block = Record<string, unknown>;
-
-function plain(text: string) {
-  return { type: 'plain_text' as const, text: text.slice(0, 75), emoji: true };
+function plain(text: string): PlainTextElement {
+  return { type: 'plain_text', text: text.slice(0, 75), emoji: true };
 }
 
 /** `group:ProdDebug` / `policy:arn:…`: the option value the modal submits. */
@@ -62,9 +61,9 @@ export interface GrantModalInput {
   privateMetadata: string;
 }
 
-export function grantRequestModal(input: GrantModalInput): Record<string, unknown> {
+export function grantRequestModal(input: GrantModalInput): ModalView {
   const title = input.breakGlass ? 'Break-glass access' : 'Request access';
-  const blocks: Block[] = [];
+  const blocks: KnownBlock[] = [];
   if (input.breakGlass) {
     blocks.push({
       type: 'section',
@@ -150,7 +149,7 @@ function grantLine(g: Grant): string {
 }
 
 /** The DM sent 15 minutes before expiry. */
-export function grantNoticeBlocks(g: Grant): Block[] {
+export function grantNoticeBlocks(g: Grant): KnownBlock[] {
   return [
     {
       type: 'section',
@@ -181,7 +180,7 @@ export function grantNoticeBlocks(g: Grant): Block[] {
   ];
 }
 
-export function grantAppliedBlocks(g: Grant, extended: boolean): Block[] {
+export function grantAppliedBlocks(g: Grant, extended: boolean): KnownBlock[] {
   return [
     {
       type: 'section',
@@ -203,7 +202,7 @@ export function grantRevokedText(g: Grant, why: string): string {
 }
 
 /** To the approvals channel and each admin's DM, at once. */
-export function breakGlassBroadcastBlocks(g: Grant, requester: string): Block[] {
+export function breakGlassBroadcastBlocks(g: Grant, requester: string): KnownBlock[] {
   return [
     { type: 'header', text: plain(':rotating_light: Break-glass access granted') },
     {

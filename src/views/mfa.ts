@@ -1,15 +1,14 @@
+import type { InputBlock, KnownBlock, ModalView } from '@slack/types';
 import { escapeText } from './escape.js';
 
 export const MFA_OPEN_CODES_ACTION = 'mfa_open_codes';
 export const MFA_CODES_CALLBACK = 'mfa_codes_modal';
 export const MFA_BLOCKS = { code1: 'mfa_code1', code2: 'mfa_code2' } as const;
 
-type Block = Record<string, unknown>;
-
 /** The DM that accompanies the QR code. The button carries only the enrollment id. */
 export function mfaPromptMessage(e: { id: string; username: string; account: string }): {
   text: string;
-  blocks: Block[];
+  blocks: KnownBlock[];
 } {
   const text = `Scan the QR code above with your authenticator app to add MFA to IAM user \`${escapeText(e.username)}\` (account ${escapeText(e.account)}), then enter two consecutive codes. This enrollment is cancelled after 15 minutes.`;
   return {
@@ -33,8 +32,8 @@ export function mfaPromptMessage(e: { id: string; username: string; account: str
   };
 }
 
-export function mfaCodesModal(enrollmentId: string, username: string): Block {
-  const code = (id: string, label: string) => ({
+export function mfaCodesModal(enrollmentId: string, username: string): ModalView {
+  const code = (id: string, label: string): InputBlock => ({
     type: 'input',
     block_id: id,
     label: { type: 'plain_text', text: label },

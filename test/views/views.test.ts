@@ -177,7 +177,7 @@ describe('createModal', () => {
       config,
       { mode: 'create' },
       { slackUserId: 'UALICE', username: 'alice', email: 'alice@example.com' },
-    ) as { blocks: { block_id: string; element: Record<string, unknown> }[] };
+    ) as unknown as { blocks: { block_id: string; element: Record<string, unknown> }[] };
     const by = (id: string) => view.blocks.find((b) => b.block_id === id)?.element;
     expect(by(CREATE_BLOCKS.owner)?.initial_user).toBe('UALICE');
     expect(by(CREATE_BLOCKS.username)?.initial_value).toBe('alice');
