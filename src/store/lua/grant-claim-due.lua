@@ -1,8 +1,15 @@
--- Claims the grants whose expiry has passed, moving each to 'revoking'. Atomic, so when several replicas run
--- the revoke job at once every grant is handed to exactly one of them.
--- KEYS[1] due zset   KEYS[2] notice zset
--- ARGV[1] now ms   ARGV[2] max grants to claim   ARGV[3] key prefix of grant records ("<prefix>grant:")
--- Returns the claimed grants' JSON.
+--[[
+  Claims the grants whose expiry has passed, moving each to 'revoking'. Atomic, so when several replicas run
+  the revoke job at once every grant is handed to exactly one of them.
+
+  KEYS[1] due index (sorted set: grant id scored by expiry ms)
+  KEYS[2] notice index (sorted set: grant id scored by notice ms)
+  ARGV[1] now, epoch ms
+  ARGV[2] max grants to claim
+  ARGV[3] key prefix of grant records ("<prefix>grant:")
+
+  Returns: array of the claimed grants' JSON, now in 'revoking' (empty when none is due)
+]]
 local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
 local out = {}
 for _, id in ipairs(ids) do

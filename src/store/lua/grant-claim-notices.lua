@@ -1,7 +1,13 @@
--- Claims the grants whose pre-expiry notice is due, each exactly once across replicas.
--- KEYS[1] notice zset
--- ARGV[1] now ms   ARGV[2] max to claim   ARGV[3] key prefix of grant records
--- Returns the grants' JSON.
+--[[
+  Claims the grants whose pre-expiry notice is due, each exactly once across replicas.
+
+  KEYS[1] notice index (sorted set: grant id scored by notice ms)
+  ARGV[1] now, epoch ms
+  ARGV[2] max grants to claim
+  ARGV[3] key prefix of grant records ("<prefix>grant:")
+
+  Returns: array of the grants' JSON (empty when no notice is due)
+]]
 local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
 local out = {}
 for _, id in ipairs(ids) do

@@ -1,8 +1,17 @@
--- Creates a grant, or merges it into the active grant with the same id (same account, user, kind, target):
--- the later expiry wins and approvers are united, so overlapping requests never stack two memberships.
--- KEYS[1] grant record (JSON string)   KEYS[2] due zset (score = expiry ms)   KEYS[3] notice zset (score = notice ms)
--- ARGV[1] new grant JSON   ARGV[2] expiry ms   ARGV[3] notify-before ms   ARGV[4] grant id
--- Returns the stored JSON, or the error "REVOKING" when the grant is being revoked right now.
+--[[
+  Creates a grant, or merges it into the active grant with the same id (same account, user, kind, target):
+  the later expiry wins and approvers are united, so overlapping requests never stack two memberships.
+
+  KEYS[1] grant record (JSON Grant)
+  KEYS[2] due index (sorted set: grant id scored by expiry ms)
+  KEYS[3] notice index (sorted set: grant id scored by notice ms)
+  ARGV[1] new grant JSON
+  ARGV[2] expiry, epoch ms
+  ARGV[3] notify-before, ms
+  ARGV[4] grant id
+
+  Returns: the stored grant JSON, or the error "REVOKING" when the grant is being revoked right now
+]]
 local current = redis.call('GET', KEYS[1])
 local incoming = cjson.decode(ARGV[1])
 local expiry = tonumber(ARGV[2])
