@@ -2,6 +2,7 @@ import type { Button, HomeView, KnownBlock } from '@slack/types';
 import type { Grant } from '../core/grants.js';
 import { escapeText as esc, slackDate } from './escape.js';
 import { accessLabel, GRANT_ACTIONS } from './grants.js';
+import { BLOCK_ID_MAX, TEXT_CLIP } from './limits.js';
 
 /**
  * App Home: the caller's IAM users across accounts (MFA, key ages, active grants with expiry), self-service
@@ -133,7 +134,11 @@ export function appHomeView(input: HomeInput): HomeView {
       },
     });
     if (buttons.length > 0)
-      blocks.push({ type: 'actions', block_id: `home_user_${userRef(u)}`.slice(0, 255), elements: buttons });
+      blocks.push({
+        type: 'actions',
+        block_id: `home_user_${userRef(u)}`.slice(0, BLOCK_ID_MAX),
+        elements: buttons,
+      });
   }
   blocks.push(...more(input.users.length - MAX_USERS, 'IAM users'));
 
@@ -195,7 +200,7 @@ export function appHomeView(input: HomeInput): HomeView {
           text: input.usage
             .map((u) => `\`/aws-user ${esc(u)}\``)
             .join(' · ')
-            .slice(0, 2900),
+            .slice(0, TEXT_CLIP),
         },
       ],
     },

@@ -1,8 +1,9 @@
 import type { KnownBlock } from '@slack/types';
 import type { PendingRequest } from '../store/types.js';
 import { REMEDIATION_LABEL } from './digest.js';
-import { clip, escapeText, slackDate } from './escape.js';
+import { escapeText, slackDate } from './escape.js';
 import { formatMinutes } from './grants.js';
+import { clip, FIELD_CLIP } from './limits.js';
 
 export const APPROVE_ACTION = 'approval_approve';
 export const DENY_ACTION = 'approval_deny';
@@ -51,7 +52,7 @@ export function approvalMessage(
   if (r.durationHours) fields.push(`*Duration*\n${r.durationHours} h`);
   const blocks: KnownBlock[] = [
     { type: 'section', text: { type: 'mrkdwn', text: clip(requestTitle(r)) } },
-    { type: 'section', fields: fields.map((t) => ({ type: 'mrkdwn', text: clip(t, 1900) })) },
+    { type: 'section', fields: fields.map((t) => ({ type: 'mrkdwn', text: clip(t, FIELD_CLIP) })) },
     {
       type: 'section',
       text: { type: 'mrkdwn', text: clip(`*Justification*\n${escapeText(r.justification)}`) },

@@ -1,6 +1,6 @@
 import type { InputBlock, KnownBlock, ModalView, PlainTextElement, PlainTextOption } from '@slack/types';
 import type { Config } from '../config.js';
-import { clip } from './escape.js';
+import { clip, PLACEHOLDER_TEXT_MAX, SELECT_MAX_OPTIONS } from './limits.js';
 
 export const CREATE_CALLBACK = 'create_user_modal';
 export const USER_PICKED_ACTION = 'create_user_picked';
@@ -43,7 +43,7 @@ export const DURATIONS: readonly { hours: number; label: string }[] = [
 
 const plain = (text: string): PlainTextElement => ({
   type: 'plain_text',
-  text: clip(text, 150),
+  text: clip(text, PLACEHOLDER_TEXT_MAX),
   emoji: true,
 });
 const option = (text: string, value: string): PlainTextOption => ({ text: plain(text), value });
@@ -78,7 +78,7 @@ function textInput(
 /** The create / onboard request modal. Pure: config and prefill in, view JSON out. */
 export function createModal(config: Config, meta: CreateModalMeta, prefill: CreatePrefill = {}): ModalView {
   const templates = Object.entries(config.templates)
-    .slice(0, 100)
+    .slice(0, SELECT_MAX_OPTIONS)
     .map(([name, t]) =>
       option(`${name}${t.approvals_required > 1 ? ` (${t.approvals_required} approvals)` : ''}`, name),
     );
@@ -109,7 +109,9 @@ export function createModal(config: Config, meta: CreateModalMeta, prefill: Crea
   ];
   if (config.accounts.length > 0) {
     const home = config.home_account ?? config.accounts[0]?.id;
-    const accounts = config.accounts.slice(0, 100).map((a) => option(`${a.name} (${a.id})`, a.id));
+    const accounts = config.accounts
+      .slice(0, SELECT_MAX_OPTIONS)
+      .map((a) => option(`${a.name} (${a.id})`, a.id));
     const initial = accounts.find((o) => o.value === home);
     blocks.push({
       type: 'input',

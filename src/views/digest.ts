@@ -4,7 +4,8 @@ import type { Summary } from '../core/findings-report.js';
 import type { Finding } from '../core/inactivity.js';
 import { type AccountScan, formatAge, type ScanResult, staleNote } from '../core/scan.js';
 import type { RemediationAction } from '../store/types.js';
-import { clip, escapeText } from './escape.js';
+import { escapeText } from './escape.js';
+import { clip, HEADER_TEXT_MAX, MESSAGE_MAX_BLOCKS, TEXT_CLIP } from './limits.js';
 
 /**
  * The inactive-user digest (pure: data in, Block Kit out). It fits Slack's limits whatever the number of
@@ -23,8 +24,6 @@ export const FINDING_BLOCK_PREFIX = 'finding:';
 /** The block of remediation buttons under a finding. */
 export const FINDING_ACTIONS_BLOCK_PREFIX = 'finding-actions:';
 export const TOP_FINDINGS = 15;
-export const MAX_BLOCKS = 50;
-const TEXT_MAX = 2900;
 
 export function findingBlockId(findingId: string): string {
   return `${FINDING_BLOCK_PREFIX}${findingId}`;
@@ -99,7 +98,7 @@ function counts(a: AccountScan): Record<Severity, number> {
 }
 
 /** Lines until the text budget runs out, then "… and N more". */
-function fitLines(lines: string[], budget = TEXT_MAX, more = (n: number) => `… and ${n} more`): string {
+function fitLines(lines: string[], budget = TEXT_CLIP, more = (n: number) => `… and ${n} more`): string {
   let out = '';
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i] as string;
@@ -131,7 +130,7 @@ export function findingText(f: Finding, ticket?: TicketLink): string {
   const link = ticket ? ` · <${ticket.url}|${escapeText(ticket.key)}>` : '';
   return clip(
     `${EMOJI[f.severity]} *${f.severity}* \`${f.type}\` — *${escapeText(f.userName)}* in ${escapeText(f.accountName)} (${f.accountId})${link}\n${escapeText(f.details)}\n_${escapeText(f.id)} · SOC 2 ${f.controls.join(', ')}${f.email ? ` · ${escapeText(f.email)}` : ''}_`,
-    TEXT_MAX,
+    TEXT_CLIP,
   );
 }
 
@@ -145,14 +144,14 @@ export function digestMessage(input: DigestInput): { text: string; blocks: Known
     {
       type: 'header',
       block_id: DIGEST_HEADER_BLOCK,
-      text: { type: 'plain_text', text: clip('SOC 2 access review: inactive IAM users', 150) },
+      text: { type: 'plain_text', text: clip('SOC 2 access review: inactive IAM users', HEADER_TEXT_MAX) },
     },
     {
       type: 'section',
       block_id: DIGEST_SUMMARY_BLOCK,
       text: {
         type: 'mrkdwn',
-        text: clip(`*${escapeText(headline)}*\n${escapeText(ageText(result))}`, TEXT_MAX),
+        text: clip(`*${escapeText(headline)}*\n${escapeText(ageText(result))}`, TEXT_CLIP),
       },
       fields: [
         { type: 'mrkdwn', text: `${EMOJI.HIGH} *HIGH*\n${summary.high_severity.toLocaleString('en')}` },
@@ -174,7 +173,7 @@ export function digestMessage(input: DigestInput): { text: string; blocks: Known
       type: 'mrkdwn',
       text: fitLines(
         ordered.map((a) => accountLine(a, result.analysisDate)),
-        TEXT_MAX,
+        TEXT_CLIP,
         (n) => `… and ${n} more account(s) in the JSON report`,
       ),
     },
@@ -202,7 +201,7 @@ export function digestMessage(input: DigestInput): { text: string; blocks: Known
   if (rest > 0) tail.push(`… and ${rest.toLocaleString('en')} more finding(s) in the attached CSV and JSON.`);
   if (input.files?.length) tail.push(`Files: ${input.files.map(escapeText).join(', ')}`);
   if (tail.length)
-    blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: clip(tail.join('\n'), TEXT_MAX) }] });
+    blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: clip(tail.join('\n'), TEXT_CLIP) }] });
   if (input.ticketNote || input.tickets?.size) {
     blocks.push({
       type: 'context',
@@ -212,7 +211,7 @@ export function digestMessage(input: DigestInput): { text: string; blocks: Known
           type: 'mrkdwn',
           text: clip(
             escapeText(input.ticketNote ?? `${input.tickets?.size} Jira ticket(s) linked`),
-            TEXT_MAX,
+            TEXT_CLIP,
           ),
         },
       ],
@@ -224,7 +223,7 @@ export function digestMessage(input: DigestInput): { text: string; blocks: Known
       text: { type: 'mrkdwn', text: ':white_check_mark: No inactive console users or access keys.' },
     });
   }
-  return { text: clip(headline, TEXT_MAX), blocks: blocks.slice(0, MAX_BLOCKS) };
+  return { text: clip(headline, TEXT_CLIP), blocks: blocks.slice(0, MESSAGE_MAX_BLOCKS) };
 }
 
 /** The ephemeral answer to `/aws-user inactive`: the digest's facts as mrkdwn text. */

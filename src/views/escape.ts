@@ -7,8 +7,3 @@ export function escapeText(s: string): string {
 export function slackDate(iso: string): string {
   return `<!date^${Math.floor(Date.parse(iso) / 1000)}^{date_short_pretty} {time}|${iso}>`;
 }
-
-/** Text objects cap at 3,000 characters; truncate visibly rather than have Slack reject the message. */
-export function clip(s: string, max = 2900): string {
-  return s.length <= max ? s : `${s.slice(0, max - 1)}…`;
-}

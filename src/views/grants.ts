@@ -1,6 +1,7 @@
 import type { KnownBlock, ModalView, PlainTextElement } from '@slack/types';
 import type { Grant, GrantKind } from '../core/grants.js';
-import { clip, escapeText as esc, slackDate } from './escape.js';
+import { escapeText as esc, slackDate } from './escape.js';
+import { clip, OPTION_TEXT_MAX, SELECT_MAX_OPTIONS, TEXT_MAX } from './limits.js';
 
 /**
  * Block Kit for time-bound access and break-glass. Pure: data in, JSON out. Button values carry only the
@@ -22,7 +23,7 @@ export const GRANT_ACTIONS = {
 } as const;
 
 function plain(text: string): PlainTextElement {
-  return { type: 'plain_text', text: text.slice(0, 75), emoji: true };
+  return { type: 'plain_text', text: text.slice(0, OPTION_TEXT_MAX), emoji: true };
 }
 
 /** `group:ProdDebug` / `policy:arn:…`: the option value the modal submits. */
@@ -82,7 +83,7 @@ export function grantRequestModal(input: GrantModalInput): ModalView {
         type: 'static_select',
         action_id: GRANT_BLOCKS.account,
         options: input.accounts
-          .slice(0, 100)
+          .slice(0, SELECT_MAX_OPTIONS)
           .map((a) => ({ text: plain(`${a.name} (${a.id})`), value: a.id })),
         ...(input.accounts.length === 1 && input.accounts[0]
           ? {
@@ -101,7 +102,7 @@ export function grantRequestModal(input: GrantModalInput): ModalView {
       element: {
         type: 'static_select',
         action_id: GRANT_BLOCKS.access,
-        options: input.access.slice(0, 100).map((a) => ({
+        options: input.access.slice(0, SELECT_MAX_OPTIONS).map((a) => ({
           text: plain(accessLabel(a.kind, a.target)),
           value: accessValue(a.kind, a.target),
         })),
@@ -201,6 +202,9 @@ export function grantRevokedText(g: Grant, why: string): string {
   return `:lock: Revoked (${esc(why)}): ${grantLine(g)}.`;
 }
 
+/** Leaves room for the line before the reason, which names the user, the access and the expiry. */
+const REASON_CLIP = TEXT_MAX - 500;
+
 /** To the approvals channel and each admin's DM, at once. */
 export function breakGlassBroadcastBlocks(g: Grant, requester: string): KnownBlock[] {
   return [
@@ -209,7 +213,7 @@ export function breakGlassBroadcastBlocks(g: Grant, requester: string): KnownBlo
       type: 'section',
       text: {
         type: 'mrkdwn',
-        text: `<@${requester}> took ${grantLine(g)} until ${slackDate(g.expiresAt)}.\n*Reason:* ${clip(esc(g.reason), 2500)}`,
+        text: `<@${requester}> took ${grantLine(g)} until ${slackDate(g.expiresAt)}.\n*Reason:* ${clip(esc(g.reason), REASON_CLIP)}`,
       },
     },
     {

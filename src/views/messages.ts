@@ -1,6 +1,7 @@
 import type { AuditEvent } from '../core/audit.js';
 import type { PendingRequest } from '../store/types.js';
-import { clip, escapeText } from './escape.js';
+import { escapeText } from './escape.js';
+import { clip } from './limits.js';
 
 /** Ephemeral and DM texts. Secrets appear only in the two `*Secret*` builders, which go to the owner's DM. */
 

@@ -13,7 +13,8 @@ import {
   suggestUsername,
   USER_PICKED_ACTION,
 } from '../../src/views/create-modal.js';
-import { clip, escapeText } from '../../src/views/escape.js';
+import { escapeText } from '../../src/views/escape.js';
+import { clip } from '../../src/views/limits.js';
 import {
   MFA_BLOCKS,
   MFA_CODES_CALLBACK,
