@@ -8,15 +8,15 @@ import {
   parseGrant,
   REVOKED_RETENTION_SECONDS,
 } from './grant-store.js';
-import { loadLua } from './lua.js';
+import { LuaCommands } from './lua.js';
 
-interface Scripts {
-  upsert: string;
-  claimDue: string;
-  claimOne: string;
-  claimNotices: string;
-  rateLimit: string;
-}
+const SCRIPTS = [
+  'grant-upsert',
+  'grant-claim-due',
+  'grant-claim-one',
+  'grant-claim-notices',
+  'rate-limit-take',
+] as const;
 
 /**
  * Redis layout under `prefix`: `grant:<id>` the record (JSON), `grants:due` a sorted set scored by expiry,
@@ -24,18 +24,12 @@ interface Scripts {
  * The scripts build record keys from the prefix, so this store assumes a single Redis (not Cluster).
  */
 export class RedisGrantStore implements GrantStore {
-  private readonly scripts: Scripts;
+  private readonly scripts: LuaCommands<(typeof SCRIPTS)[number]>;
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
   ) {
-    this.scripts = {
-      upsert: loadLua('grant-upsert'),
-      claimDue: loadLua('grant-claim-due'),
-      claimOne: loadLua('grant-claim-one'),
-      claimNotices: loadLua('grant-claim-notices'),
-      rateLimit: loadLua('rate-limit-take'),
-    };
+    this.scripts = new LuaCommands(redis, SCRIPTS);
   }
 
   private key(id: string) {
@@ -50,16 +44,10 @@ export class RedisGrantStore implements GrantStore {
 
   async upsert(grant: Grant): Promise<Grant> {
     try {
-      const json = (await this.redis.eval(
-        this.scripts.upsert,
-        3,
-        this.key(grant.id),
-        this.due,
-        this.notify,
-        JSON.stringify(grant),
-        Date.parse(grant.expiresAt),
-        NOTIFY_BEFORE_MS,
-        grant.id,
+      const json = (await this.scripts.call(
+        'grant-upsert',
+        [this.key(grant.id), this.due, this.notify],
+        [JSON.stringify(grant), Date.parse(grant.expiresAt), NOTIFY_BEFORE_MS, grant.id],
       )) as string;
       return parseGrant(json);
     } catch (err) {
@@ -92,33 +80,26 @@ export class RedisGrantStore implements GrantStore {
   }
 
   async claimDue(now: Date, limit: number): Promise<Grant[]> {
-    const out = (await this.redis.eval(
-      this.scripts.claimDue,
-      2,
-      this.due,
-      this.notify,
-      now.getTime(),
-      limit,
-      `${this.prefix}grant:`,
+    const out = (await this.scripts.call(
+      'grant-claim-due',
+      [this.due, this.notify],
+      [now.getTime(), limit, `${this.prefix}grant:`],
     )) as string[];
     return out.map(parseGrant);
   }
 
   async claimNow(id: string): Promise<Grant | undefined> {
-    const json = (await this.redis.eval(this.scripts.claimOne, 3, this.key(id), this.due, this.notify, id)) as
+    const json = (await this.scripts.call('grant-claim-one', [this.key(id), this.due, this.notify], [id])) as
       | string
       | null;
     return json ? parseGrant(json) : undefined;
   }
 
   async claimNotices(now: Date, limit: number): Promise<Grant[]> {
-    const out = (await this.redis.eval(
-      this.scripts.claimNotices,
-      1,
-      this.notify,
-      now.getTime(),
-      limit,
-      `${this.prefix}grant:`,
+    const out = (await this.scripts.call(
+      'grant-claim-notices',
+      [this.notify],
+      [now.getTime(), limit, `${this.prefix}grant:`],
     )) as string[];
     return out.map(parseGrant);
   }
@@ -138,12 +119,10 @@ export class RedisGrantStore implements GrantStore {
   }
 
   async takeAllowance(key: string, limit: number, windowSeconds: number): Promise<boolean> {
-    const r = await this.redis.eval(
-      this.scripts.rateLimit,
-      1,
-      `${this.prefix}allow:${key}`,
-      limit,
-      windowSeconds,
+    const r = await this.scripts.call(
+      'rate-limit-take',
+      [`${this.prefix}allow:${key}`],
+      [limit, windowSeconds],
     );
     return r === 1;
   }

@@ -4,7 +4,7 @@ import type { AuditEvent } from '../core/audit.js';
 import { StoreUnavailableError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { RedisGrantStore } from './grant-store-redis.js';
-import { loadLua } from './lua.js';
+import { LuaCommands } from './lua.js';
 import type {
   ApproveResult,
   DenyResult,
@@ -16,10 +16,10 @@ import type {
 } from './types.js';
 
 /**
- * Redis store. Every transition of a request is one Lua script (src/store/lua/*.lua), so replicas racing on
- * the same request serialise inside Redis. The client fails fast during an outage: no offline queue, one
- * retry, a per-command timeout; callers get StoreUnavailableError within ~1.5 s and ioredis keeps
- * reconnecting in the background.
+ * Redis store. Every transition of a request is one Lua script (src/store/lua/<name>-<numKeys>.lua), so
+ * replicas racing on the same request serialise inside Redis. The client fails fast during an outage: no
+ * offline queue, one retry, a per-command timeout; callers get StoreUnavailableError within ~1.5 s and
+ * ioredis keeps reconnecting in the background.
  */
 export const REDIS_OPTIONS: RedisOptions = {
   maxRetriesPerRequest: 1,
@@ -64,7 +64,7 @@ export interface RedisStoreOptions {
 export class RedisStore implements Store {
   readonly redis: Redis;
   readonly prefix: string;
-  private readonly scripts = new Map<ScriptName, string>();
+  private readonly scripts: LuaCommands<ScriptName>;
   readonly grants: RedisGrantStore;
 
   constructor(opts: RedisStoreOptions) {
@@ -81,7 +81,7 @@ export class RedisStore implements Store {
       if (down) log?.info('redis: reconnected');
       down = false;
     });
-    for (const name of SCRIPTS) this.scripts.set(name, loadLua(name));
+    this.scripts = new LuaCommands(this.redis, SCRIPTS);
     this.grants = new RedisGrantStore(this.redis, this.prefix);
   }
 
@@ -102,10 +102,9 @@ export class RedisStore implements Store {
     }
   }
 
-  /** EVAL with the script's body: Redis caches it by SHA, and there is no NOSCRIPT dance to get wrong. */
   private run(name: ScriptName, keys: string[], args: (string | number)[]): Promise<unknown> {
-    const body = this.scripts.get(name) as string;
-    return this.wrap(() => this.redis.eval(body, keys.length, ...keys, ...args.map(String)));
+    const send = this.scripts.command(name, keys);
+    return this.wrap(() => send(args.map(String)));
   }
 
   async ping(): Promise<void> {

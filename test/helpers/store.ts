@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
 import { inject } from 'vitest';
 import { RedisStore } from '../../src/store/redis.js';
 
@@ -7,4 +8,34 @@ export async function redisStore(prefix = `t:${randomBytes(6).toString('hex')}:`
   const s = new RedisStore({ url: inject('redisUrl'), prefix });
   await s.connect();
   return s;
+}
+
+/**
+ * The commands Redis ran while `fn` ran that mention a key under `prefix` (command name lower-cased), as
+ * MONITOR saw them: the only view of what actually went over the wire, EVAL or EVALSHA.
+ */
+export async function monitorCommands(prefix: string, fn: () => Promise<void>): Promise<string[][]> {
+  const client = new Redis(inject('redisUrl'), { maxRetriesPerRequest: 1 });
+  const monitor = await client.monitor();
+  // MONITOR streams asynchronously; a marker command sent after `fn` says everything before it has arrived.
+  const marker = `${prefix}monitor-marker:${randomBytes(4).toString('hex')}`;
+  const seen: string[][] = [];
+  let markerSeen: () => void = () => {};
+  const drained = new Promise<void>((resolve) => {
+    markerSeen = resolve;
+  });
+  monitor.on('monitor', (_time: string, args: string[]) => {
+    if (args.includes(marker)) markerSeen();
+    else if (args.some((a) => a.startsWith(prefix)))
+      seen.push([String(args[0]).toLowerCase(), ...args.slice(1)]);
+  });
+  try {
+    await fn();
+    await client.get(marker);
+    await drained;
+    return seen;
+  } finally {
+    monitor.disconnect();
+    client.disconnect();
+  }
 }

@@ -1,4 +1,5 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { type Grant, grantId } from '../../src/core/grants.js';
@@ -6,6 +7,7 @@ import { ConflictError } from '../../src/errors.js';
 import type { GrantStore } from '../../src/store/grant-store.js';
 import { MemoryGrantStore } from '../../src/store/grant-store-memory.js';
 import { RedisGrantStore } from '../../src/store/grant-store-redis.js';
+import { monitorCommands } from '../helpers/store.js';
 
 const connections: Redis[] = [];
 function redis(): Redis {
@@ -146,5 +148,21 @@ describe.each(makers)('GrantStore (%s)', (_name, make) => {
       Array.from({ length: 6 }, (_, i) => (i % 2 ? a : b).takeAllowance(key, 2, 86_400)),
     );
     expect(taken.filter(Boolean)).toHaveLength(2);
+  });
+});
+
+describe('RedisGrantStore', () => {
+  it('sends a script body once, then runs the script by its SHA', async () => {
+    const prefix = `test:${randomUUID()}:`;
+    const s = new RedisGrantStore(redis(), prefix);
+    const seen = await monitorCommands(prefix, async () => {
+      for (let i = 0; i < 3; i++) await s.takeAllowance('bg:U1', 5, 60);
+    });
+    const sha = createHash('sha1')
+      .update(readFileSync(new URL('../../src/store/lua/rate-limit-take-1.lua', import.meta.url), 'utf8'))
+      .digest('hex');
+    const scripts = seen.filter(([cmd]) => cmd === 'eval' || cmd === 'evalsha');
+    expect(scripts.map(([cmd]) => cmd)).toEqual(['eval', 'evalsha', 'evalsha']);
+    expect(scripts.slice(1).map(([, first]) => first)).toEqual([sha, sha]);
   });
 });

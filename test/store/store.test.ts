@@ -1,10 +1,12 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { StoreUnavailableError } from '../../src/errors.js';
 import { MemoryStore } from '../../src/store/memory.js';
 import { RedisStore } from '../../src/store/redis.js';
 import type { PendingRequest, Store } from '../../src/store/types.js';
 import { freePort } from '../helpers/ports.js';
-import { redisStore } from '../helpers/store.js';
+import { monitorCommands, redisStore } from '../helpers/store.js';
 
 const T0 = new Date('2026-01-01T00:00:00Z');
 const later = (ms: number) => new Date(T0.getTime() + ms);
@@ -173,6 +175,25 @@ describe('redis store', () => {
     );
     expect(results.filter((x) => x.result === 'approved')).toHaveLength(1);
     expect(results.filter((x) => x.result === 'closed')).toHaveLength(49);
+  });
+
+  it('sends a script body once, then runs the script by its SHA', async () => {
+    const s = await redisStore();
+    stores.push(s);
+    const r = request({ approvalsNeeded: 3 });
+    await s.createRequest(r);
+    const seen = await monitorCommands(s.prefix, async () => {
+      for (const u of ['UA', 'UA', 'UB', 'UC']) await s.approve(r.id, u, later(1));
+    });
+    const sha = createHash('sha1')
+      .update(readFileSync(new URL('../../src/store/lua/approve-3.lua', import.meta.url), 'utf8'))
+      .digest('hex');
+    const scripts = seen.filter(([cmd]) => cmd === 'eval' || cmd === 'evalsha');
+    // ioredis loads the script with the first EVAL on a connection; redis.eval(body) would send it every time.
+    expect(scripts.map(([cmd]) => cmd)).toEqual(['eval', 'evalsha', 'evalsha', 'evalsha']);
+    expect(scripts.slice(1).map(([, first]) => first)).toEqual([sha, sha, sha]);
+    expect(await s.redis.script('EXISTS', sha)).toEqual([1]);
+    expect((await s.getRequest(r.id))?.status).toBe('approving');
   });
 
   it('sets a TTL on request records', async () => {
