@@ -1,3 +1,4 @@
+import { type Clock, systemClock } from '../core/clock.js';
 import type { Grant } from '../core/grants.js';
 import { ConflictError } from '../errors.js';
 import { type GrantStore, matches, NOTIFY_BEFORE_MS } from './grant-store.js';
@@ -9,7 +10,7 @@ export class MemoryGrantStore implements GrantStore {
   private readonly notify = new Map<string, number>();
   private readonly allowances = new Map<string, { n: number; until: number }>();
 
-  constructor(private readonly nowMs: () => number = Date.now) {}
+  constructor(private readonly clock: Clock = systemClock) {}
 
   async upsert(grant: Grant): Promise<Grant> {
     const old = this.grants.get(grant.id);
@@ -95,7 +96,7 @@ export class MemoryGrantStore implements GrantStore {
   }
 
   async takeAllowance(key: string, limit: number, windowSeconds: number): Promise<boolean> {
-    const now = this.nowMs();
+    const now = this.clock.now().getTime();
     const cur = this.allowances.get(key);
     const entry = cur && cur.until > now ? cur : { n: 0, until: now + windowSeconds * 1000 };
     if (entry.n >= limit) return false;

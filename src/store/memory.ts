@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { MemoryAuditSink } from '../core/audit.js';
+import { type Clock, systemClock } from '../core/clock.js';
 import { MemoryGrantStore } from './grant-store-memory.js';
 import type {
   ApproveResult,
@@ -10,6 +11,10 @@ import type {
   Store,
   TemporaryUser,
 } from './types.js';
+
+export interface MemoryStoreOptions {
+  clock?: Clock;
+}
 
 /**
  * Single-process store for `npm start` without Redis: same semantics as RedisStore (JS is single-threaded,
@@ -22,7 +27,18 @@ export class MemoryStore implements Store {
   private readonly findings = new Map<string, { ref: FindingRef; until: number }>();
   private readonly locks = new Map<string, { token: string; until: number }>();
   readonly audit = new MemoryAuditSink();
-  readonly grants = new MemoryGrantStore();
+  readonly grants: MemoryGrantStore;
+  /** Lock leases and finding-ref TTLs run on it, so tests can move time past them. */
+  private readonly clock: Clock;
+
+  constructor(opts: MemoryStoreOptions = {}) {
+    this.clock = opts.clock ?? systemClock;
+    this.grants = new MemoryGrantStore(this.clock);
+  }
+
+  private nowMs(): number {
+    return this.clock.now().getTime();
+  }
 
   async ping(): Promise<void> {}
 
@@ -105,13 +121,13 @@ export class MemoryStore implements Store {
   }
 
   async putFindingRefs(refs: FindingRef[], ttlMs: number): Promise<void> {
-    const until = Date.now() + ttlMs;
+    const until = this.nowMs() + ttlMs;
     for (const r of refs) this.findings.set(r.id, { ref: this.copy(r), until });
   }
 
   async getFindingRef(id: string): Promise<FindingRef | undefined> {
     const hit = this.findings.get(id);
-    return hit && hit.until > Date.now() ? this.copy(hit.ref) : undefined;
+    return hit && hit.until > this.nowMs() ? this.copy(hit.ref) : undefined;
   }
 
   async putMfa(e: MfaEnrollmentRecord): Promise<void> {
@@ -149,9 +165,9 @@ export class MemoryStore implements Store {
 
   async acquireLock(name: string, ttlMs: number): Promise<string | undefined> {
     const held = this.locks.get(name);
-    if (held && held.until > Date.now()) return undefined;
+    if (held && held.until > this.nowMs()) return undefined;
     const token = randomUUID();
-    this.locks.set(name, { token, until: Date.now() + ttlMs });
+    this.locks.set(name, { token, until: this.nowMs() + ttlMs });
     return token;
   }
 

@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, inject, it } from 'vitest';
+import { fixedClock } from '../../src/core/clock.js';
 import { type Grant, grantId } from '../../src/core/grants.js';
 import { ConflictError } from '../../src/errors.js';
 import type { GrantStore } from '../../src/store/grant-store.js';
@@ -57,7 +58,7 @@ const makers: [string, () => Pair][] = [
   [
     'memory',
     () => {
-      const s = new MemoryGrantStore(() => T0);
+      const s = new MemoryGrantStore(fixedClock(new Date(T0)));
       return [s, s];
     },
   ],
