@@ -1,7 +1,8 @@
 import type { Button, HomeView, KnownBlock } from '@slack/types';
 import type { Grant } from '../core/grants.js';
 import { escapeText as esc, slackDate } from './escape.js';
-import { accessLabel, GRANT_ACTIONS } from './grants.js';
+import { GRANT_ACTIONS } from './grant-messages.js';
+import { accessLabel } from './grant-modal.js';
 import { BLOCK_ID_MAX, TEXT_CLIP } from './limits.js';
 
 /**

@@ -2,7 +2,7 @@ import type { KnownBlock } from '@slack/types';
 import type { PendingRequest } from '../store/types.js';
 import { REMEDIATION_LABEL } from './digest.js';
 import { escapeText, slackDate } from './escape.js';
-import { formatMinutes } from './grants.js';
+import { formatMinutes } from './grant-modal.js';
 import { clip, FIELD_CLIP } from './limits.js';
 
 export const APPROVE_ACTION = 'approval_approve';

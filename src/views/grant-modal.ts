@@ -1,11 +1,10 @@
 import type { KnownBlock, ModalView, PlainTextElement } from '@slack/types';
-import type { Grant, GrantKind } from '../core/grants.js';
-import { escapeText as esc, slackDate } from './escape.js';
-import { clip, OPTION_TEXT_MAX, SELECT_MAX_OPTIONS, TEXT_MAX } from './limits.js';
+import type { GrantKind } from '../core/grants.js';
+import { OPTION_TEXT_MAX, SELECT_MAX_OPTIONS } from './limits.js';
 
 /**
- * Block Kit for time-bound access and break-glass. Pure: data in, JSON out. Button values carry only the
- * grant id; the handler reads the grant from the store and checks who clicked.
+ * The request and break-glass modal for time-bound access. Pure: data in, JSON out. The submission is checked
+ * again against the caller's own template, so what the modal offers is a convenience, not the rule.
  */
 export const GRANT_REQUEST_CALLBACK = 'grant_request_submit';
 export const BREAK_GLASS_CALLBACK = 'break_glass_submit';
@@ -15,11 +14,6 @@ export const GRANT_BLOCKS = {
   access: 'grant_access',
   duration: 'grant_duration',
   reason: 'grant_reason',
-} as const;
-export const GRANT_ACTIONS = {
-  extend: 'grant_extend',
-  done: 'grant_done',
-  adminRevoke: 'grant_admin_revoke',
 } as const;
 
 function plain(text: string): PlainTextElement {
@@ -143,97 +137,4 @@ export function grantRequestModal(input: GrantModalInput): ModalView {
     close: plain('Cancel'),
     blocks,
   };
-}
-
-function grantLine(g: Grant): string {
-  return `${accessLabel(g.kind, g.target)} for \`${esc(g.username)}\` in account ${g.account}`;
-}
-
-/** The DM sent 15 minutes before expiry. */
-export function grantNoticeBlocks(g: Grant): KnownBlock[] {
-  return [
-    {
-      type: 'section',
-      text: {
-        type: 'mrkdwn',
-        text: `:hourglass_flowing_sand: Your ${grantLine(g)} expires ${slackDate(g.expiresAt)}.`,
-      },
-    },
-    {
-      type: 'actions',
-      block_id: `grant_notice_${g.id}`,
-      elements: [
-        {
-          type: 'button',
-          action_id: GRANT_ACTIONS.extend,
-          text: plain('Extend (needs approval)'),
-          value: g.id,
-        },
-        {
-          type: 'button',
-          action_id: GRANT_ACTIONS.done,
-          text: plain("I'm done"),
-          style: 'danger',
-          value: g.id,
-        },
-      ],
-    },
-  ];
-}
-
-export function grantAppliedBlocks(g: Grant, extended: boolean): KnownBlock[] {
-  return [
-    {
-      type: 'section',
-      text: {
-        type: 'mrkdwn',
-        text: `:white_check_mark: ${extended ? 'Extended' : 'Granted'}: ${grantLine(g)} until ${slackDate(g.expiresAt)}.`,
-      },
-    },
-    {
-      type: 'actions',
-      block_id: `grant_applied_${g.id}`,
-      elements: [{ type: 'button', action_id: GRANT_ACTIONS.done, text: plain("I'm done"), value: g.id }],
-    },
-  ];
-}
-
-export function grantRevokedText(g: Grant, why: string): string {
-  return `:lock: Revoked (${esc(why)}): ${grantLine(g)}.`;
-}
-
-/** Leaves room for the line before the reason, which names the user, the access and the expiry. */
-const REASON_CLIP = TEXT_MAX - 500;
-
-/** To the approvals channel and each admin's DM, at once. */
-export function breakGlassBroadcastBlocks(g: Grant, requester: string): KnownBlock[] {
-  return [
-    { type: 'header', text: plain(':rotating_light: Break-glass access granted') },
-    {
-      type: 'section',
-      text: {
-        type: 'mrkdwn',
-        text: `<@${requester}> took ${grantLine(g)} until ${slackDate(g.expiresAt)}.\n*Reason:* ${clip(esc(g.reason), REASON_CLIP)}`,
-      },
-    },
-    {
-      type: 'context',
-      elements: [
-        { type: 'mrkdwn', text: 'Flagged for review in the audit trail. Admins can revoke it now.' },
-      ],
-    },
-    {
-      type: 'actions',
-      block_id: `break_glass_${g.id}`,
-      elements: [
-        {
-          type: 'button',
-          action_id: GRANT_ACTIONS.adminRevoke,
-          text: plain('Revoke now'),
-          style: 'danger',
-          value: g.id,
-        },
-      ],
-    },
-  ];
 }

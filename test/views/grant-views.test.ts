@@ -2,14 +2,16 @@ import { describe, expect, it } from 'vitest';
 import type { Grant } from '../../src/core/grants.js';
 import { appHomeView, HOME_ACTIONS, parseUserRef } from '../../src/views/app-home.js';
 import {
-  BREAK_GLASS_CALLBACK,
   breakGlassBroadcastBlocks,
-  durationChoices,
   GRANT_ACTIONS,
   grantNoticeBlocks,
+} from '../../src/views/grant-messages.js';
+import {
+  BREAK_GLASS_CALLBACK,
+  durationChoices,
   grantRequestModal,
   parseAccessValue,
-} from '../../src/views/grants.js';
+} from '../../src/views/grant-modal.js';
 
 const grant: Grant = {
   id: 'g1',
