@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
+import { fixedClock } from '../../src/core/clock.js';
 import { StoreUnavailableError } from '../../src/errors.js';
 import { MemoryStore } from '../../src/store/memory.js';
 import { RedisStore } from '../../src/store/redis.js';
@@ -161,6 +162,42 @@ describe.each([
     for (let i = 0; i < 5; i++) await s.audit.append(ev(i, i % 2 ? 'bob' : 'alice'));
     expect((await s.audit.recent({ limit: 2 })).map((e) => e.id)).toEqual(['e4', 'e3']);
     expect((await s.audit.recent({ target: 'bob', limit: 10 })).map((e) => e.id)).toEqual(['e3', 'e1']);
+  });
+});
+
+describe('memory store on an injected clock', () => {
+  it('lets a lock lapse when the clock passes its TTL, and not before', async () => {
+    const clock = fixedClock(T0);
+    const s = new MemoryStore({ clock });
+    const held = await s.acquireLock('job', 10_000);
+    expect(held).toBeTruthy();
+    clock.advance(9_999);
+    expect(await s.acquireLock('job', 10_000)).toBeUndefined();
+    clock.advance(1);
+    const next = await s.acquireLock('job', 10_000);
+    expect(next).toBeTruthy();
+    expect(await s.releaseLock('job', held as string)).toBe(false);
+    expect(await s.releaseLock('job', next as string)).toBe(true);
+  });
+
+  it('forgets a finding ref when the clock passes its TTL, and not before', async () => {
+    const clock = fixedClock(T0);
+    const s = new MemoryStore({ clock });
+    const ref = { id: 'f1', account: '1', accountName: 'prod', username: 'alice', type: 'stale-key' };
+    await s.putFindingRefs([ref], 60_000);
+    clock.advance(59_999);
+    expect(await s.getFindingRef('f1')).toEqual(ref);
+    clock.advance(1);
+    expect(await s.getFindingRef('f1')).toBeUndefined();
+  });
+
+  it("runs the grant store's allowance window on the same clock", async () => {
+    const clock = fixedClock(T0);
+    const s = new MemoryStore({ clock });
+    expect(await s.grants.takeAllowance('bg:U1', 1, 60)).toBe(true);
+    expect(await s.grants.takeAllowance('bg:U1', 1, 60)).toBe(false);
+    clock.advance(60_000);
+    expect(await s.grants.takeAllowance('bg:U1', 1, 60)).toBe(true);
   });
 });
 
