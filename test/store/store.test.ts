@@ -147,6 +147,69 @@ describe.each([
     expect(await s.acquireLock('job', 10_000)).toBeTruthy();
   });
 
+  it('serialises 50 concurrent approvals into exactly one winner', async () => {
+    const s = await store();
+    const r = request();
+    await s.createRequest(r);
+    const results = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => s.approve(r.id, `U${i}`, later(1))),
+    );
+    expect(results.filter((x) => x.result === 'approved')).toHaveLength(1);
+    expect(results.filter((x) => x.result === 'closed')).toHaveLength(49);
+  });
+
+  it('keeps finding refs for a digest button, by id', async () => {
+    const s = await store();
+    const a = { id: 'f1', account: '1', accountName: 'prod', username: 'alice', type: 'stale-key' };
+    const b = { ...a, id: 'f2', username: 'bob', keyCreatedAt: T0.toISOString(), jiraKey: 'SEC-1' };
+    await s.putFindingRefs([a, b], 60_000);
+    await s.putFindingRefs([], 60_000);
+    expect(await s.getFindingRef('f1')).toEqual(a);
+    expect(await s.getFindingRef('f2')).toEqual(b);
+    expect(await s.getFindingRef('f3')).toBeUndefined();
+  });
+
+  it('hands each due temporary user to one taker, and none early', async () => {
+    const s = await store();
+    const user = (id: string, endsAt: Date) => ({
+      id,
+      account: '1',
+      username: `tmp-${id}`,
+      requester: 'UREQ',
+      endsAt: endsAt.toISOString(),
+    });
+    const soon = user('t1', later(1_000));
+    const due = user('t2', later(2_000));
+    const notYet = user('t3', later(10_000));
+    for (const u of [notYet, due, soon]) await s.putTemporaryUser(u);
+    expect(await s.takeDueTemporaryUsers(later(999))).toEqual([]);
+    const takes = await Promise.all([
+      s.takeDueTemporaryUsers(later(2_000)),
+      s.takeDueTemporaryUsers(later(2_000)),
+    ]);
+    expect(takes.flat().sort((x, y) => x.id.localeCompare(y.id))).toEqual([soon, due]);
+    expect(await s.takeDueTemporaryUsers(later(10_000))).toEqual([notYet]);
+  });
+
+  it('lists requests stuck in approving since before a cutoff', async () => {
+    const s = await store();
+    const early = request();
+    const recent = request();
+    const waiting = request();
+    for (const r of [early, recent, waiting]) await s.createRequest(r);
+    await s.approve(early.id, 'UA', later(1_000));
+    await s.approve(recent.id, 'UA', later(5_000));
+    expect((await s.listApprovingSince(later(5_000))).map((r) => r.id)).toEqual([early.id]);
+    await s.finish(early.id, 'done', 'created', later(6_000));
+    expect(await s.listApprovingSince(later(5_000))).toEqual([]);
+    expect((await s.listApprovingSince(later(5_001))).map((r) => r.id)).toEqual([recent.id]);
+  });
+
+  it('answers a ping', async () => {
+    const s = await store();
+    await expect(s.ping()).resolves.toBeUndefined();
+  });
+
   it('keeps the audit trail newest first, filterable by target', async () => {
     const s = await store();
     const ev = (n: number, target: string) => ({
@@ -202,18 +265,6 @@ describe('memory store on an injected clock', () => {
 });
 
 describe('redis store', () => {
-  it('serialises 50 concurrent approvals into exactly one winner', async () => {
-    const s = await redisStore();
-    stores.push(s);
-    const r = request();
-    await s.createRequest(r);
-    const results = await Promise.all(
-      Array.from({ length: 50 }, (_, i) => s.approve(r.id, `U${i}`, later(1))),
-    );
-    expect(results.filter((x) => x.result === 'approved')).toHaveLength(1);
-    expect(results.filter((x) => x.result === 'closed')).toHaveLength(49);
-  });
-
   it('sends a script body once, then runs the script by its SHA', async () => {
     const s = await redisStore();
     stores.push(s);
