@@ -1,5 +1,6 @@
 import type { KnownBlock, ModalView, PlainTextElement } from '@slack/types';
-import type { GrantKind } from '../core/grants.js';
+import type { FileConfig } from '../config.js';
+import { type GrantKind, grantableFor } from '../core/grants.js';
 import { OPTION_TEXT_MAX, SELECT_MAX_OPTIONS } from './limits.js';
 
 /**
@@ -48,9 +49,14 @@ export function formatMinutes(m: number): string {
   return `${Math.floor(m / 60)} h ${m % 60} min`;
 }
 
+export interface GrantAccount {
+  id: string;
+  name: string;
+}
+
 export interface GrantModalInput {
   breakGlass: boolean;
-  accounts: { id: string; name: string }[];
+  accounts: readonly GrantAccount[];
   access: { kind: GrantKind; target: string }[];
   maxMinutes: number;
   privateMetadata: string;
@@ -137,4 +143,29 @@ export function grantRequestModal(input: GrantModalInput): ModalView {
     close: plain('Cancel'),
     blocks,
   };
+}
+
+/**
+ * The modal from config and the caller's resolved accounts alone: it must open within the trigger_id's 3 s,
+ * so nothing here may wait on IAM. Break-glass offers only what break-glass templates allow.
+ */
+export function grantModalFor(
+  config: Pick<FileConfig, 'templates' | 'grants' | 'break_glass'>,
+  accounts: readonly GrantAccount[],
+  breakGlass: boolean,
+): ModalView {
+  const templates = Object.values(config.templates).filter((t) => !breakGlass || t.break_glass);
+  const seen = new Set<string>();
+  const access = templates
+    .flatMap((t) => grantableFor(t))
+    .filter((a) => {
+      const k = accessValue(a.kind, a.target);
+      if (seen.has(k)) return false;
+      seen.add(k);
+      return true;
+    });
+  const maxMinutes = breakGlass
+    ? config.break_glass.max_duration_minutes
+    : config.grants.max_duration_hours * 60;
+  return grantRequestModal({ breakGlass, accounts, access, maxMinutes, privateMetadata: '' });
 }
