@@ -1,5 +1,5 @@
 import type { InputBlock, KnownBlock, ModalView, PlainTextElement, PlainTextOption } from '@slack/types';
-import type { Config } from '../config.js';
+import type { FileConfig } from '../config.js';
 import { clip, PLACEHOLDER_TEXT_MAX, SELECT_MAX_OPTIONS } from './limits.js';
 
 export const CREATE_CALLBACK = 'create_user_modal';
@@ -26,6 +26,12 @@ export interface CreatePrefill {
   slackUserId?: string;
   username?: string;
   email?: string;
+}
+
+export interface AccountChoice {
+  /** Always a 12-digit account id: the submission carries it as is. */
+  id: string;
+  name: string;
 }
 
 /** Non-secret context carried through the modal: which command opened it and where to answer. */
@@ -75,8 +81,16 @@ function textInput(
   };
 }
 
-/** The create / onboard request modal. Pure: config and prefill in, view JSON out. */
-export function createModal(config: Config, meta: CreateModalMeta, prefill: CreatePrefill = {}): ModalView {
+/**
+ * The create / onboard request modal. Pure: config, the accounts the caller resolved and prefill in, view JSON
+ * out. The account preselected is the home account when it is one of them, else the first.
+ */
+export function createModal(
+  config: Pick<FileConfig, 'templates' | 'home_account'>,
+  accounts: readonly AccountChoice[],
+  meta: CreateModalMeta,
+  prefill: CreatePrefill = {},
+): ModalView {
   const templates = Object.entries(config.templates)
     .slice(0, SELECT_MAX_OPTIONS)
     .map(([name, t]) =>
@@ -107,12 +121,10 @@ export function createModal(config: Config, meta: CreateModalMeta, prefill: Crea
       element: { type: 'static_select', action_id: CREATE_BLOCKS.template, options: templates },
     },
   ];
-  if (config.accounts.length > 0) {
-    const home = config.home_account ?? config.accounts[0]?.id;
-    const accounts = config.accounts
-      .slice(0, SELECT_MAX_OPTIONS)
-      .map((a) => option(`${a.name} (${a.id})`, a.id));
-    const initial = accounts.find((o) => o.value === home);
+  // An empty static_select is invalid Block Kit, so no accounts means no select.
+  if (accounts.length > 0) {
+    const options = accounts.slice(0, SELECT_MAX_OPTIONS).map((a) => option(`${a.name} (${a.id})`, a.id));
+    const initial = options.find((o) => o.value === config.home_account) ?? options[0];
     blocks.push({
       type: 'input',
       block_id: CREATE_BLOCKS.account,
@@ -120,7 +132,7 @@ export function createModal(config: Config, meta: CreateModalMeta, prefill: Crea
       element: {
         type: 'static_select',
         action_id: CREATE_BLOCKS.account,
-        options: accounts,
+        options,
         ...(initial ? { initial_option: initial } : {}),
       },
     });

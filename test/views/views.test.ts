@@ -133,7 +133,7 @@ describe('approvalMessage', () => {
 describe('createModal', () => {
   const config = testConfig();
   it('is a modal with the documented ids, one option per template, and the mode in private_metadata', () => {
-    const view = createModal(config, { mode: 'create' }) as {
+    const view = createModal(config, [], { mode: 'create' }) as {
       callback_id: string;
       private_metadata: string;
       blocks: { block_id: string; element: { action_id: string; options?: { value: string }[] } }[];
@@ -155,15 +155,11 @@ describe('createModal', () => {
   });
 
   it('adds the account select when accounts are configured, defaulting to home, and HR fields for onboard', () => {
-    const withAccounts = {
-      ...config,
-      accounts: [
-        { id: '111111111111', name: 'security', region: 'us-east-1' },
-        { id: '222222222222', name: 'prod', region: 'us-east-1' },
-      ],
-      home_account: '111111111111',
-    };
-    const view = createModal(withAccounts, { mode: 'onboard' }) as {
+    const accounts = [
+      { id: '222222222222', name: 'prod' },
+      { id: '111111111111', name: 'security' },
+    ];
+    const view = createModal({ ...config, home_account: '111111111111' }, accounts, { mode: 'onboard' }) as {
       blocks: { block_id: string; element: { initial_option?: { value: string } } }[];
     };
     const account = view.blocks.find((b) => b.block_id === CREATE_BLOCKS.account);
@@ -173,9 +169,29 @@ describe('createModal', () => {
     );
   });
 
+  it('offers the resolved accounts by id, preselecting a lone one', () => {
+    const view = createModal(config, [{ id: '123456789012', name: 'main' }], { mode: 'create' });
+    const option = {
+      text: { type: 'plain_text', text: 'main (123456789012)', emoji: true },
+      value: '123456789012',
+    };
+    expect(view.blocks.find((b) => b.block_id === CREATE_BLOCKS.account)).toEqual({
+      type: 'input',
+      block_id: CREATE_BLOCKS.account,
+      label: { type: 'plain_text', text: 'Account', emoji: true },
+      element: {
+        type: 'static_select',
+        action_id: CREATE_BLOCKS.account,
+        options: [option],
+        initial_option: option,
+      },
+    });
+  });
+
   it('prefills from the picked user', () => {
     const view = createModal(
       config,
+      [],
       { mode: 'create' },
       { slackUserId: 'UALICE', username: 'alice', email: 'alice@example.com' },
     ) as unknown as { blocks: { block_id: string; element: Record<string, unknown> }[] };
