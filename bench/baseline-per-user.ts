@@ -6,8 +6,8 @@ import {
   ListUsersCommand,
   ListUserTagsCommand,
 } from '@aws-sdk/client-iam';
-import type { AccountClients } from '../src/core/accounts.js';
-import { mapPool } from '../src/core/scan.js';
+import type { AccountClients } from '../src/core/aws/accounts.js';
+import { mapPool } from '../src/core/detect/scan.js';
 
 /**
  * The seed detector's per-user method, kept in bench/ only as the baseline: ListUsers, then for every user

@@ -9,11 +9,11 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pipeline } from 'node:stream/promises';
 import { parseEnv, parseFileConfig } from '../dist/config.js';
-import { AccountClients } from '../dist/core/accounts.js';
 import { Auditor, MemoryAuditSink } from '../dist/core/audit.js';
+import { AccountClients } from '../dist/core/aws/accounts.js';
 import { systemClock } from '../dist/core/clock.js';
-import { findingsCsvStream, findingsJsonStream } from '../dist/core/findings-report.js';
-import { scan } from '../dist/core/scan.js';
+import { findingsCsvStream, findingsJsonStream } from '../dist/core/detect/findings-report.js';
+import { scan } from '../dist/core/detect/scan.js';
 import { silentLogger } from '../dist/logger.js';
 
 const [endpoint = '', accountsArg = '1', concurrencyArg = '8'] = process.argv.slice(2);

@@ -1,6 +1,6 @@
 import { type Config, loadConfig } from '../config.js';
-import { AccountClients } from '../core/accounts.js';
 import { Auditor, type AuditSink, JsonlAuditSink, MemoryAuditSink } from '../core/audit.js';
+import { AccountClients } from '../core/aws/accounts.js';
 import { type Clock, systemClock } from '../core/clock.js';
 import type { CoreContext } from '../core/context.js';
 import { createLogger, type Logger } from '../logger.js';

@@ -1,7 +1,7 @@
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
-import type { AccountClients } from './accounts.js';
 import type { Auditor } from './audit.js';
+import type { AccountClients } from './aws/accounts.js';
 import type { Clock } from './clock.js';
 
 /**

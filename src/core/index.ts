@@ -2,15 +2,17 @@ import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import type { AccountConfig } from '../config.js';
 import type { AuditInput } from './audit.js';
 import type { Actor, CoreContext } from './context.js';
-import { findUsersByTag } from './directory.js';
+import { generateReport, type ReportType } from './detect/reports.js';
+import { type ScanOptions, scan } from './detect/scan.js';
 import { applyGrant, type Grant, type GrantSpec, revokeGrant } from './grants.js';
 import * as keys from './keys.js';
 import * as mfa from './mfa.js';
-import type { CreateUserInput } from './provisioning.js';
-import * as provisioning from './provisioning.js';
 import { deactivateKeys, disableConsole } from './remediation.js';
-import { generateReport, type ReportType } from './reports.js';
-import { type ScanOptions, scan } from './scan.js';
+import { createUser, validateCreate } from './users/create.js';
+import { describeUser } from './users/describe.js';
+import { findUsersByTag } from './users/directory.js';
+import type { CreateUserInput } from './users/input.js';
+import { offboardUser, sweepOffboarded } from './users/offboard.js';
 
 /**
  * The one door into core/ for the bot: every listener, flow and job reaches AWS through the object this
@@ -36,21 +38,25 @@ export function bindCore(ctx: CoreContext) {
     audit: (event: AuditInput) => ctx.auditor.record(event),
 
     validateCreate: (input: CreateUserInput & { account: string }, who?: Actor) =>
-      provisioning.validateCreate(ctx, input, who),
-    createUser: (input: CreateUserInput & { account: string }, who: Actor) =>
-      provisioning.createUser(ctx, input, who),
+      validateCreate(ctx, input, who),
+    createUser: (input: CreateUserInput & { account: string }, who: Actor) => createUser(ctx, input, who),
     describeUser: (account: string, username: string, who?: Actor) =>
-      provisioning.describeUser(ctx, account, username, who),
+      describeUser(ctx, account, username, who),
     offboardUser: (input: { account: string; username: string; removeAfterDays?: number }, who: Actor) =>
-      provisioning.offboardUser(ctx, input, who),
-    sweepOffboarded: (who: Actor) => provisioning.sweepOffboarded(ctx, {}, who),
+      offboardUser(ctx, input, who),
+    sweepOffboarded: (who: Actor) => sweepOffboarded(ctx, {}, who),
     /** The IAM users, across every managed account, tagged SlackUserId=<slackUserId>. */
     async usersOwnedBy(slackUserId: string): Promise<IamUserRef[]> {
       const out: IamUserRef[] = [];
       for (const a of ctx.clients.managed()) {
         for (const u of await findUsersByTag(ctx.clients.iam(a.id), 'SlackUserId', slackUserId)) {
           if (!u.UserName) continue;
-          out.push({ account: a.id, accountName: a.name, username: u.UserName, ...(u.Arn ? { arn: u.Arn } : {}) });
+          out.push({
+            account: a.id,
+            accountName: a.name,
+            username: u.UserName,
+            ...(u.Arn ? { arn: u.Arn } : {}),
+          });
         }
       }
       return out;
@@ -98,10 +104,13 @@ export interface IamUserRef {
 // Pure pieces and types the rest of the app may use: core/'s files themselves stay private to core/.
 export type { AuditEvent, AuditInput, AuditOutcome, AuditSink } from './audit.js';
 export { Auditor, MemoryAuditSink } from './audit.js';
+export { AccountClients, resolveHomeAccountId } from './aws/accounts.js';
 export { type Clock, DAY_MS, systemClock } from './clock.js';
 export type { Actor, CoreContext } from './context.js';
-export { AccountClients, resolveHomeAccountId } from './accounts.js';
-export { findingsCsv, findingsDocument, summarize } from './findings-report.js';
+export { findingsCsv, findingsDocument, type Summary, summarize } from './detect/findings-report.js';
+export { type Finding, type Severity, severityAtLeast } from './detect/inactivity.js';
+export { REPORT_TYPES, type ReportType, reportText } from './detect/reports.js';
+export { type AccountScan, failedAccounts, formatAge, type ScanResult, staleNote } from './detect/scan.js';
 export {
   type Grant,
   type GrantKind,
@@ -111,8 +120,7 @@ export {
   TEMPLATE_TAG,
   validateGrantRequest,
 } from './grants.js';
-export type { Finding, Severity } from './inactivity.js';
-export type { CreateUserInput, CreateUserResult, UserSnapshot } from './provisioning.js';
-export { REPORT_TYPES, type ReportType, reportText } from './reports.js';
-export { failedAccounts, type ScanResult } from './scan.js';
 export { EMAIL_RE, GROUP_RE, USERNAME_RE } from './templates.js';
+export type { CreateUserResult } from './users/create.js';
+export type { UserSnapshot } from './users/describe.js';
+export type { CreateUserInput } from './users/input.js';

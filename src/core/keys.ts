@@ -9,12 +9,12 @@ import {
   UpdateAccessKeyCommand,
 } from '@aws-sdk/client-iam';
 import { AwsUserError, errorMessage, LimitError, NotFoundError, ValidationError } from '../errors.js';
+import { accountLabel, iamFor, isNoSuchEntity, isUnmodifiable, withRetry } from './aws/retry.js';
 import { DAY_MS } from './clock.js';
 import type { Actor, CoreContext } from './context.js';
-import { listUserDetails } from './directory.js';
-import { accountLabel, iamFor, isNoSuchEntity, isUnmodifiable, withRetry } from './iam-util.js';
-import { sweepAccounts } from './provisioning.js';
 import { type PlannedCall, TAG, validateUsername } from './templates.js';
+import { listUserDetails } from './users/directory.js';
+import { sweepAccounts } from './users/offboard.js';
 
 /**
  * Access keys: create (IAM allows 2 per user), rotate with overlap, and the sweep that finishes rotations.

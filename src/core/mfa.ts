@@ -17,8 +17,9 @@ import {
 } from '@aws-sdk/client-iam';
 import QRCode from 'qrcode';
 import { ConflictError, errorMessage, NotFoundError, ValidationError } from '../errors.js';
+import { collect } from './aws/paging.js';
+import { accountLabel, iamFor, isNoSuchEntity, isUnmodifiable, withRetry } from './aws/retry.js';
 import type { Actor, CoreContext } from './context.js';
-import { accountLabel, collect, iamFor, isNoSuchEntity, isUnmodifiable, withRetry } from './iam-util.js';
 import { validateUsername } from './templates.js';
 
 /**

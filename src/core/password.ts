@@ -7,8 +7,8 @@ import {
   type UpdateAccountPasswordPolicyCommandInput,
 } from '@aws-sdk/client-iam';
 import type { FileConfig } from '../config.js';
+import { accountLabel, awsErrorName, iamFor } from './aws/retry.js';
 import type { Actor, CoreContext } from './context.js';
-import { accountLabel, awsErrorName, iamFor } from './iam-util.js';
 import type { PlannedCall } from './templates.js';
 
 type Policy = FileConfig['password_policy'];

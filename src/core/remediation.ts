@@ -1,9 +1,9 @@
 import { DeleteLoginProfileCommand, UpdateAccessKeyCommand } from '@aws-sdk/client-iam';
 import { NotFoundError } from '../errors.js';
+import { accountLabel, iamFor, ignoreMissing } from './aws/retry.js';
 import type { Actor, CoreContext } from './context.js';
-import { accountLabel, iamFor, ignoreMissing } from './iam-util.js';
-import { describeUser } from './provisioning.js';
 import { type PlannedCall, validateUsername } from './templates.js';
+import { describeUser } from './users/describe.js';
 
 /**
  * The two narrow fixes an access review asks for, short of offboarding: turn off a console that nobody

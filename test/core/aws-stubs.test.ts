@@ -32,12 +32,14 @@ import {
 } from '@aws-sdk/client-iam';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AccountClients } from '../../src/core/accounts.js';
 import { Auditor, MemoryAuditSink } from '../../src/core/audit.js';
+import { AccountClients } from '../../src/core/aws/accounts.js';
 import { systemClock } from '../../src/core/clock.js';
 import type { CoreContext } from '../../src/core/context.js';
 import { completeMfaEnrollment, sweepAbandonedMfa } from '../../src/core/mfa.js';
-import { createUser, deleteUser, describeUser } from '../../src/core/provisioning.js';
+import { createUser } from '../../src/core/users/create.js';
+import { deleteUser } from '../../src/core/users/delete.js';
+import { describeUser } from '../../src/core/users/describe.js';
 import { ValidationError } from '../../src/errors.js';
 import { silentLogger } from '../../src/logger.js';
 import { testConfig, who } from '../helpers/core.js';
@@ -173,7 +175,7 @@ describe('Marker pagination (moto returns one page)', () => {
   it('the account-wide listing used by sweeps pages through GetAccountAuthorizationDetails', async () => {
     // covered in directory.test.ts; here we check sweeps use it (no ListUsers without Marker)
     iam.on(GetAccountAuthorizationDetailsCommand).resolves({ UserDetailList: [], IsTruncated: false });
-    const { sweepOffboarded } = await import('../../src/core/provisioning.js');
+    const { sweepOffboarded } = await import('../../src/core/users/offboard.js');
     expect(await sweepOffboarded(stubCtx(), {}, who)).toEqual({ deleted: [], failed: [] });
     expect(iam.commandCalls(GetAccountAuthorizationDetailsCommand)).toHaveLength(1);
   });

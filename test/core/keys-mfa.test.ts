@@ -19,7 +19,8 @@ import {
   totp,
 } from '../../src/core/mfa.js';
 import { applyPasswordPolicy, generatePassword, satisfiesPolicy } from '../../src/core/password.js';
-import { createUser, describeUser } from '../../src/core/provisioning.js';
+import { createUser } from '../../src/core/users/create.js';
+import { describeUser } from '../../src/core/users/describe.js';
 import { ConflictError, LimitError, ValidationError } from '../../src/errors.js';
 import { createGroups, MUTATING, type TestCtx, testCtx, who } from '../helpers/core.js';
 import { type Moto, startMoto } from '../helpers/moto.js';

@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { STSClient } from '@aws-sdk/client-sts';
 import type { AccountConfig } from '../../src/config.js';
-import { AccountClients } from '../../src/core/accounts.js';
+import { AccountClients } from '../../src/core/aws/accounts.js';
 import { freePort, waitFor } from './ports.js';
 
 /** moto's default account for the static test credentials below. */

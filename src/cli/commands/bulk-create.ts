@@ -1,6 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
 import { extname } from 'node:path';
-import { bulkCreate, MAX_BULK_BYTES, parseBulk } from '../../core/bulk.js';
+import { bulkCreate, MAX_BULK_BYTES, parseBulk } from '../../core/users/bulk.js';
 import { ValidationError } from '../../errors.js';
 import type { RegisterCliCommand } from '../index.js';
 import { EXIT_PARTIAL } from '../io.js';

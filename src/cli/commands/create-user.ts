@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { type CreateUserInput, type CreateUserResult, createUser } from '../../core/provisioning.js';
+import { type CreateUserResult, createUser } from '../../core/users/create.js';
+import type { CreateUserInput } from '../../core/users/input.js';
 import type { CliCommandEnv, RegisterCliCommand } from '../index.js';
 import { accountOpt, cliActor, context, emit, formatPlan, list, mutating } from './shared.js';
 

@@ -1,4 +1,4 @@
-import { deleteUser } from '../../core/provisioning.js';
+import { deleteUser } from '../../core/users/delete.js';
 import type { RegisterCliCommand } from '../index.js';
 import { accountOpt, cliActor, context, emit, formatPlan, mutating } from './shared.js';
 

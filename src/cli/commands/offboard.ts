@@ -1,4 +1,4 @@
-import { offboardUser } from '../../core/provisioning.js';
+import { offboardUser } from '../../core/users/offboard.js';
 import type { RegisterCliCommand } from '../index.js';
 import { accountOpt, cliActor, context, emit, formatPlan, int, mutating } from './shared.js';
 

@@ -1,5 +1,6 @@
 import { createAccessKey } from '../../core/keys.js';
-import { createUser, describeUser } from '../../core/provisioning.js';
+import { createUser } from '../../core/users/create.js';
+import { describeUser } from '../../core/users/describe.js';
 import type { RegisterCliCommand } from '../index.js';
 import { EXIT_PARTIAL } from '../io.js';
 import { type CreateOpts, createJson, createOptions, createText, toCreateInput } from './create-user.js';

@@ -1,6 +1,12 @@
 import { writeFile } from 'node:fs/promises';
 import { InvalidArgumentError } from 'commander';
-import { generateReport, REPORT_TYPES, type ReportType, reportCsv, reportText } from '../../core/reports.js';
+import {
+  generateReport,
+  REPORT_TYPES,
+  type ReportType,
+  reportCsv,
+  reportText,
+} from '../../core/detect/reports.js';
 import { buildContext } from '../context.js';
 import type { RegisterCliCommand } from '../index.js';
 import { EXIT_ERROR } from '../io.js';

@@ -9,8 +9,8 @@ import {
   findingsJsonStream,
   findingsText,
   summarize,
-} from '../../core/findings-report.js';
-import { failedAccounts, scan } from '../../core/scan.js';
+} from '../../core/detect/findings-report.js';
+import { failedAccounts, scan } from '../../core/detect/scan.js';
 import { createJiraClient, syncTickets, type TicketSyncResult } from '../../integrations/jira.js';
 import { buildContext } from '../context.js';
 import type { RegisterCliCommand } from '../index.js';

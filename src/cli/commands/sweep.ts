@@ -1,5 +1,5 @@
 import { sweepKeyRotations } from '../../core/keys.js';
-import { sweepOffboarded } from '../../core/provisioning.js';
+import { sweepOffboarded } from '../../core/users/offboard.js';
 import type { RegisterCliCommand } from '../index.js';
 import { EXIT_PARTIAL } from '../io.js';
 import { cliActor, context, emit, repeat } from './shared.js';

@@ -1,4 +1,4 @@
-import { updateUser } from '../../core/provisioning.js';
+import { updateUser } from '../../core/users/update.js';
 import { ValidationError } from '../../errors.js';
 import type { RegisterCliCommand } from '../index.js';
 import { accountOpt, cliActor, context, emit, formatPlan, list, mutating, repeat } from './shared.js';

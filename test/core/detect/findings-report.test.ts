@@ -6,9 +6,9 @@ import {
   findingsDocument,
   findingsJsonStream,
   findingsText,
-} from '../../src/core/findings-report.js';
-import { analyze } from '../../src/core/inactivity.js';
-import type { ScanResult } from '../../src/core/scan.js';
+} from '../../../src/core/detect/findings-report.js';
+import { analyze } from '../../../src/core/detect/inactivity.js';
+import type { ScanResult } from '../../../src/core/detect/scan.js';
 
 const NOW = new Date('2026-06-01T00:00:00Z');
 const settings = { console_days: 90, access_key_days: 180, severities: {}, soc2_controls: {} };

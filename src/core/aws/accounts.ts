@@ -1,9 +1,9 @@
 import { IAMClient } from '@aws-sdk/client-iam';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
-import type { AccountConfig } from '../config.js';
-import { AccountFailedError, NotFoundError } from '../errors.js';
-import { type Clock, systemClock } from './clock.js';
+import type { AccountConfig } from '../../config.js';
+import { AccountFailedError, NotFoundError } from '../../errors.js';
+import { type Clock, systemClock } from '../clock.js';
 import { applyRateLimit, RateLimiter } from './rate-limit.js';
 
 /**

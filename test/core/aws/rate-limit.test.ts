@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RateLimiter } from '../../src/core/rate-limit.js';
+import { RateLimiter } from '../../../src/core/aws/rate-limit.js';
 
 describe('RateLimiter (per-account pacer)', () => {
   it('spaces requests evenly at the configured rate, allowing a burst after a quiet spell', async () => {

@@ -1,13 +1,14 @@
 import { GetAccountAuthorizationDetailsCommand, type IAMClient, type UserDetail } from '@aws-sdk/client-iam';
-import type { AccountConfig } from '../config.js';
-import { AwsUserError, errorMessage, ValidationError } from '../errors.js';
-import type { CoreContext } from './context.js';
+import type { AccountConfig } from '../../config.js';
+import { AwsUserError, errorMessage, ValidationError } from '../../errors.js';
+import { captureRawBody, GAAD_STUB, parseAuthorizationDetailsPage } from '../aws/lean-read.js';
+import type { CoreContext } from '../context.js';
+import { tagValue } from '../users/directory.js';
 import {
   type CredentialReportRow,
   type FetchReportOptions,
   fetchCredentialReport,
 } from './credential-report.js';
-import { tagValue } from './directory.js';
 import {
   analyze,
   compareFindings,
@@ -15,7 +16,6 @@ import {
   type InactivitySettings,
   type UserFacts,
 } from './inactivity.js';
-import { captureRawBody, GAAD_STUB, parseAuthorizationDetailsPage } from './lean-read.js';
 
 /**
  * Scans accounts for inactive credentials: per account AssumeRole (through ctx.clients), the credential

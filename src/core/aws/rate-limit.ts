@@ -1,5 +1,5 @@
 import type { IAMClient } from '@aws-sdk/client-iam';
-import { sleep as realSleep } from './clock.js';
+import { sleep as realSleep } from '../clock.js';
 
 /**
  * A client-side pacer for one AWS account: IAM throttles per account, and the SDK's adaptive retry only

@@ -9,7 +9,10 @@ import {
 } from '@aws-sdk/client-iam';
 import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, it } from 'vitest';
-import { CredentialReportUnavailableError, fetchCredentialReport } from '../../src/core/credential-report.js';
+import {
+  CredentialReportUnavailableError,
+  fetchCredentialReport,
+} from '../../../src/core/detect/credential-report.js';
 
 const CSV =
   'user,arn,user_creation_time,password_enabled,password_last_used,password_last_changed,password_next_rotation,mfa_active,access_key_1_active,access_key_1_last_rotated,access_key_1_last_used_date,access_key_2_active,access_key_2_last_rotated,access_key_2_last_used_date\n' +

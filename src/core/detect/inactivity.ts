@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { FindingType, Severity } from '../config.js';
-import { DAY_MS } from './clock.js';
+import type { FindingType, Severity } from '../../config.js';
+import { DAY_MS } from '../clock.js';
 import type { CredentialReportRow } from './credential-report.js';
 
 /**

@@ -23,7 +23,7 @@ import {
   UntagUserCommand,
   UpdateAccessKeyCommand,
 } from '@aws-sdk/client-iam';
-import type { PlannedCall } from './templates.js';
+import type { PlannedCall } from '../templates.js';
 
 /**
  * Plans are data (shown by --dry-run, stored in results); this turns one planned call back into the SDK

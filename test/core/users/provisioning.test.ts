@@ -14,22 +14,17 @@ import {
   UploadSSHPublicKeyCommand,
 } from '@aws-sdk/client-iam';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Template } from '../../src/config.js';
-import { DAY_MS, fixedClock } from '../../src/core/clock.js';
-import { satisfiesPolicy } from '../../src/core/password.js';
-import {
-  createUser,
-  deleteUser,
-  describeUser,
-  offboardUser,
-  sweepOffboarded,
-  updateUser,
-  userExists,
-  validateCreate,
-} from '../../src/core/provisioning.js';
-import { ConflictError, NotFoundError, StepFailedError, ValidationError } from '../../src/errors.js';
-import { createGroups, MUTATING, type TestCtx, testConfig, testCtx, who } from '../helpers/core.js';
-import { type Moto, startMoto } from '../helpers/moto.js';
+import type { Template } from '../../../src/config.js';
+import { DAY_MS, fixedClock } from '../../../src/core/clock.js';
+import { satisfiesPolicy } from '../../../src/core/password.js';
+import { createUser, validateCreate } from '../../../src/core/users/create.js';
+import { deleteUser } from '../../../src/core/users/delete.js';
+import { describeUser, userExists } from '../../../src/core/users/describe.js';
+import { offboardUser, sweepOffboarded } from '../../../src/core/users/offboard.js';
+import { updateUser } from '../../../src/core/users/update.js';
+import { ConflictError, NotFoundError, StepFailedError, ValidationError } from '../../../src/errors.js';
+import { createGroups, MUTATING, type TestCtx, testConfig, testCtx, who } from '../../helpers/core.js';
+import { type Moto, startMoto } from '../../helpers/moto.js';
 
 let moto: Moto;
 let ctx: TestCtx;

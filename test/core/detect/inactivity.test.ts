@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { CredentialReportRow } from '../../src/core/credential-report.js';
-import { parseCredentialReport } from '../../src/core/credential-report.js';
-import { analyze, findingId, type InactivitySettings } from '../../src/core/inactivity.js';
+import type { CredentialReportRow } from '../../../src/core/detect/credential-report.js';
+import { parseCredentialReport } from '../../../src/core/detect/credential-report.js';
+import { analyze, findingId, type InactivitySettings } from '../../../src/core/detect/inactivity.js';
 
 const NOW = new Date('2026-06-01T00:00:00Z');
 const ACCOUNT = { id: '111111111111', name: 'security' };

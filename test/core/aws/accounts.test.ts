@@ -1,9 +1,9 @@
 import { CreateUserCommand, ListUsersCommand } from '@aws-sdk/client-iam';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sessionName } from '../../src/core/accounts.js';
-import { fixedClock } from '../../src/core/clock.js';
-import { AccountFailedError, NotFoundError } from '../../src/errors.js';
-import { MOTO_ACCOUNT, type Moto, startMoto } from '../helpers/moto.js';
+import { sessionName } from '../../../src/core/aws/accounts.js';
+import { fixedClock } from '../../../src/core/clock.js';
+import { AccountFailedError, NotFoundError } from '../../../src/errors.js';
+import { MOTO_ACCOUNT, type Moto, startMoto } from '../../helpers/moto.js';
 
 let moto: Moto;
 beforeAll(async () => {
@@ -57,14 +57,13 @@ describe('AccountClients', () => {
   it('wraps an AssumeRole failure in AccountFailedError that names the account', async () => {
     const clients = moto.clients([{ ...member, role_arn: 'arn:aws:iam::222222222222:role/x' }]);
     // moto accepts any role ARN, so force failure through a client with a dead endpoint.
-    const dead = new (clients.constructor as typeof import('../../src/core/accounts.js').AccountClients)(
-      [member],
-      {
-        endpoint: 'http://127.0.0.1:1',
-        credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
-        maxAttempts: 1,
-      },
-    );
+    const dead = new (
+      clients.constructor as typeof import('../../../src/core/aws/accounts.js').AccountClients
+    )([member], {
+      endpoint: 'http://127.0.0.1:1',
+      credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
+      maxAttempts: 1,
+    });
     await expect(dead.assumedCredentials(dead.account('prod'), 'x')).rejects.toBeInstanceOf(
       AccountFailedError,
     );

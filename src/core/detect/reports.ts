@@ -4,11 +4,11 @@ import {
   type PasswordPolicy,
 } from '@aws-sdk/client-iam';
 import { stringify } from 'csv-stringify/sync';
-import type { Config } from '../config.js';
-import { errorMessage } from '../errors.js';
-import type { AuditEvent } from './audit.js';
-import { DAY_MS } from './clock.js';
-import type { CoreContext } from './context.js';
+import type { Config } from '../../config.js';
+import { errorMessage } from '../../errors.js';
+import type { AuditEvent } from '../audit.js';
+import { DAY_MS } from '../clock.js';
+import type { CoreContext } from '../context.js';
 import type { CredentialReportRow } from './credential-report.js';
 import { readValue } from './inactivity.js';
 import { type AccountScan, formatAge, mapPool, scan, type UserSnapshot } from './scan.js';

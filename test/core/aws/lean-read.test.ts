@@ -3,9 +3,9 @@ import type { AddressInfo } from 'node:net';
 import { GetAccountAuthorizationDetailsCommand, IAMClient } from '@aws-sdk/client-iam';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseCredentialReport } from '../../src/core/credential-report.js';
-import { parseAuthorizationDetailsPage } from '../../src/core/lean-read.js';
-import { forEachUserPage } from '../../src/core/scan.js';
+import { parseAuthorizationDetailsPage } from '../../../src/core/aws/lean-read.js';
+import { parseCredentialReport } from '../../../src/core/detect/credential-report.js';
+import { forEachUserPage } from '../../../src/core/detect/scan.js';
 
 /** Pretty-printed, fields out of AWS's order, entities, an inline policy document, empty lists. */
 const GAAD = `<?xml version="1.0" encoding="UTF-8"?>

@@ -1,7 +1,7 @@
 import { GetAccountAuthorizationDetailsCommand, IAMClient } from '@aws-sdk/client-iam';
 import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, it } from 'vitest';
-import { findUsersByTag, listUserDetails } from '../../src/core/directory.js';
+import { findUsersByTag, listUserDetails } from '../../../src/core/users/directory.js';
 
 describe('listUserDetails (AWS pagination, which moto does not do)', () => {
   it('follows Marker until IsTruncated is false', async () => {

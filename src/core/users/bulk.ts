@@ -1,10 +1,13 @@
 import { CsvError, parse } from 'csv-parse/sync';
-import type { FileConfig } from '../config.js';
-import { AwsUserError, errorMessage } from '../errors.js';
-import type { Actor, CoreContext } from './context.js';
-import { accountLabel } from './iam-util.js';
-import { checkCreateInput, createUser, deleteUser, ExistenceCache, validateCreate } from './provisioning.js';
-import { getTemplate, validateEmail, validateGroupName, validateUsername } from './templates.js';
+import type { FileConfig } from '../../config.js';
+import { AwsUserError, errorMessage } from '../../errors.js';
+import { accountLabel } from '../aws/retry.js';
+import type { Actor, CoreContext } from '../context.js';
+import { getTemplate, validateEmail, validateGroupName, validateUsername } from '../templates.js';
+import { createUser, validateCreate } from './create.js';
+import { deleteUser } from './delete.js';
+import { ExistenceCache } from './existence.js';
+import { checkCreateInput } from './input.js';
 
 /**
  * Bulk create from CSV or JSON. Every row is validated first and every bad row reported with its line

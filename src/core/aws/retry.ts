@@ -5,9 +5,9 @@ import {
   NoSuchEntityException,
   ServiceFailureException,
 } from '@aws-sdk/client-iam';
-import { NotFoundError, ValidationError } from '../errors.js';
-import { sleep as realSleep } from './clock.js';
-import type { Actor, CoreContext } from './context.js';
+import { NotFoundError, ValidationError } from '../../errors.js';
+import { sleep as realSleep } from '../clock.js';
+import type { Actor, CoreContext } from '../context.js';
 
 /**
  * Small shared pieces of every IAM operation: which client, which account label for the audit trail,
@@ -99,16 +99,6 @@ export async function ignoreMissing(fn: () => Promise<unknown>): Promise<boolean
     if (err instanceof NoSuchEntityException) return false;
     throw err;
   }
-}
-
-/** Drains an SDK paginator (which follows Marker/IsTruncated) into one array. */
-export async function collect<P, T>(
-  pages: AsyncIterable<P>,
-  pick: (page: P) => T[] | undefined,
-): Promise<T[]> {
-  const out: T[] = [];
-  for await (const page of pages) out.push(...(pick(page) ?? []));
-  return out;
 }
 
 /** AWS-style name for an error, without its message (which could, in theory, echo input). */

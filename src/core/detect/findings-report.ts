@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { stringify as stringifyStream } from 'csv-stringify';
 import { stringify } from 'csv-stringify/sync';
-import type { Severity } from '../config.js';
+import type { Severity } from '../../config.js';
 import { DEFAULT_SEVERITIES, DEFAULT_SOC2_CONTROLS, FINDING_TYPES, type Finding } from './inactivity.js';
 import { formatAge, type ScanResult, staleNote } from './scan.js';
 

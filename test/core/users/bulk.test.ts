@@ -1,9 +1,9 @@
 import { ListUsersCommand } from '@aws-sdk/client-iam';
 import { stringify } from 'csv-stringify/sync';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { BULK_COLUMNS, bulkCreate, parseBulk } from '../../src/core/bulk.js';
-import { createGroups, MUTATING, type TestCtx, testConfig, testCtx, who } from '../helpers/core.js';
-import { type Moto, startMoto } from '../helpers/moto.js';
+import { BULK_COLUMNS, bulkCreate, parseBulk } from '../../../src/core/users/bulk.js';
+import { createGroups, MUTATING, type TestCtx, testConfig, testCtx, who } from '../../helpers/core.js';
+import { type Moto, startMoto } from '../../helpers/moto.js';
 
 const config = testConfig();
 const header = BULK_COLUMNS.join(',');

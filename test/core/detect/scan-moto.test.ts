@@ -14,14 +14,14 @@ import {
 import { STSClient } from '@aws-sdk/client-sts';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AccountConfig } from '../../src/config.js';
-import { AccountClients } from '../../src/core/accounts.js';
-import { DAY_MS, fixedClock } from '../../src/core/clock.js';
-import { CSV_COLUMNS } from '../../src/core/findings-report.js';
-import { silentLogger } from '../../src/logger.js';
-import { runCli } from '../helpers/cli.js';
-import { startFakeJira } from '../helpers/fake-jira.js';
-import { MOTO_ACCOUNT, type Moto, startMoto, TEST_CREDENTIALS } from '../helpers/moto.js';
+import type { AccountConfig } from '../../../src/config.js';
+import { AccountClients } from '../../../src/core/aws/accounts.js';
+import { DAY_MS, fixedClock } from '../../../src/core/clock.js';
+import { CSV_COLUMNS } from '../../../src/core/detect/findings-report.js';
+import { silentLogger } from '../../../src/logger.js';
+import { runCli } from '../../helpers/cli.js';
+import { startFakeJira } from '../../helpers/fake-jira.js';
+import { MOTO_ACCOUNT, type Moto, startMoto, TEST_CREDENTIALS } from '../../helpers/moto.js';
 
 /**
  * End to end against moto: the real SDK, real AssumeRole into other account ids, real credential reports.

@@ -1,0 +1,253 @@
+import {
+  EntityAlreadyExistsException,
+  type IAMClient,
+  NoSuchEntityException,
+  type User,
+} from '@aws-sdk/client-iam';
+import { ConflictError, errorMessage, StepFailedError } from '../../errors.js';
+import { describeCall, runCall } from '../aws/iam-calls.js';
+import {
+  accountLabel,
+  awsErrorName,
+  iamFor,
+  isNoSuchEntity,
+  isThrottle,
+  isTransientConflict,
+  isUnmodifiable,
+  withRetry,
+} from '../aws/retry.js';
+import type { Actor, CoreContext } from '../context.js';
+import { generatePassword } from '../password.js';
+import { createPlan, type DesiredState, type PlannedCall } from '../templates.js';
+import { describeUser, differences, getUser, type UserSnapshot } from './describe.js';
+import { checkRemote, ExistenceCache } from './existence.js';
+import { type CreateUserInput, checkCreateInput } from './input.js';
+
+export interface CreateUserResult {
+  status: 'created' | 'unchanged' | 'dry-run';
+  account: string;
+  username: string;
+  arn?: string;
+  plan: PlannedCall[];
+  groups: string[];
+  managedPolicies: string[];
+  inlinePolicies: string[];
+  /** Only when a login profile was just created. Never logged, never audited. */
+  password?: string;
+}
+
+export interface CreateOptions {
+  dryRun?: boolean;
+  /** Shared by bulk runs. */
+  cache?: ExistenceCache;
+}
+
+/**
+ * Checks a create request the way the Slack modal needs it: name, email, template, that the groups and
+ * policies exist, and that no DIFFERENT user already has the name (an identical one is fine: creating it
+ * again is a no-op). Throws ValidationError/ConflictError; makes read-only calls.
+ */
+export async function validateCreate(
+  ctx: CoreContext,
+  input: CreateUserInput,
+  who?: Actor,
+  cache = new ExistenceCache(),
+): Promise<void> {
+  const state = checkCreateInput(ctx, input);
+  const iam = iamFor(ctx, input.account, who);
+  const account = accountLabel(ctx, input.account);
+  await checkRemote(iam, account, state, cache);
+  if (await getUser(iam, input.username)) await assertIdentical(ctx, input, state, who);
+}
+
+async function assertIdentical(
+  ctx: CoreContext,
+  input: CreateUserInput,
+  state: DesiredState,
+  who: Actor | undefined,
+): Promise<UserSnapshot> {
+  const snap = await describeUser(ctx, input.account, input.username, who);
+  const diffs = differences(snap, state);
+  if (diffs.length > 0) {
+    throw new ConflictError(
+      `user "${input.username}" already exists in account ${snap.account} with a different configuration: ${diffs.join('; ')}; use update-user to change it, or pick another name`,
+    );
+  }
+  return snap;
+}
+
+function summary(state: DesiredState) {
+  return {
+    groups: state.groups,
+    managedPolicies: state.managedPolicies,
+    inlinePolicies: Object.keys(state.inlinePolicies),
+  };
+}
+
+/** Reverse-order undo for a created step. */
+function undoFor(call: PlannedCall): PlannedCall | undefined {
+  const UserName = call.params.UserName;
+  switch (call.action) {
+    case 'CreateUser':
+      return { action: 'DeleteUser', params: { UserName } };
+    case 'AddUserToGroup':
+      return { action: 'RemoveUserFromGroup', params: { UserName, GroupName: call.params.GroupName } };
+    case 'AttachUserPolicy':
+      return { action: 'DetachUserPolicy', params: { UserName, PolicyArn: call.params.PolicyArn } };
+    case 'PutUserPolicy':
+      return { action: 'DeleteUserPolicy', params: { UserName, PolicyName: call.params.PolicyName } };
+    case 'CreateLoginProfile':
+      return { action: 'DeleteLoginProfile', params: { UserName } };
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * Creates a user from a template: tags, boundary, groups, managed and inline policies and, when the
+ * template (or input) wants console access, a login profile with a generated password and
+ * PasswordResetRequired. Any failure rolls back, in reverse, everything this call created, and throws
+ * StepFailedError naming the step. An identical existing user is `unchanged`; a different one a ConflictError.
+ */
+export async function createUser(
+  ctx: CoreContext,
+  input: CreateUserInput,
+  who: Actor,
+  opts: CreateOptions = {},
+): Promise<CreateUserResult> {
+  const account = accountLabel(ctx, input.account);
+  const audit = {
+    actor: who.actor,
+    action: 'user.create',
+    account,
+    target: input.username,
+    requestId: who.requestId,
+  };
+  let state: DesiredState;
+  const iam = iamFor(ctx, input.account, who);
+  try {
+    state = checkCreateInput(ctx, input);
+    await checkRemote(iam, account, state, opts.cache ?? new ExistenceCache());
+  } catch (err) {
+    await ctx.auditor.record({ ...audit, outcome: 'failure', error: errorMessage(err) });
+    throw err;
+  }
+  const plan = createPlan(input.username, state);
+  const base = { account, username: input.username, plan, ...summary(state) };
+  const details = { template: input.template, ...summary(state), tags: state.tags };
+
+  if (opts.dryRun) {
+    if (await getUser(iam, input.username)) {
+      const snap = await assertIdentical(ctx, input, state, who);
+      await ctx.auditor.record({
+        ...audit,
+        outcome: 'dry-run',
+        details: { ...details, existing: 'identical' },
+      });
+      return { ...base, status: 'unchanged', arn: snap.arn, plan: [] };
+    }
+    await ctx.auditor.record({ ...audit, outcome: 'dry-run', details });
+    return { ...base, status: 'dry-run' };
+  }
+
+  // Optimistic: CreateUser doubles as the existence check, which saves a call per user in bulk runs.
+  const [createCall, ...rest] = plan as [PlannedCall, ...PlannedCall[]];
+  let arn: string | undefined;
+  try {
+    arn = (await runCall(iam, createCall).then((o) => (o as { User?: User }).User))?.Arn;
+  } catch (err) {
+    if (err instanceof EntityAlreadyExistsException) {
+      try {
+        const snap = await assertIdentical(ctx, input, state, who);
+        await ctx.auditor.record({
+          ...audit,
+          outcome: 'noop',
+          details: { ...details, existing: 'identical' },
+        });
+        return { ...base, status: 'unchanged', arn: snap.arn, plan: [] };
+      } catch (conflict) {
+        await ctx.auditor.record({ ...audit, outcome: 'failure', error: errorMessage(conflict) });
+        throw conflict;
+      }
+    }
+    const failure = new StepFailedError('CreateUser', [], [], { cause: err });
+    await ctx.auditor.record({ ...audit, outcome: 'failure', error: failure.message });
+    throw failure;
+  }
+
+  const done: PlannedCall[] = [createCall];
+  let password: string | undefined;
+  for (const call of rest) {
+    try {
+      let secret: string | undefined;
+      if (call.action === 'CreateLoginProfile') {
+        password = generatePassword(ctx.config.password_policy);
+        secret = password;
+      }
+      // The new user may not be visible yet to the next call: retry NoSuchEntity briefly.
+      await withRetry(
+        ctx,
+        () => runCall(iam, call, secret),
+        (e) => isNoSuchEntity(e) || isUnmodifiable(e),
+        {
+          attempts: 5,
+          baseMs: 300,
+        },
+      );
+      done.push(call);
+    } catch (err) {
+      password = undefined;
+      const { rolledBack, failures } = await rollback(ctx, iam, done);
+      const failure = new StepFailedError(describeCall(call), rolledBack, failures, { cause: err });
+      await ctx.auditor.record({
+        ...audit,
+        outcome: 'failure',
+        error: failure.message,
+        details: { ...details, failedStep: describeCall(call), rolledBack, rollbackFailures: failures },
+      });
+      ctx.logger.warn(
+        { username: input.username, step: describeCall(call), rolledBack },
+        'create rolled back',
+      );
+      throw failure;
+    }
+  }
+  await ctx.auditor.record({
+    ...audit,
+    outcome: 'success',
+    details: { ...details, arn, console: state.console },
+  });
+  ctx.logger.info({ username: input.username, account }, 'user created');
+  return { ...base, status: 'created', ...(arn ? { arn } : {}), ...(password ? { password } : {}) };
+}
+
+async function rollback(
+  ctx: CoreContext,
+  iam: IAMClient,
+  done: readonly PlannedCall[],
+): Promise<{ rolledBack: string[]; failures: string[] }> {
+  const rolledBack: string[] = [];
+  const failures: string[] = [];
+  for (const call of [...done].reverse()) {
+    const undo = undoFor(call);
+    if (!undo) continue;
+    try {
+      // Rollback is what keeps a failed create from leaving a half-made user: be patient with throttling.
+      await withRetry(
+        ctx,
+        () => runCall(iam, undo),
+        (e) => isTransientConflict(e) || isThrottle(e),
+        {
+          attempts: 8,
+          baseMs: 500,
+        },
+      ).catch((err) => {
+        if (!(err instanceof NoSuchEntityException)) throw err;
+      });
+      rolledBack.push(describeCall(call));
+    } catch (err) {
+      failures.push(`${describeCall(call)} (${awsErrorName(err)})`);
+    }
+  }
+  return { rolledBack, failures };
+}

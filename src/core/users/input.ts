@@ -1,0 +1,78 @@
+import { ValidationError } from '../../errors.js';
+import type { CoreContext } from '../context.js';
+import {
+  type DesiredState,
+  desiredState,
+  getTemplate,
+  validateEmail,
+  validateGroupName,
+  validateUsername,
+} from '../templates.js';
+
+/** What a create request says about the person, and the checks that need no IAM call. */
+export interface UserProfile {
+  username: string;
+  email: string;
+  department?: string;
+  manager?: string;
+  costCenter?: string;
+  slackUserId?: string;
+}
+
+export interface CreateUserInput extends UserProfile {
+  account?: string;
+  template: string;
+  extraGroups?: string[];
+  console?: boolean;
+}
+
+/** IAM tag values: letters, digits, spaces and _ . : / = + - @, at most 256. */
+const TAG_VALUE_RE = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{0,256}$/u;
+
+export function checkTagValue(field: string, value: string | undefined): void {
+  if (value === undefined) return;
+  if (!TAG_VALUE_RE.test(value)) {
+    throw new ValidationError(
+      field,
+      `"${value.slice(0, 80)}" cannot be stored as an IAM tag value`,
+      'use at most 256 letters, digits, spaces and _ . : / = + - @',
+    );
+  }
+}
+
+function profileTags(input: UserProfile): Record<string, string> {
+  const tags: Record<string, string> = { Email: input.email };
+  if (input.department) tags.Department = input.department;
+  if (input.manager) tags.Manager = input.manager;
+  if (input.costCenter) tags.CostCenter = input.costCenter;
+  if (input.slackUserId) tags.SlackUserId = input.slackUserId;
+  return tags;
+}
+
+/** Everything that can be checked without IAM. Returns the state the user should end up in. */
+export function checkCreateInput(ctx: Pick<CoreContext, 'config'>, input: CreateUserInput): DesiredState {
+  validateUsername(input.username);
+  validateEmail(input.email);
+  const template = getTemplate(ctx.config, input.template);
+  for (const g of input.extraGroups ?? []) validateGroupName(g, 'groups');
+  checkTagValue('department', input.department);
+  checkTagValue('manager', input.manager);
+  checkTagValue('costCenter', input.costCenter);
+  checkTagValue('slackUserId', input.slackUserId);
+  const state = desiredState(input.template, template, {
+    extraGroups: input.extraGroups ?? [],
+    tags: profileTags(input),
+    ...(input.console !== undefined ? { console: input.console } : {}),
+  });
+  if (state.groups.length > 10) {
+    throw new ValidationError(
+      'groups',
+      `${state.groups.length} groups requested`,
+      'IAM allows at most 10 per user',
+    );
+  }
+  if (state.managedPolicies.length > 10) {
+    throw new ValidationError('template', 'more than 10 managed policies', 'IAM allows at most 10 per user');
+  }
+  return state;
+}

@@ -1,0 +1,141 @@
+import { AwsUserError, errorMessage, ValidationError } from '../../errors.js';
+import { describeCall } from '../aws/iam-calls.js';
+import { accountLabel, awsErrorName, iamFor } from '../aws/retry.js';
+import { DAY_MS } from '../clock.js';
+import type { Actor, CoreContext } from '../context.js';
+import { type PlannedCall, TAG, tagList, validateUsername } from '../templates.js';
+import { deleteUser } from './delete.js';
+import { describeUser, type UserSnapshot } from './describe.js';
+import { listUserDetails, tagValue } from './directory.js';
+import { runSteps } from './steps.js';
+
+/**
+ * Cuts a leaver's access but keeps the user (and its MFA device and boundary) so it can be restored: the
+ * previous configuration goes into the audit event. Inline policies are removed too (they grant access as
+ * much as attached ones do); their documents are in the snapshot.
+ */
+export async function offboardUser(
+  ctx: CoreContext,
+  input: { account?: string; username: string; removeAfterDays?: number },
+  who: Actor,
+  opts: { dryRun?: boolean } = {},
+): Promise<{
+  status: 'offboarded' | 'already-offboarded' | 'dry-run';
+  previous: UserSnapshot;
+  plan: PlannedCall[];
+}> {
+  validateUsername(input.username);
+  if (
+    input.removeAfterDays !== undefined &&
+    !(Number.isInteger(input.removeAfterDays) && input.removeAfterDays >= 0)
+  ) {
+    throw new ValidationError(
+      'removeAfterDays',
+      'must be a whole number of days, 0 or more',
+      'e.g. --remove-after 30',
+    );
+  }
+  const iam = iamFor(ctx, input.account, who);
+  const account = accountLabel(ctx, input.account);
+  const audit = {
+    actor: who.actor,
+    action: 'user.offboard',
+    account,
+    target: input.username,
+    requestId: who.requestId,
+  };
+  const previous = await describeUser(ctx, input.account, input.username, who);
+  const UserName = input.username;
+  const now = ctx.clock.now();
+  const plan: PlannedCall[] = [];
+  if (previous.hasLoginProfile) plan.push({ action: 'DeleteLoginProfile', params: { UserName } });
+  for (const k of previous.accessKeys) {
+    if (k.status === 'Active')
+      plan.push({ action: 'UpdateAccessKey', params: { UserName, AccessKeyId: k.id, Status: 'Inactive' } });
+  }
+  for (const g of previous.groups)
+    plan.push({ action: 'RemoveUserFromGroup', params: { UserName, GroupName: g } });
+  for (const p of previous.managedPolicies)
+    plan.push({ action: 'DetachUserPolicy', params: { UserName, PolicyArn: p } });
+  for (const n of Object.keys(previous.inlinePolicies))
+    plan.push({ action: 'DeleteUserPolicy', params: { UserName, PolicyName: n } });
+  const tags: Record<string, string> = {};
+  if (!previous.tags[TAG.offboardedAt]) tags[TAG.offboardedAt] = now.toISOString();
+  let deleteAfter: string | undefined;
+  if (input.removeAfterDays !== undefined) {
+    deleteAfter = new Date(now.getTime() + input.removeAfterDays * DAY_MS).toISOString();
+    if (previous.tags[TAG.deleteAfter] === undefined || plan.length > 0 || tags[TAG.offboardedAt]) {
+      tags[TAG.deleteAfter] = deleteAfter;
+    } else {
+      deleteAfter = previous.tags[TAG.deleteAfter];
+    }
+  }
+  if (Object.keys(tags).length > 0)
+    plan.push({ action: 'TagUser', params: { UserName, Tags: tagList(tags) } });
+  const details = { previous, calls: plan.map(describeCall), ...(deleteAfter ? { deleteAfter } : {}) };
+  if (plan.length === 0) {
+    await ctx.auditor.record({ ...audit, outcome: 'noop', details });
+    return { status: 'already-offboarded', previous, plan };
+  }
+  if (opts.dryRun) {
+    await ctx.auditor.record({ ...audit, outcome: 'dry-run', details });
+    return { status: 'dry-run', previous, plan };
+  }
+  await runSteps(ctx, iam, plan, audit, details);
+  await ctx.auditor.record({ ...audit, outcome: 'success', details });
+  return { status: 'offboarded', previous, plan };
+}
+
+/** The accounts a sweep covers: those given, else every configured one, else the home account. */
+export function sweepAccounts(ctx: CoreContext, accounts?: string[]): (string | undefined)[] {
+  if (accounts && accounts.length > 0) return accounts;
+  if (ctx.config.accounts.length > 0) return ctx.config.accounts.map((a) => a.id);
+  return [undefined];
+}
+
+/** Deletes offboarded users whose `aws-user:delete-after` date has passed. */
+export async function sweepOffboarded(
+  ctx: CoreContext,
+  input: { accounts?: string[] },
+  who: Actor,
+  opts: { dryRun?: boolean } = {},
+): Promise<{
+  deleted: { account: string; username: string }[];
+  failed: { account: string; username: string; error: string }[];
+}> {
+  const deleted: { account: string; username: string }[] = [];
+  const failed: { account: string; username: string; error: string }[] = [];
+  const now = ctx.clock.now().getTime();
+  for (const acct of sweepAccounts(ctx, input.accounts)) {
+    const label = accountLabel(ctx, acct);
+    let users: Awaited<ReturnType<typeof listUserDetails>>;
+    try {
+      users = await listUserDetails(iamFor(ctx, acct, who));
+    } catch (err) {
+      failed.push({ account: label, username: '*', error: errorMessage(err) });
+      continue;
+    }
+    for (const u of users) {
+      const due = tagValue(u, TAG.deleteAfter);
+      if (!u.UserName || !due || !tagValue(u, TAG.offboardedAt)) continue;
+      const at = Date.parse(due);
+      if (Number.isNaN(at) || at > now) continue;
+      try {
+        const r = await deleteUser(
+          ctx,
+          { ...(acct ? { account: acct } : {}), username: u.UserName },
+          who,
+          opts,
+        );
+        if (r.status !== 'absent') deleted.push({ account: label, username: u.UserName });
+      } catch (err) {
+        failed.push({
+          account: label,
+          username: u.UserName,
+          error: err instanceof AwsUserError ? err.message : awsErrorName(err),
+        });
+      }
+    }
+  }
+  return { deleted, failed };
+}
