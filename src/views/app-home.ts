@@ -3,7 +3,7 @@ import type { Grant } from '../core/grants.js';
 import { escapeText as esc, slackDate } from './escape.js';
 import { GRANT_ACTIONS } from './grant-messages.js';
 import { accessLabel } from './grant-modal.js';
-import { BLOCK_ID_MAX, TEXT_CLIP } from './limits.js';
+import { BLOCK_ID_MAX, clip, TEXT_CLIP } from './limits.js';
 
 /**
  * App Home: the caller's IAM users across accounts (MFA, key ages, active grants with expiry), self-service
@@ -131,7 +131,9 @@ export function appHomeView(input: HomeInput): HomeView {
       type: 'section',
       text: {
         type: 'mrkdwn',
-        text: `*${esc(u.username)}* in ${esc(u.accountName)} (${u.account})\nMFA: ${u.mfaEnabled ? ':white_check_mark: enabled' : ':x: not enabled'}\nKeys: ${keyText(u, input.maxKeyAgeDays)}`,
+        text: clip(
+          `*${esc(u.username)}* in ${esc(u.accountName)} (${u.account})\nMFA: ${u.mfaEnabled ? ':white_check_mark: enabled' : ':x: not enabled'}\nKeys: ${keyText(u, input.maxKeyAgeDays)}`,
+        ),
       },
     });
     if (buttons.length > 0)
@@ -152,7 +154,9 @@ export function appHomeView(input: HomeInput): HomeView {
       type: 'section',
       text: {
         type: 'mrkdwn',
-        text: `${g.breakGlass ? ':rotating_light: ' : ''}${accessLabel(g.kind, g.target)} for \`${esc(g.username)}\` (${g.account}), expires ${slackDate(g.expiresAt)}`,
+        text: clip(
+          `${g.breakGlass ? ':rotating_light: ' : ''}${accessLabel(g.kind, g.target)} for \`${esc(g.username)}\` (${g.account}), expires ${slackDate(g.expiresAt)}`,
+        ),
       },
       accessory: {
         type: 'button',
@@ -177,7 +181,7 @@ export function appHomeView(input: HomeInput): HomeView {
         type: 'section',
         text: {
           type: 'mrkdwn',
-          text: `${esc(p.summary)}, asked by <@${p.requester}> (request \`${p.id.slice(0, 8)}\`)`,
+          text: clip(`${esc(p.summary)}, asked by <@${p.requester}> (request \`${p.id.slice(0, 8)}\`)`),
         },
       });
     }
@@ -187,7 +191,10 @@ export function appHomeView(input: HomeInput): HomeView {
     blocks.push({
       type: 'context',
       elements: [
-        { type: 'mrkdwn', text: `:warning: Could not read: ${input.failedAccounts.map(esc).join(', ')}` },
+        {
+          type: 'mrkdwn',
+          text: clip(`:warning: Could not read: ${input.failedAccounts.map(esc).join(', ')}`),
+        },
       ],
     });
   }

@@ -1,6 +1,13 @@
 import type { InputBlock, KnownBlock, ModalView, PlainTextElement, PlainTextOption } from '@slack/types';
 import type { FileConfig } from '../config.js';
-import { clip, PLACEHOLDER_TEXT_MAX, SELECT_MAX_OPTIONS } from './limits.js';
+import {
+  clip,
+  MODAL_TITLE_MAX,
+  OPTION_TEXT_MAX,
+  OPTION_VALUE_MAX,
+  PLACEHOLDER_TEXT_MAX,
+  SELECT_MAX_OPTIONS,
+} from './limits.js';
 
 export const CREATE_CALLBACK = 'create_user_modal';
 export const USER_PICKED_ACTION = 'create_user_picked';
@@ -47,12 +54,15 @@ export const DURATIONS: readonly { hours: number; label: string }[] = [
   { hours: 720, label: '30 days' },
 ];
 
-const plain = (text: string): PlainTextElement => ({
+const plain = (text: string, max = PLACEHOLDER_TEXT_MAX): PlainTextElement => ({
   type: 'plain_text',
-  text: clip(text, PLACEHOLDER_TEXT_MAX),
+  text: clip(text, max),
   emoji: true,
 });
-const option = (text: string, value: string): PlainTextOption => ({ text: plain(text), value });
+const option = (text: string, value: string): PlainTextOption => ({
+  text: plain(text, OPTION_TEXT_MAX),
+  value,
+});
 
 function textInput(
   id: string,
@@ -91,7 +101,9 @@ export function createModal(
   meta: CreateModalMeta,
   prefill: CreatePrefill = {},
 ): ModalView {
+  // A template name is the option's value: one Slack would cut could not be submitted back.
   const templates = Object.entries(config.templates)
+    .filter(([name]) => name.length <= OPTION_VALUE_MAX)
     .slice(0, SELECT_MAX_OPTIONS)
     .map(([name, t]) =>
       option(`${name}${t.approvals_required > 1 ? ` (${t.approvals_required} approvals)` : ''}`, name),
@@ -166,9 +178,9 @@ export function createModal(
     type: 'modal',
     callback_id: CREATE_CALLBACK,
     private_metadata: JSON.stringify(meta),
-    title: plain(meta.mode === 'onboard' ? 'Onboard to AWS' : 'Request an IAM user'),
-    submit: plain('Request'),
-    close: plain('Cancel'),
+    title: plain(meta.mode === 'onboard' ? 'Onboard to AWS' : 'Request an IAM user', MODAL_TITLE_MAX),
+    submit: plain('Request', MODAL_TITLE_MAX),
+    close: plain('Cancel', MODAL_TITLE_MAX),
     blocks,
   };
 }

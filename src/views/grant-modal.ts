@@ -1,7 +1,7 @@
 import type { KnownBlock, ModalView, PlainTextElement } from '@slack/types';
 import type { FileConfig } from '../config.js';
 import { type GrantKind, grantableFor } from '../core/grants.js';
-import { OPTION_TEXT_MAX, SELECT_MAX_OPTIONS } from './limits.js';
+import { clip, MODAL_TITLE_MAX, OPTION_TEXT_MAX, OPTION_VALUE_MAX, SELECT_MAX_OPTIONS } from './limits.js';
 
 /**
  * The request and break-glass modal for time-bound access. Pure: data in, JSON out. The submission is checked
@@ -17,8 +17,8 @@ export const GRANT_BLOCKS = {
   reason: 'grant_reason',
 } as const;
 
-function plain(text: string): PlainTextElement {
-  return { type: 'plain_text', text: text.slice(0, OPTION_TEXT_MAX), emoji: true };
+function plain(text: string, max = OPTION_TEXT_MAX): PlainTextElement {
+  return { type: 'plain_text', text: clip(text, max), emoji: true };
 }
 
 /** `group:ProdDebug` / `policy:arn:…`: the option value the modal submits. */
@@ -64,6 +64,27 @@ export interface GrantModalInput {
 
 export function grantRequestModal(input: GrantModalInput): ModalView {
   const title = input.breakGlass ? 'Break-glass access' : 'Request access';
+  // A value Slack would cut cannot be submitted back, and one over-long option fails the whole modal.
+  const access = input.access
+    .filter((a) => accessValue(a.kind, a.target).length <= OPTION_VALUE_MAX)
+    .slice(0, SELECT_MAX_OPTIONS);
+  if (access.length === 0 || input.accounts.length === 0) {
+    // Slack rejects a select with no options, and a modal with nothing to choose has nothing to submit.
+    return {
+      type: 'modal',
+      title: plain(title, MODAL_TITLE_MAX),
+      close: plain('Close', MODAL_TITLE_MAX),
+      blocks: [
+        {
+          type: 'section',
+          text: {
+            type: 'mrkdwn',
+            text: `Nothing to ${input.breakGlass ? 'break glass into' : 'request'}: no account, or no template allows time-bound access. An admin can add groups or policies under \`templates.<name>.grantable\`.`,
+          },
+        },
+      ],
+    };
+  }
   const blocks: KnownBlock[] = [];
   if (input.breakGlass) {
     blocks.push({
@@ -102,7 +123,7 @@ export function grantRequestModal(input: GrantModalInput): ModalView {
       element: {
         type: 'static_select',
         action_id: GRANT_BLOCKS.access,
-        options: input.access.slice(0, SELECT_MAX_OPTIONS).map((a) => ({
+        options: access.map((a) => ({
           text: plain(accessLabel(a.kind, a.target)),
           value: accessValue(a.kind, a.target),
         })),
@@ -138,9 +159,9 @@ export function grantRequestModal(input: GrantModalInput): ModalView {
     type: 'modal',
     callback_id: input.breakGlass ? BREAK_GLASS_CALLBACK : GRANT_REQUEST_CALLBACK,
     private_metadata: input.privateMetadata,
-    title: plain(title),
-    submit: plain(input.breakGlass ? 'Grant now' : 'Request'),
-    close: plain('Cancel'),
+    title: plain(title, MODAL_TITLE_MAX),
+    submit: plain(input.breakGlass ? 'Grant now' : 'Request', MODAL_TITLE_MAX),
+    close: plain('Cancel', MODAL_TITLE_MAX),
     blocks,
   };
 }

@@ -165,4 +165,38 @@ describe('grantModalFor', () => {
       ],
     });
   });
+
+  it('leaves out access whose option value Slack would cut, and says so when nothing is left', () => {
+    const longArn = `arn:aws:iam::123456789012:policy/${'p'.repeat(128)}`;
+    const only = (managed_policies: string[]) => ({
+      ...config,
+      templates: { t: templateSchema.parse({ grantable: { managed_policies } }) },
+    });
+    expect(grantModalFor(only([longArn]), [prod], false)).toEqual({
+      type: 'modal',
+      title: plain('Request access'),
+      close: plain('Close'),
+      blocks: [
+        {
+          type: 'section',
+          text: {
+            type: 'mrkdwn',
+            text: 'Nothing to request: no account, or no template allows time-bound access. An admin can add groups or policies under `templates.<name>.grantable`.',
+          },
+        },
+      ],
+    });
+    const access = grantModalFor(only([longArn, 'arn:aws:iam::aws:policy/ReadOnlyAccess']), [prod], false)
+      .blocks[1];
+    expect(access).toEqual({
+      type: 'input',
+      block_id: GRANT_BLOCKS.access,
+      label: plain('Group or policy'),
+      element: {
+        type: 'static_select',
+        action_id: GRANT_BLOCKS.access,
+        options: [option('policy ReadOnlyAccess', 'policy:arn:aws:iam::aws:policy/ReadOnlyAccess')],
+      },
+    });
+  });
 });
