@@ -54,9 +54,15 @@ export function userRef(u: { account: string; username: string }): string {
   return `${u.account}|${u.username}`;
 }
 
+/**
+ * Only a real account id is accepted: a button published before accounts were always resolved may still say
+ * `home|…`, and that button is out of date rather than a name to guess at.
+ */
 export function parseUserRef(value: string): { account: string; username: string } | undefined {
-  const [account, username] = value.split('|');
-  return account && username ? { account, username } : undefined;
+  const [account, username, ...rest] = value.split('|');
+  return account && /^\d{12}$/.test(account) && username && rest.length === 0
+    ? { account, username }
+    : undefined;
 }
 
 function more(n: number, what: string): KnownBlock[] {

@@ -115,6 +115,13 @@ describe('App Home', () => {
     expect(json).not.toContain('Waiting for your approval');
   });
 
+  it('reads back only user refs that name a real account id', () => {
+    expect(parseUserRef('123456789012|jane')).toEqual({ account: '123456789012', username: 'jane' });
+    expect(parseUserRef('home|jane')).toBeUndefined();
+    expect(parseUserRef('123456789012|')).toBeUndefined();
+    expect(parseUserRef('123456789012|jane|x')).toBeUndefined();
+  });
+
   it('stays within the 100-block limit however much there is', () => {
     const many = Array.from({ length: 200 }, (_, i) => user(i));
     const grants = Array.from({ length: 200 }, (_, i) => ({ ...grant, id: `g${i}` }));
