@@ -76,7 +76,7 @@ if (kind === 'bot') {
   const logger = silentLogger();
   const core: CoreContext = {
     config,
-    clients: new AccountClients([]),
+    clients: new AccountClients([], { homeAccountId: '123456789012' }),
     auditor: new Auditor(store.audit, systemClock),
     clock: systemClock,
     logger,

@@ -92,6 +92,7 @@ export default async function bench(): Promise<string> {
                 region: 'us-east-1',
                 retryMode: 'standard',
                 maxAttempts: 3,
+                homeAccountId: '123456789012',
               }),
           }
         : {}),
@@ -142,7 +143,7 @@ export default async function bench(): Promise<string> {
       `- **paced** (${verdict(paced)}): config \`iam: { requests_per_second: ${RATE} }\`, a per-account GCRA pacer in`,
       '  the SDK middleware (src/core/rate-limit.ts) under the adaptive retry; bulk.concurrency 8.',
       `- **adaptive retry only** (${verdict(adaptive)}): no pacer; the clients' adaptive retry, 8 attempts`,
-      '  (src/core/accounts.ts); same concurrency.',
+      '  (src/core/aws/accounts.ts); same concurrency.',
       `- **SDK default retry** (${verdict(sdkDefault)}): no pacer, the SDK's default standard mode with 3 attempts.`,
       `- The two naive runs use ${NAIVE_USERS} users to keep the bench short; the ratio is per call, so it compares.`,
       '- A failed row is reported with its line (exit 1) and its create rolled back; "left half-created" counts the',

@@ -38,6 +38,8 @@ const clients = new AccountClients(config.accounts, {
   region: 'us-east-1',
   credentials: { accessKeyId: 'AKIDBENCHHOME', secretAccessKey: 'bench' },
   maxAttempts: 3,
+  // Every bench account is assumed; the bot's own is moto's default.
+  homeAccountId: '123456789012',
 });
 const ctx = {
   config,

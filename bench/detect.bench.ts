@@ -99,6 +99,8 @@ function context(endpoint: string, accounts: number) {
     region: 'us-east-1',
     credentials: { accessKeyId: 'AKIDBENCHHOME', secretAccessKey: 'bench' },
     maxAttempts: 3,
+    // Every bench account is assumed; the bot's own is moto's default.
+    homeAccountId: '123456789012',
   });
   return {
     config,

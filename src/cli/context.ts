@@ -1,6 +1,6 @@
 import { type Config, loadConfig } from '../config.js';
 import { Auditor, type AuditSink, JsonlAuditSink, MemoryAuditSink } from '../core/audit.js';
-import { AccountClients } from '../core/aws/accounts.js';
+import { AccountClients, type ClientFactoryOptions, resolveHomeAccountId } from '../core/aws/accounts.js';
 import { type Clock, systemClock } from '../core/clock.js';
 import type { CoreContext } from '../core/context.js';
 import { createLogger, type Logger } from '../logger.js';
@@ -21,7 +21,7 @@ export interface CliDeps {
   logger?: Logger;
 }
 
-export function buildContext(opts: GlobalOptions, deps: CliDeps): CoreContext {
+export async function buildContext(opts: GlobalOptions, deps: CliDeps): Promise<CoreContext> {
   const config = loadConfig(deps.env, opts.config);
   const clock = deps.clock ?? systemClock;
   // CLI logs go to stderr so stdout stays machine-readable with --json.
@@ -31,16 +31,22 @@ export function buildContext(opts: GlobalOptions, deps: CliDeps): CoreContext {
       opts.verbose ? 'debug' : config.env.logLevel === 'info' ? 'warn' : config.env.logLevel,
       process.stderr,
     );
-  const clients =
-    deps.clients?.(config) ??
-    new AccountClients(config.accounts, {
-      endpoint: config.env.awsEndpointUrl,
-      region: config.env.awsRegion,
-      clock,
-      rateLimit: config.iam?.requests_per_second
-        ? { perSecond: config.iam.requests_per_second, burst: config.iam.burst }
-        : undefined,
-    });
+  const clients = deps.clients?.(config) ?? (await accountClients(config, clock));
   const sink = deps.auditSink ?? (opts.auditLog ? new JsonlAuditSink(opts.auditLog) : new MemoryAuditSink());
   return { config, clients, auditor: new Auditor(sink, clock), clock, logger };
+}
+
+async function accountClients(config: Config, clock: Clock): Promise<AccountClients> {
+  const opts: ClientFactoryOptions = {
+    endpoint: config.env.awsEndpointUrl,
+    region: config.env.awsRegion,
+    clock,
+    rateLimit: config.iam?.requests_per_second
+      ? { perSecond: config.iam.requests_per_second, burst: config.iam.burst }
+      : undefined,
+  };
+  return new AccountClients(config.accounts, {
+    ...opts,
+    homeAccountId: await resolveHomeAccountId(config, opts),
+  });
 }

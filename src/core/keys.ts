@@ -9,12 +9,11 @@ import {
   UpdateAccessKeyCommand,
 } from '@aws-sdk/client-iam';
 import { AwsUserError, errorMessage, LimitError, NotFoundError, ValidationError } from '../errors.js';
-import { accountLabel, iamFor, isNoSuchEntity, isUnmodifiable, withRetry } from './aws/retry.js';
+import { isNoSuchEntity, isUnmodifiable, withRetry } from './aws/retry.js';
 import { DAY_MS } from './clock.js';
 import type { Actor, CoreContext } from './context.js';
 import { type PlannedCall, TAG, validateUsername } from './templates.js';
 import { listUserDetails } from './users/directory.js';
-import { sweepAccounts } from './users/offboard.js';
 
 /**
  * Access keys: create (IAM allows 2 per user), rotate with overlap, and the sweep that finishes rotations.
@@ -33,9 +32,11 @@ interface KeyMeta {
   createdAt: Date | undefined;
 }
 
-async function listKeys(ctx: CoreContext, account: string | undefined, username: string, who?: Actor) {
+async function listKeys(ctx: CoreContext, account: string, username: string, who?: Actor) {
   try {
-    const out = await iamFor(ctx, account, who).send(new ListAccessKeysCommand({ UserName: username }));
+    const out = await ctx.clients
+      .iam(account, who?.actor)
+      .send(new ListAccessKeysCommand({ UserName: username }));
     return (out.AccessKeyMetadata ?? []).map(
       (k): KeyMeta => ({
         id: k.AccessKeyId ?? '',
@@ -45,19 +46,22 @@ async function listKeys(ctx: CoreContext, account: string | undefined, username:
     );
   } catch (err) {
     if (err instanceof NoSuchEntityException) {
-      throw new NotFoundError(`user "${username}" does not exist in account ${accountLabel(ctx, account)}`, {
-        cause: err,
-      });
+      throw new NotFoundError(
+        `user "${username}" does not exist in account ${ctx.clients.resolve(account).id}`,
+        {
+          cause: err,
+        },
+      );
     }
     throw err;
   }
 }
 
-async function newKey(ctx: CoreContext, account: string | undefined, username: string, who: Actor) {
+async function newKey(ctx: CoreContext, account: string, username: string, who: Actor) {
   try {
     const out = await withRetry(
       ctx,
-      () => iamFor(ctx, account, who).send(new CreateAccessKeyCommand({ UserName: username })),
+      () => ctx.clients.iam(account, who.actor).send(new CreateAccessKeyCommand({ UserName: username })),
       isNoSuchEntity,
       { attempts: 4, baseMs: 300 },
     );
@@ -80,11 +84,11 @@ function limitError(username: string, cause?: unknown): LimitError {
 /** Creates a key; the secret is returned once, to the caller only. */
 export async function createAccessKey(
   ctx: CoreContext,
-  input: { account?: string; username: string },
+  input: { account: string; username: string },
   who: Actor,
 ): Promise<NewAccessKey> {
   validateUsername(input.username);
-  const account = accountLabel(ctx, input.account);
+  const account = ctx.clients.resolve(input.account).id;
   const audit = {
     actor: who.actor,
     action: 'key.create',
@@ -145,7 +149,7 @@ function nonNegativeDays(field: string, v: number | undefined, fallback: number)
  */
 export async function rotateAccessKey(
   ctx: CoreContext,
-  input: { account?: string; username: string; graceDays?: number; deleteAfterDays?: number },
+  input: { account: string; username: string; graceDays?: number; deleteAfterDays?: number },
   who: Actor,
   opts: { dryRun?: boolean } = {},
 ): Promise<{
@@ -158,8 +162,8 @@ export async function rotateAccessKey(
   validateUsername(input.username);
   const grace = nonNegativeDays('graceDays', input.graceDays, ctx.config.keys.grace_days);
   const second = nonNegativeDays('deleteAfterDays', input.deleteAfterDays, ctx.config.keys.delete_after_days);
-  const account = accountLabel(ctx, input.account);
-  const iam = iamFor(ctx, input.account, who);
+  const account = ctx.clients.resolve(input.account).id;
+  const iam = ctx.clients.iam(input.account, who.actor);
   const audit = {
     actor: who.actor,
     action: 'key.rotate',
@@ -241,7 +245,7 @@ export async function rotateAccessKey(
 /** Rotates every user whose active key is older than `olderThanDays` and not already being rotated. */
 export async function rotateOldKeys(
   ctx: CoreContext,
-  input: { account?: string; olderThanDays: number },
+  input: { account: string; olderThanDays: number },
   who: Actor,
   opts: { dryRun?: boolean; concurrency?: number } = {},
 ): Promise<{
@@ -255,7 +259,7 @@ export async function rotateOldKeys(
       'e.g. --older-than 90',
     );
   }
-  const iam = iamFor(ctx, input.account, who);
+  const iam = ctx.clients.iam(input.account, who.actor);
   const cutoff = ctx.clock.now().getTime() - input.olderThanDays * DAY_MS;
   // One listing gives names and rotation tags (GetAccountAuthorizationDetails pages by 1,000).
   const details = await listUserDetails(iam);
@@ -272,12 +276,7 @@ export async function rotateOldKeys(
           (k) => k.status === 'Active' && !scheduled.has(k.id) && (k.createdAt?.getTime() ?? 0) < cutoff,
         );
         if (old.length === 0) continue;
-        const r = await rotateAccessKey(
-          ctx,
-          { ...(input.account ? { account: input.account } : {}), username: name },
-          who,
-          opts,
-        );
+        const r = await rotateAccessKey(ctx, { account: input.account, username: name }, who, opts);
         rotated.push({ username: name, ...(r.newKey ? { newKey: r.newKey } : {}), oldKeyIds: r.oldKeyIds });
       } catch (err) {
         failed.push({ username: name, error: err instanceof AwsUserError ? err.message : errorMessage(err) });
@@ -300,9 +299,9 @@ export async function sweepKeyRotations(
   const deleted: string[] = [];
   const failed: { keyId: string; error: string }[] = [];
   const now = ctx.clock.now().getTime();
-  for (const acct of sweepAccounts(ctx, input.accounts)) {
-    const iam = iamFor(ctx, acct, who);
-    const account = accountLabel(ctx, acct);
+  for (const { id: acct } of ctx.clients.select(input.accounts)) {
+    const iam = ctx.clients.iam(acct, who.actor);
+    const account = ctx.clients.resolve(acct).id;
     let users: Awaited<ReturnType<typeof listUserDetails>>;
     try {
       users = await listUserDetails(iam);

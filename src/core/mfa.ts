@@ -18,7 +18,7 @@ import {
 import QRCode from 'qrcode';
 import { ConflictError, errorMessage, NotFoundError, ValidationError } from '../errors.js';
 import { collect } from './aws/paging.js';
-import { accountLabel, iamFor, isNoSuchEntity, isUnmodifiable, withRetry } from './aws/retry.js';
+import { isNoSuchEntity, isUnmodifiable, withRetry } from './aws/retry.js';
 import type { Actor, CoreContext } from './context.js';
 import { validateUsername } from './templates.js';
 
@@ -41,14 +41,17 @@ export function otpauthUri(base32Seed: string, label: string, issuer = MFA_ISSUE
   return `otpauth://totp/${l}?secret=${base32Seed}&issuer=${encodeURIComponent(issuer)}&algorithm=SHA1&digits=6&period=30`;
 }
 
-async function userMustExist(ctx: CoreContext, account: string | undefined, username: string, who: Actor) {
+async function userMustExist(ctx: CoreContext, account: string, username: string, who: Actor) {
   try {
-    await iamFor(ctx, account, who).send(new GetUserCommand({ UserName: username }));
+    await ctx.clients.iam(account, who.actor).send(new GetUserCommand({ UserName: username }));
   } catch (err) {
     if (err instanceof NoSuchEntityException) {
-      throw new NotFoundError(`user "${username}" does not exist in account ${accountLabel(ctx, account)}`, {
-        cause: err,
-      });
+      throw new NotFoundError(
+        `user "${username}" does not exist in account ${ctx.clients.resolve(account).id}`,
+        {
+          cause: err,
+        },
+      );
     }
     throw err;
   }
@@ -57,12 +60,12 @@ async function userMustExist(ctx: CoreContext, account: string | undefined, user
 /** Creates the device (replacing an unassigned leftover of a failed enrollment) and returns URI + QR. */
 export async function startMfaEnrollment(
   ctx: CoreContext,
-  input: { account?: string; username: string },
+  input: { account: string; username: string },
   who: Actor,
 ): Promise<MfaEnrollment> {
   validateUsername(input.username);
-  const iam = iamFor(ctx, input.account, who);
-  const account = accountLabel(ctx, input.account);
+  const iam = ctx.clients.iam(input.account, who.actor);
+  const account = ctx.clients.resolve(input.account).id;
   const audit = {
     actor: who.actor,
     action: 'mfa.start',
@@ -128,7 +131,7 @@ const CODE_RE = /^\d{6}$/;
 /** Enables the device with two consecutive codes; a no-op if it is already this user's. */
 export async function completeMfaEnrollment(
   ctx: CoreContext,
-  input: { account?: string; username: string; serialNumber: string; code1: string; code2: string },
+  input: { account: string; username: string; serialNumber: string; code1: string; code2: string },
   who: Actor,
 ): Promise<void> {
   validateUsername(input.username);
@@ -145,8 +148,8 @@ export async function completeMfaEnrollment(
       'wait up to 30 seconds for a new code',
     );
   }
-  const iam = iamFor(ctx, input.account, who);
-  const account = accountLabel(ctx, input.account);
+  const iam = ctx.clients.iam(input.account, who.actor);
+  const account = ctx.clients.resolve(input.account).id;
   const audit = {
     actor: who.actor,
     action: 'mfa.enable',
@@ -197,10 +200,10 @@ export async function completeMfaEnrollment(
 /** Deletes a device left unassigned by a failed or abandoned enrollment (idempotent). */
 export async function abandonMfaEnrollment(
   ctx: CoreContext,
-  input: { account?: string; serialNumber: string },
+  input: { account: string; serialNumber: string },
   who: Actor,
 ): Promise<void> {
-  const account = accountLabel(ctx, input.account);
+  const account = ctx.clients.resolve(input.account).id;
   const audit = {
     actor: who.actor,
     action: 'mfa.abandon',
@@ -209,9 +212,9 @@ export async function abandonMfaEnrollment(
     requestId: who.requestId,
   };
   try {
-    await iamFor(ctx, input.account, who).send(
-      new DeleteVirtualMFADeviceCommand({ SerialNumber: input.serialNumber }),
-    );
+    await ctx.clients
+      .iam(input.account, who.actor)
+      .send(new DeleteVirtualMFADeviceCommand({ SerialNumber: input.serialNumber }));
   } catch (err) {
     if (err instanceof NoSuchEntityException) {
       await ctx.auditor.record({ ...audit, outcome: 'noop' });
@@ -230,13 +233,13 @@ export async function abandonMfaEnrollment(
 
 export async function listMfaDevices(
   ctx: CoreContext,
-  input: { account?: string; username: string },
+  input: { account: string; username: string },
 ): Promise<{ serialNumber: string; enabledAt?: string }[]> {
   validateUsername(input.username);
   try {
-    const out = await iamFor(ctx, input.account).send(
-      new ListMFADevicesCommand({ UserName: input.username }),
-    );
+    const out = await ctx.clients
+      .iam(input.account)
+      .send(new ListMFADevicesCommand({ UserName: input.username }));
     return (out.MFADevices ?? []).map((d) => ({
       serialNumber: d.SerialNumber ?? '',
       ...(d.EnableDate ? { enabledAt: d.EnableDate.toISOString() } : {}),
@@ -244,7 +247,7 @@ export async function listMfaDevices(
   } catch (err) {
     if (err instanceof NoSuchEntityException) {
       throw new NotFoundError(
-        `user "${input.username}" does not exist in account ${accountLabel(ctx, input.account)}`,
+        `user "${input.username}" does not exist in account ${ctx.clients.resolve(input.account).id}`,
       );
     }
     throw err;
@@ -254,12 +257,12 @@ export async function listMfaDevices(
 /** Deactivates the device and, if virtual, deletes it (idempotent). */
 export async function deactivateMfa(
   ctx: CoreContext,
-  input: { account?: string; username: string; serialNumber: string },
+  input: { account: string; username: string; serialNumber: string },
   who: Actor,
 ): Promise<void> {
   validateUsername(input.username);
-  const iam = iamFor(ctx, input.account, who);
-  const account = accountLabel(ctx, input.account);
+  const iam = ctx.clients.iam(input.account, who.actor);
+  const account = ctx.clients.resolve(input.account).id;
   const audit = {
     actor: who.actor,
     action: 'mfa.deactivate',
@@ -372,13 +375,8 @@ export async function sweepAbandonedMfa(
   const deleted: string[] = [];
   const failed: { serialNumber: string; error: string }[] = [];
   const cutoff = ctx.clock.now().getTime() - input.olderThanMinutes * 60_000;
-  const accounts = input.accounts?.length
-    ? input.accounts
-    : ctx.config.accounts.length > 0
-      ? ctx.config.accounts.map((a) => a.id)
-      : [undefined];
-  for (const acct of accounts) {
-    const iam = iamFor(ctx, acct, who);
+  for (const { id: acct } of ctx.clients.select(input.accounts)) {
+    const iam = ctx.clients.iam(acct, who.actor);
     let devices: {
       SerialNumber?: string | undefined;
       Tags?: { Key?: string; Value?: string }[] | undefined;
@@ -389,7 +387,7 @@ export async function sweepAbandonedMfa(
         (p) => p.VirtualMFADevices,
       );
     } catch (err) {
-      failed.push({ serialNumber: `${accountLabel(ctx, acct)}:*`, error: errorMessage(err) });
+      failed.push({ serialNumber: `${ctx.clients.resolve(acct).id}:*`, error: errorMessage(err) });
       continue;
     }
     for (const d of devices) {
@@ -399,8 +397,7 @@ export async function sweepAbandonedMfa(
         const tags = d.Tags?.length ? d.Tags : await deviceTags(iam, serial);
         const created = Date.parse(tags.find((t) => t.Key === MFA_CREATED_TAG)?.Value ?? '');
         if (Number.isNaN(created) || created > cutoff) continue;
-        if (!opts.dryRun)
-          await abandonMfaEnrollment(ctx, { ...(acct ? { account: acct } : {}), serialNumber: serial }, who);
+        if (!opts.dryRun) await abandonMfaEnrollment(ctx, { account: acct, serialNumber: serial }, who);
         deleted.push(serial);
       } catch (err) {
         failed.push({ serialNumber: serial, error: errorMessage(err) });

@@ -7,7 +7,7 @@ import {
   type UpdateAccountPasswordPolicyCommandInput,
 } from '@aws-sdk/client-iam';
 import type { FileConfig } from '../config.js';
-import { accountLabel, awsErrorName, iamFor } from './aws/retry.js';
+import { awsErrorName } from './aws/retry.js';
 import type { Actor, CoreContext } from './context.js';
 import type { PlannedCall } from './templates.js';
 
@@ -88,12 +88,12 @@ function sameAsCurrent(
 /** Applies the config's account password policy; a no-op (empty plan) when IAM already has it. */
 export async function applyPasswordPolicy(
   ctx: CoreContext,
-  input: { account?: string },
+  input: { account: string },
   who: Actor,
   opts: { dryRun?: boolean } = {},
 ): Promise<{ plan: PlannedCall[]; changed: boolean }> {
-  const iam = iamFor(ctx, input.account, who);
-  const account = accountLabel(ctx, input.account);
+  const iam = ctx.clients.iam(input.account, who.actor);
+  const account = ctx.clients.resolve(input.account).id;
   const want = policyInput(ctx.config.password_policy);
   let current: PasswordPolicy | undefined;
   try {

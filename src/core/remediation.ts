@@ -1,6 +1,6 @@
 import { DeleteLoginProfileCommand, UpdateAccessKeyCommand } from '@aws-sdk/client-iam';
 import { NotFoundError } from '../errors.js';
-import { accountLabel, iamFor, ignoreMissing } from './aws/retry.js';
+import { ignoreMissing } from './aws/retry.js';
 import type { Actor, CoreContext } from './context.js';
 import { type PlannedCall, validateUsername } from './templates.js';
 import { describeUser } from './users/describe.js';
@@ -17,7 +17,7 @@ export interface RemediationResult {
 
 export async function disableConsole(
   ctx: CoreContext,
-  input: { account?: string; username: string },
+  input: { account: string; username: string },
   who: Actor,
 ): Promise<RemediationResult> {
   validateUsername(input.username);
@@ -27,13 +27,15 @@ export async function disableConsole(
     : [];
   if (plan.length > 0) {
     await ignoreMissing(() =>
-      iamFor(ctx, input.account, who).send(new DeleteLoginProfileCommand({ UserName: input.username })),
+      ctx.clients
+        .iam(input.account, who.actor)
+        .send(new DeleteLoginProfileCommand({ UserName: input.username })),
     );
   }
   await ctx.auditor.record({
     actor: who.actor,
     action: 'user.disable-console',
-    account: accountLabel(ctx, input.account),
+    account: ctx.clients.resolve(input.account).id,
     target: input.username,
     outcome: plan.length > 0 ? 'success' : 'noop',
     requestId: who.requestId,
@@ -47,7 +49,7 @@ export async function disableConsole(
  */
 export async function deactivateKeys(
   ctx: CoreContext,
-  input: { account?: string; username: string; createdAt?: string },
+  input: { account: string; username: string; createdAt?: string },
   who: Actor,
 ): Promise<RemediationResult> {
   validateUsername(input.username);
@@ -65,7 +67,7 @@ export async function deactivateKeys(
       action: 'UpdateAccessKey',
       params: { UserName: input.username, AccessKeyId: k.id, Status: 'Inactive' },
     }));
-  const iam = iamFor(ctx, input.account, who);
+  const iam = ctx.clients.iam(input.account, who.actor);
   for (const call of plan) {
     await iam.send(
       new UpdateAccessKeyCommand({
@@ -78,7 +80,7 @@ export async function deactivateKeys(
   await ctx.auditor.record({
     actor: who.actor,
     action: 'user.deactivate-keys',
-    account: accountLabel(ctx, input.account),
+    account: ctx.clients.resolve(input.account).id,
     target: input.username,
     outcome: plan.length > 0 ? 'success' : 'noop',
     requestId: who.requestId,

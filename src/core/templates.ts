@@ -5,9 +5,9 @@ export type { Template };
 
 /** IAM's own rule for user names. */
 export const USERNAME_RE = /^[\w+=,.@-]{1,64}$/;
-const GROUP_RE = /^[\w+=,.@-]{1,128}$/;
+export const GROUP_RE = /^[\w+=,.@-]{1,128}$/;
 /** Deliberately plain: one @, no spaces, a dot in the domain. IAM tag values cannot hold more anyway. */
-const EMAIL_RE = /^[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$/;
+export const EMAIL_RE = /^[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$/;
 
 /** Tags the tool itself owns on a user. */
 export const TAG = {

@@ -9,7 +9,7 @@ import { BULK_COLUMNS } from '../../src/core/users/bulk.js';
 import { describeUser } from '../../src/core/users/describe.js';
 import { runCli } from '../helpers/cli.js';
 import { createGroups, MUTATING, recordCommands, testConfig, testCtx } from '../helpers/core.js';
-import { type Moto, startMoto } from '../helpers/moto.js';
+import { MOTO_ACCOUNT, type Moto, startMoto } from '../helpers/moto.js';
 
 let moto: Moto;
 let dir: string;
@@ -30,13 +30,13 @@ afterAll(async () => {
 beforeEach(async () => {
   await moto.reset();
   const setup = testCtx(moto);
-  await createGroups(setup.clients.iam(), ['Developers', 'ReadOnly', 'Extra']);
+  await createGroups(setup.clients.iam(MOTO_ACCOUNT), ['Developers', 'ReadOnly', 'Extra']);
   sent = [];
   deps = {
     env: { USER: 'tester' },
     clients: () => {
       const c = moto.clients();
-      recordCommands(c.iam(), sent);
+      recordCommands(c.iam(MOTO_ACCOUNT), sent);
       return c;
     },
   };
@@ -63,7 +63,7 @@ describe('create-user', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/created jane\.doe/);
     expect(r.stdout).toMatch(/NOT shown/);
-    const snap = await describeUser(testCtx(moto), undefined, 'jane.doe');
+    const snap = await describeUser(testCtx(moto), MOTO_ACCOUNT, 'jane.doe');
     expect(snap.groups.sort()).toEqual(['Developers', 'ReadOnly']);
     expect(snap.hasLoginProfile).toBe(true);
     expect(snap.tags.Department).toBe('Engineering');
@@ -89,7 +89,7 @@ describe('create-user', () => {
     expect(r.stderr).not.toContain(out.password);
     const trail = readFileSync(auditLog, 'utf8');
     expect(trail).toMatch(
-      /"action":"user.create","account":"home","target":"jane.doe","requestId":"[^"]+","outcome":"success"/,
+      /"action":"user.create","account":"123456789012","target":"jane.doe","requestId":"[^"]+","outcome":"success"/,
     );
     expect(trail).not.toContain(out.password);
   });
@@ -142,12 +142,12 @@ describe('mutating commands with --dry-run make no mutating call', () => {
   ])('%j', async (args) => {
     await cli(['create-user', ...jane]);
     sent.length = 0;
-    const before = JSON.stringify(await describeUser(testCtx(moto), undefined, 'jane.doe'));
+    const before = JSON.stringify(await describeUser(testCtx(moto), MOTO_ACCOUNT, 'jane.doe'));
     const r = await cli([...args, '--dry-run']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(mutations()).toEqual([]);
-    expect(JSON.stringify(await describeUser(testCtx(moto), undefined, 'jane.doe'))).toBe(before);
+    expect(JSON.stringify(await describeUser(testCtx(moto), MOTO_ACCOUNT, 'jane.doe'))).toBe(before);
     expect(await users()).toEqual(['jane.doe']);
   });
 });
@@ -160,7 +160,7 @@ describe('lifecycle through the CLI', () => {
     expect(r.stderr).toMatch(/Scan this QR code/);
     expect(r.stdout).toMatch(/MFA enabled/);
     await cli(['update-user', '--username', 'jane.doe', '--add-groups', 'Extra']);
-    const snap = await describeUser(testCtx(moto), undefined, 'jane.doe');
+    const snap = await describeUser(testCtx(moto), MOTO_ACCOUNT, 'jane.doe');
     expect(snap.mfaDevices).toHaveLength(1);
     expect(snap.accessKeys).toHaveLength(1);
     const d = await cli(['--json', 'delete-user', '--username', 'jane.doe']);
@@ -197,7 +197,7 @@ describe('lifecycle through the CLI', () => {
     const r = await cli(['enable-mfa', '--username', 'jane.doe'], ['1', '2', 'abc', 'def', '12', '34']);
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/MFA NOT enabled/);
-    const snap = await describeUser(testCtx(moto), undefined, 'jane.doe');
+    const snap = await describeUser(testCtx(moto), MOTO_ACCOUNT, 'jane.doe');
     expect(snap.mfaDevices).toEqual([]);
   });
 });

@@ -43,6 +43,7 @@ import { describeUser } from '../../src/core/users/describe.js';
 import { ValidationError } from '../../src/errors.js';
 import { silentLogger } from '../../src/logger.js';
 import { testConfig, who } from '../helpers/core.js';
+import { MOTO_ACCOUNT } from '../helpers/moto.js';
 
 /** Where moto differs from AWS, the AWS behaviour is pinned here with stubbed responses. */
 const iam = mockClient(IAMClient);
@@ -53,6 +54,7 @@ function stubCtx(): CoreContext & { sleeps: number[] } {
   return {
     config: testConfig(),
     clients: new AccountClients([], {
+      homeAccountId: MOTO_ACCOUNT,
       region: 'us-east-1',
       credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
     }),
@@ -114,7 +116,7 @@ describe('DeleteUser DeleteConflict (AWS raises it for keys, groups and login pr
         }),
       )
       .resolves({});
-    const r = await deleteUser(ctx, { username: 'u' }, who);
+    const r = await deleteUser(ctx, { account: MOTO_ACCOUNT, username: 'u' }, who);
     expect(r.status).toBe('deleted');
     expect(r.removed).toEqual(['DeleteLoginProfile u', 'DeleteAccessKey AKIA1', 'RemoveUserFromGroup G']);
     expect(iam.commandCalls(DeleteUserCommand)).toHaveLength(2);
@@ -131,9 +133,9 @@ describe('DeleteUser DeleteConflict (AWS raises it for keys, groups and login pr
     iam.on(ListAccessKeysCommand).resolves({ AccessKeyMetadata: [] });
     iam.on(ListGroupsForUserCommand).resolves({ Groups: [] });
     iam.on(DeleteUserCommand).rejects(new DeleteConflictException({ message: 'conflict', $metadata: {} }));
-    await expect(deleteUser(ctx, { username: 'u' }, who, { attempts: 3 })).rejects.toThrow(
-      /step "DeleteUser" failed/,
-    );
+    await expect(
+      deleteUser(ctx, { account: MOTO_ACCOUNT, username: 'u' }, who, { attempts: 3 }),
+    ).rejects.toThrow(/step "DeleteUser" failed/);
     expect(iam.commandCalls(DeleteUserCommand)).toHaveLength(3);
   });
 });
@@ -166,7 +168,7 @@ describe('Marker pagination (moto returns one page)', () => {
       .resolves({ AttachedPolicies: [{ PolicyArn: 'p1' }], IsTruncated: true, Marker: 'x' })
       .on(ListAttachedUserPoliciesCommand, { UserName: 'u', Marker: 'x' })
       .resolves({ AttachedPolicies: [{ PolicyArn: 'p2' }], IsTruncated: false });
-    const snap = await describeUser(ctx, undefined, 'u');
+    const snap = await describeUser(ctx, MOTO_ACCOUNT, 'u');
     expect(snap.groups).toEqual(['A', 'B']);
     expect(snap.managedPolicies).toEqual(['p1', 'p2']);
     expect(snap.tags).toEqual({ Email: 'u@x.io' });
@@ -206,7 +208,7 @@ describe('PasswordResetRequired (moto ignores it)', () => {
       .resolves({ LoginProfile: { UserName: 'jane', CreateDate: new Date(), PasswordResetRequired: true } });
     const r = await createUser(
       ctx,
-      { username: 'jane', email: 'jane@example.com', template: 'developer' },
+      { account: MOTO_ACCOUNT, username: 'jane', email: 'jane@example.com', template: 'developer' },
       who,
     );
     const call = iam.commandCalls(CreateLoginProfileCommand)[0]?.args[0].input;
@@ -232,7 +234,7 @@ describe('eventual consistency (a new user is not visible at once on AWS)', () =
     iam.on(CreateLoginProfileCommand).resolves({});
     const r = await createUser(
       ctx,
-      { username: 'jane', email: 'jane@example.com', template: 'developer' },
+      { account: MOTO_ACCOUNT, username: 'jane', email: 'jane@example.com', template: 'developer' },
       who,
     );
     expect(r.status).toBe('created');
@@ -254,7 +256,7 @@ describe('eventual consistency (a new user is not visible at once on AWS)', () =
     iam.on(AttachUserPolicyCommand).rejects(new Error('boom'));
     const err = await createUser(
       ctx,
-      { username: 'jane', email: 'jane@example.com', template: 'developer' },
+      { account: MOTO_ACCOUNT, username: 'jane', email: 'jane@example.com', template: 'developer' },
       who,
     ).catch((e) => e);
     expect(err.message).toMatch(
@@ -286,7 +288,7 @@ describe('rollback under throttling', () => {
     iam.on(DeleteUserCommand).resolves({});
     const err = await createUser(
       ctx,
-      { username: 'jane', email: 'jane@example.com', template: 'developer' },
+      { account: MOTO_ACCOUNT, username: 'jane', email: 'jane@example.com', template: 'developer' },
       who,
     ).catch((e) => e);
     expect(err.rolledBack).toEqual([
@@ -337,7 +339,13 @@ describe('EnableMFADevice with wrong codes (moto accepts any)', () => {
     );
     const err = await completeMfaEnrollment(
       ctx,
-      { username: 'u', serialNumber: 'arn:aws:iam::1:mfa/u', code1: '123456', code2: '654321' },
+      {
+        account: MOTO_ACCOUNT,
+        username: 'u',
+        serialNumber: 'arn:aws:iam::1:mfa/u',
+        code1: '123456',
+        code2: '654321',
+      },
       who,
     ).catch((e) => e);
     expect(err).toBeInstanceOf(ValidationError);

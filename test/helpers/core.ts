@@ -4,7 +4,7 @@ import { Auditor, MemoryAuditSink } from '../../src/core/audit.js';
 import { type Clock, systemClock } from '../../src/core/clock.js';
 import type { Actor, CoreContext } from '../../src/core/context.js';
 import { createLogger } from '../../src/logger.js';
-import type { Moto } from './moto.js';
+import { MOTO_ACCOUNT, type Moto } from './moto.js';
 
 /** config.example.yml, but acting in moto's default account only (no AssumeRole). */
 export function testConfig(overrides: Partial<Config> = {}): Config {
@@ -42,7 +42,7 @@ export function testCtx(moto: Moto, opts: { clock?: Clock; config?: Config } = {
     },
   } as unknown as NodeJS.WritableStream);
   const commands: string[] = [];
-  recordCommands(clients.iam(), commands);
+  recordCommands(clients.iam(MOTO_ACCOUNT), commands);
   return {
     config: opts.config ?? testConfig(),
     clients,

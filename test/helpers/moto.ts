@@ -21,7 +21,7 @@ export interface Moto {
   sts(): STSClient;
   clients(
     accounts?: AccountConfig[],
-    opts?: { clock?: import('../../src/core/clock.js').Clock },
+    opts?: { clock?: import('../../src/core/clock.js').Clock; homeAccountId?: string },
   ): AccountClients;
 }
 
@@ -82,6 +82,8 @@ export async function startMoto(): Promise<Moto> {
         region: 'us-east-1',
         credentials: TEST_CREDENTIALS,
         maxAttempts: 3,
+        // What resolveHomeAccountId learns from moto's GetCallerIdentity for these credentials.
+        homeAccountId: opts.homeAccountId ?? MOTO_ACCOUNT,
         ...(opts.clock ? { clock: opts.clock } : {}),
       }),
   };

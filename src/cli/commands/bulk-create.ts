@@ -4,7 +4,7 @@ import { bulkCreate, MAX_BULK_BYTES, parseBulk } from '../../core/users/bulk.js'
 import { ValidationError } from '../../errors.js';
 import type { RegisterCliCommand } from '../index.js';
 import { EXIT_PARTIAL } from '../io.js';
-import { cliActor, context, emit, int, mutating } from './shared.js';
+import { accountId, cliActor, context, emit, int, mutating } from './shared.js';
 
 export const bulkCreateCommand: RegisterCliCommand = (program, env) => {
   mutating(
@@ -44,7 +44,7 @@ export const bulkCreateCommand: RegisterCliCommand = (program, env) => {
       } catch (err) {
         throw new ValidationError('--file', `cannot read ${o.file}`, 'check the path', { cause: err });
       }
-      const ctx = context(env);
+      const ctx = await context(env);
       const parsed =
         size > MAX_BULK_BYTES
           ? {
@@ -57,7 +57,7 @@ export const bulkCreateCommand: RegisterCliCommand = (program, env) => {
         ? { results: [] }
         : await bulkCreate(ctx, parsed.rows, cliActor(env), {
             ...(o.concurrency ? { concurrency: o.concurrency } : {}),
-            ...(o.account ? { account: o.account } : {}),
+            account: accountId(ctx, o.account),
             allOrNothing: Boolean(o.allOrNothing),
             dryRun: Boolean(o.dryRun),
           });

@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
+import type { CoreContext } from '../../core/context.js';
 import { type CreateUserResult, createUser } from '../../core/users/create.js';
 import type { CreateUserInput } from '../../core/users/input.js';
 import type { CliCommandEnv, RegisterCliCommand } from '../index.js';
-import { accountOpt, cliActor, context, emit, formatPlan, list, mutating } from './shared.js';
+import { accountId, cliActor, context, emit, formatPlan, list, mutating } from './shared.js';
 
 export interface CreateOpts {
   username: string;
@@ -35,9 +36,9 @@ export function createOptions(cmd: Command): Command {
   );
 }
 
-export function toCreateInput(o: CreateOpts): CreateUserInput {
+export function toCreateInput(ctx: CoreContext, o: CreateOpts): CreateUserInput {
   return {
-    ...accountOpt(o.account),
+    account: accountId(ctx, o.account),
     username: o.username,
     email: o.email,
     template: o.template,
@@ -84,8 +85,8 @@ export function createText(r: CreateUserResult, show: boolean | undefined): stri
 }
 
 export async function runCreate(env: CliCommandEnv, o: CreateOpts): Promise<CreateUserResult> {
-  const ctx = context(env);
-  return createUser(ctx, toCreateInput(o), cliActor(env), { dryRun: Boolean(o.dryRun) });
+  const ctx = await context(env);
+  return createUser(ctx, toCreateInput(ctx, o), cliActor(env), { dryRun: Boolean(o.dryRun) });
 }
 
 export const createUserCommand: RegisterCliCommand = (program, env) => {

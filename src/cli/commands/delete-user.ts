@@ -1,6 +1,6 @@
 import { deleteUser } from '../../core/users/delete.js';
 import type { RegisterCliCommand } from '../index.js';
-import { accountOpt, cliActor, context, emit, formatPlan, mutating } from './shared.js';
+import { accountId, cliActor, context, emit, formatPlan, mutating } from './shared.js';
 
 export const deleteUserCommand: RegisterCliCommand = (program, env) => {
   mutating(
@@ -9,9 +9,10 @@ export const deleteUserCommand: RegisterCliCommand = (program, env) => {
       .description('delete a user and everything attached to it, in the order AWS requires')
       .requiredOption('--username <name>', 'IAM user name'),
   ).action(async (o: { username: string; account?: string; dryRun?: boolean }) => {
+    const ctx = await context(env);
     const r = await deleteUser(
-      context(env),
-      { ...accountOpt(o.account), username: o.username },
+      ctx,
+      { account: accountId(ctx, o.account), username: o.username },
       cliActor(env),
       {
         dryRun: Boolean(o.dryRun),

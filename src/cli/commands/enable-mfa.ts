@@ -4,7 +4,7 @@ import { abandonMfaEnrollment, completeMfaEnrollment, startMfaEnrollment } from 
 import { ValidationError } from '../../errors.js';
 import type { CliCommandEnv, RegisterCliCommand } from '../index.js';
 import { EXIT_PARTIAL } from '../io.js';
-import { accountOpt, cliActor, context, emit } from './shared.js';
+import { accountId, cliActor, context, emit } from './shared.js';
 
 const ATTEMPTS = 3;
 
@@ -16,10 +16,10 @@ export async function enrollMfa(
   env: CliCommandEnv,
   ctx: CoreContext,
   who: Actor,
-  account: string | undefined,
+  account: string,
   username: string,
 ): Promise<string | undefined> {
-  const e = await startMfaEnrollment(ctx, { ...accountOpt(account), username }, who);
+  const e = await startMfaEnrollment(ctx, { account, username }, who);
   try {
     env.io.err(`Scan this QR code with an authenticator app for ${username}:\n`);
     env.io.err(await QRCode.toString(e.otpauthUri, { type: 'terminal', small: true }));
@@ -29,7 +29,7 @@ export async function enrollMfa(
       try {
         await completeMfaEnrollment(
           ctx,
-          { ...accountOpt(account), username, serialNumber: e.serialNumber, code1, code2 },
+          { account, username, serialNumber: e.serialNumber, code1, code2 },
           who,
         );
         return e.serialNumber;
@@ -39,12 +39,10 @@ export async function enrollMfa(
       }
     }
   } catch (err) {
-    await abandonMfaEnrollment(ctx, { ...accountOpt(account), serialNumber: e.serialNumber }, who).catch(
-      () => undefined,
-    );
+    await abandonMfaEnrollment(ctx, { account, serialNumber: e.serialNumber }, who).catch(() => undefined);
     throw err;
   }
-  await abandonMfaEnrollment(ctx, { ...accountOpt(account), serialNumber: e.serialNumber }, who);
+  await abandonMfaEnrollment(ctx, { account, serialNumber: e.serialNumber }, who);
   return undefined;
 }
 
@@ -55,7 +53,8 @@ export const enableMfaCommand: RegisterCliCommand = (program, env) => {
     .requiredOption('--username <name>', 'IAM user name')
     .option('--account <id|name>', 'target account; default: the home account')
     .action(async (o: { username: string; account?: string }) => {
-      const serial = await enrollMfa(env, context(env), cliActor(env), o.account, o.username);
+      const ctx = await context(env);
+      const serial = await enrollMfa(env, ctx, cliActor(env), accountId(ctx, o.account), o.username);
       emit(
         env,
         {

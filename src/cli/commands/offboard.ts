@@ -1,6 +1,6 @@
 import { offboardUser } from '../../core/users/offboard.js';
 import type { RegisterCliCommand } from '../index.js';
-import { accountOpt, cliActor, context, emit, formatPlan, int, mutating } from './shared.js';
+import { accountId, cliActor, context, emit, formatPlan, int, mutating } from './shared.js';
 
 export const offboardCommand: RegisterCliCommand = (program, env) => {
   mutating(
@@ -16,10 +16,11 @@ export const offboardCommand: RegisterCliCommand = (program, env) => {
         int('--remove-after'),
       ),
   ).action(async (o: { username: string; removeAfter?: number; account?: string; dryRun?: boolean }) => {
+    const ctx = await context(env);
     const r = await offboardUser(
-      context(env),
+      ctx,
       {
-        ...accountOpt(o.account),
+        account: accountId(ctx, o.account),
         username: o.username,
         ...(o.removeAfter !== undefined ? { removeAfterDays: o.removeAfter } : {}),
       },

@@ -5,7 +5,7 @@ import type { RegisterCliCommand } from '../index.js';
 import { EXIT_PARTIAL } from '../io.js';
 import { type CreateOpts, createJson, createOptions, createText, toCreateInput } from './create-user.js';
 import { enrollMfa } from './enable-mfa.js';
-import { accountOpt, cliActor, context, emit } from './shared.js';
+import { accountId, cliActor, context, emit } from './shared.js';
 
 export const onboardCommand: RegisterCliCommand = (program, env) => {
   createOptions(
@@ -16,9 +16,10 @@ export const onboardCommand: RegisterCliCommand = (program, env) => {
       .option('--show-secret', 'print the new secret access key once on stdout')
       .option('--mfa', 'also enroll a virtual MFA device now (interactive)'),
   ).action(async (o: CreateOpts & { accessKey?: boolean; showSecret?: boolean; mfa?: boolean }) => {
-    const ctx = context(env);
+    const ctx = await context(env);
     const who = cliActor(env);
-    const r = await createUser(ctx, toCreateInput(o), who, { dryRun: Boolean(o.dryRun) });
+    const account = accountId(ctx, o.account);
+    const r = await createUser(ctx, toCreateInput(ctx, o), who, { dryRun: Boolean(o.dryRun) });
     const lines = createText(r, o.showPassword);
     const json = createJson(r, o.showPassword);
     if (o.dryRun) {
@@ -30,7 +31,7 @@ export const onboardCommand: RegisterCliCommand = (program, env) => {
     }
     const existingKeys =
       o.accessKey && r.status === 'unchanged'
-        ? (await describeUser(ctx, o.account, o.username, who)).accessKeys.length
+        ? (await describeUser(ctx, account, o.username, who)).accessKeys.length
         : 0;
     if (o.accessKey && existingKeys > 0) {
       // Re-running onboard (e.g. after a failed MFA step) must not mint a key per run.
@@ -39,7 +40,7 @@ export const onboardCommand: RegisterCliCommand = (program, env) => {
       );
       json.accessKeyId = null;
     } else if (o.accessKey) {
-      const k = await createAccessKey(ctx, { ...accountOpt(o.account), username: o.username }, who);
+      const k = await createAccessKey(ctx, { account, username: o.username }, who);
       json.accessKeyId = k.accessKeyId;
       if (o.showSecret) json.secretAccessKey = k.secretAccessKey;
       lines.push(`access key ${k.accessKeyId} created`);
@@ -50,7 +51,7 @@ export const onboardCommand: RegisterCliCommand = (program, env) => {
       );
     }
     if (o.mfa) {
-      const serial = await enrollMfa(env, ctx, who, o.account, o.username);
+      const serial = await enrollMfa(env, ctx, who, account, o.username);
       json.mfaSerialNumber = serial ?? null;
       lines.push(
         serial ? `MFA enabled: ${serial}` : 'MFA NOT enabled: the codes did not match; run enable-mfa later',

@@ -32,7 +32,7 @@ export const reportCommand: RegisterCliCommand = (program, env) => {
       const format = opts.format ?? (globals.json ? 'json' : 'text');
       if (!['text', 'csv', 'json'].includes(format))
         throw new InvalidArgumentError('--format: text, csv or json');
-      const ctx = buildContext(globals, env.deps);
+      const ctx = await buildContext(globals, env.deps);
       const report = await generateReport(ctx, type, { accounts: opts.accounts?.split(',').filter(Boolean) });
       const body =
         format === 'json'

@@ -2,7 +2,7 @@ import { rotateAccessKey, rotateOldKeys } from '../../core/keys.js';
 import { ValidationError } from '../../errors.js';
 import type { RegisterCliCommand } from '../index.js';
 import { EXIT_PARTIAL } from '../io.js';
-import { accountOpt, cliActor, context, emit, formatPlan, int, mutating } from './shared.js';
+import { accountId, cliActor, context, emit, formatPlan, int, mutating } from './shared.js';
 
 export const rotateKeysCommand: RegisterCliCommand = (program, env) => {
   mutating(
@@ -43,7 +43,7 @@ export const rotateKeysCommand: RegisterCliCommand = (program, env) => {
       }
       if (o.all && o.olderThan === undefined)
         throw new ValidationError('--older-than', 'is required with --all', 'e.g. --older-than 90');
-      const ctx = context(env);
+      const ctx = await context(env);
       const who = cliActor(env);
       const secret = (s: string | undefined) => (o.showSecret && s ? { secretAccessKey: s } : {});
       const hidden = 'secret NOT shown (use --show-secret); it cannot be retrieved later';
@@ -51,7 +51,7 @@ export const rotateKeysCommand: RegisterCliCommand = (program, env) => {
         const r = await rotateAccessKey(
           ctx,
           {
-            ...accountOpt(o.account),
+            account: accountId(ctx, o.account),
             username: o.username,
             ...(o.graceDays !== undefined ? { graceDays: o.graceDays } : {}),
             ...(o.deleteAfterDays !== undefined ? { deleteAfterDays: o.deleteAfterDays } : {}),
@@ -83,7 +83,7 @@ export const rotateKeysCommand: RegisterCliCommand = (program, env) => {
       }
       const r = await rotateOldKeys(
         ctx,
-        { ...accountOpt(o.account), olderThanDays: o.olderThan as number },
+        { account: accountId(ctx, o.account), olderThanDays: o.olderThan as number },
         who,
         {
           dryRun: Boolean(o.dryRun),

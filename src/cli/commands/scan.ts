@@ -78,7 +78,7 @@ export const scanCommand: RegisterCliCommand = (program, env) => {
     .option('--concurrency <n>', 'accounts scanned at once (default: inactivity.concurrency)', positiveInt)
     .action(async (opts: ScanCliOptions) => {
       const globals = env.globals();
-      const ctx = buildContext(globals, env.deps);
+      const ctx = await buildContext(globals, env.deps);
       const io = env.io;
       const result = await scan(ctx, {
         accounts: opts.accounts?.split(',').filter(Boolean),

@@ -11,7 +11,7 @@ export function cliActor(env: CliCommandEnv): Actor {
   return { actor: `cli:${name}`, requestId: randomUUID() };
 }
 
-export function context(env: CliCommandEnv): CoreContext {
+export function context(env: CliCommandEnv): Promise<CoreContext> {
   return buildContext(env.globals(), env.deps);
 }
 
@@ -65,6 +65,7 @@ export function int(name: string) {
   };
 }
 
-export function accountOpt(account: string | undefined): { account?: string } {
-  return account ? { account } : {};
+/** `--account <id|name>` → the account's id, resolved once here; default: the home account. */
+export function accountId(ctx: CoreContext, given: string | undefined): string {
+  return ctx.clients.resolve(given ?? ctx.clients.home.id).id;
 }

@@ -16,7 +16,7 @@ export const sweepCommand: RegisterCliCommand = (program, env) => {
     .option('--only <keys|offboarded>', 'run one half only')
     .option('--dry-run', 'report what is due and make no mutating call')
     .action(async (o: { account?: string[]; only?: string; dryRun?: boolean }) => {
-      const ctx = context(env);
+      const ctx = await context(env);
       const who = cliActor(env);
       const input = o.account ? { accounts: o.account } : {};
       const opts = { dryRun: Boolean(o.dryRun) };

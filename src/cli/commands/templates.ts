@@ -1,4 +1,4 @@
-import { buildContext } from '../context.js';
+import { loadConfig } from '../../config.js';
 import type { RegisterCliCommand } from '../index.js';
 
 export const templatesCommand: RegisterCliCommand = (program, env) => {
@@ -6,8 +6,9 @@ export const templatesCommand: RegisterCliCommand = (program, env) => {
     .command('templates')
     .description('list the role templates in the config')
     .action(() => {
-      const ctx = buildContext(env.globals(), env.deps);
-      const rows = Object.entries(ctx.config.templates).map(([name, t]) => ({
+      // Listing templates needs the config alone: no clients, so no STS call for the home account.
+      const config = loadConfig(env.deps.env, env.globals().config);
+      const rows = Object.entries(config.templates).map(([name, t]) => ({
         name,
         description: t.description,
         groups: t.groups,

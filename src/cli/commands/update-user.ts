@@ -1,7 +1,7 @@
 import { updateUser } from '../../core/users/update.js';
 import { ValidationError } from '../../errors.js';
 import type { RegisterCliCommand } from '../index.js';
-import { accountOpt, cliActor, context, emit, formatPlan, list, mutating, repeat } from './shared.js';
+import { accountId, cliActor, context, emit, formatPlan, list, mutating, repeat } from './shared.js';
 
 export const updateUserCommand: RegisterCliCommand = (program, env) => {
   mutating(
@@ -32,10 +32,11 @@ export const updateUserCommand: RegisterCliCommand = (program, env) => {
           throw new ValidationError('--tag', `"${t}" is not key=value`, 'e.g. --tag Department=Sales');
         setTags[t.slice(0, i)] = t.slice(i + 1);
       }
+      const ctx = await context(env);
       const r = await updateUser(
-        context(env),
+        ctx,
         {
-          ...accountOpt(o.account),
+          account: accountId(ctx, o.account),
           username: o.username,
           ...(o.addGroups ? { addGroups: o.addGroups } : {}),
           ...(o.removeGroups ? { removeGroups: o.removeGroups } : {}),

@@ -1,8 +1,8 @@
 import { IAMClient } from '@aws-sdk/client-iam';
-import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
-import type { AccountConfig } from '../../config.js';
-import { AccountFailedError, NotFoundError } from '../../errors.js';
+import type { AccountConfig, FileConfig } from '../../config.js';
+import { AccountFailedError, ConfigError, ValidationError } from '../../errors.js';
 import { type Clock, systemClock } from '../clock.js';
 import { applyRateLimit, RateLimiter } from './rate-limit.js';
 
@@ -30,11 +30,45 @@ export interface ClientFactoryOptions {
   rateLimit?: { perSecond: number; burst?: number } | undefined;
   /** 'adaptive' unless a benchmark compares with the SDK's default ('standard'). */
   retryMode?: 'adaptive' | 'standard';
+  /**
+   * The account of the bot's own credentials, from resolveHomeAccountId; default: the first account
+   * without role_arn.
+   */
+  homeAccountId?: string | undefined;
 }
 
 export const DEFAULT_MAX_ATTEMPTS = 8;
-/** The account id/name that always means the bot's own credentials. */
-export const HOME = 'home';
+const DEFAULT_REGION = 'us-east-1';
+
+function stsClient(opts: ClientFactoryOptions, region: string): STSClient {
+  return new STSClient({
+    region,
+    endpoint: opts.endpoint,
+    credentials: opts.credentials,
+    retryMode: 'adaptive',
+    maxAttempts: opts.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
+  });
+}
+
+/**
+ * The README's one rule for the home account: `home_account`, else the first account without role_arn, else
+ * (no accounts, or every one assumed) the account the bot's own credentials belong to, asked of STS once.
+ */
+export async function resolveHomeAccountId(
+  config: Pick<FileConfig, 'accounts' | 'home_account'>,
+  opts: ClientFactoryOptions = {},
+): Promise<string> {
+  const configured = config.home_account ?? config.accounts.find((a) => !a.role_arn)?.id;
+  if (configured) return configured;
+  const sts = stsClient(opts, opts.region ?? DEFAULT_REGION);
+  try {
+    const out = await sts.send(new GetCallerIdentityCommand({}));
+    if (!out.Account) throw new Error('GetCallerIdentity returned no account');
+    return out.Account;
+  } finally {
+    sts.destroy();
+  }
+}
 
 export function sessionName(actor: string): string {
   const cleaned = actor.replace(/[^\w+=,.@-]/g, '-');
@@ -48,6 +82,8 @@ interface CachedCreds {
 
 export class AccountClients {
   readonly accounts: readonly AccountConfig[];
+  /** The account of the bot's own credentials: its configured entry, or one named 'home' when unlisted. */
+  readonly home: AccountConfig;
   private readonly opts: ClientFactoryOptions;
   private readonly clock: Clock;
   private readonly iamClients = new Map<string, IAMClient>();
@@ -62,55 +98,82 @@ export class AccountClients {
     this.accounts = accounts;
     this.opts = opts;
     this.clock = opts.clock ?? systemClock;
+    const homeId = opts.homeAccountId ?? accounts.find((a) => !a.role_arn)?.id;
+    if (!homeId) {
+      throw new ConfigError('config', [
+        'home_account: cannot tell which account the bot runs in (every account has a role_arn); set home_account',
+      ]);
+    }
+    this.home = accounts.find((a) => a.id === homeId) ?? {
+      id: homeId,
+      name: 'home',
+      region: opts.region ?? DEFAULT_REGION,
+    };
   }
 
-  account(id: string): AccountConfig {
-    const a = this.accounts.find((x) => x.id === id || x.name === id);
+  /** The accounts the bot manages: the configured ones, else the home account alone. */
+  managed(): readonly AccountConfig[] {
+    return this.accounts.length > 0 ? this.accounts : [this.home];
+  }
+
+  /** The accounts named (ids or names), else every managed one; each account once. */
+  select(wanted?: readonly string[]): AccountConfig[] {
+    if (!wanted || wanted.length === 0) return [...this.managed()];
+    const picked = new Map<string, AccountConfig>();
+    for (const w of wanted) {
+      const a = this.resolve(w.trim());
+      picked.set(a.id, a);
+    }
+    return [...picked.values()];
+  }
+
+  /** An id or name from the config (the home account included) → the account. */
+  resolve(idOrName: string): AccountConfig {
+    const known = this.accounts.some((a) => a.id === this.home.id)
+      ? this.accounts
+      : [...this.accounts, this.home];
+    const a = known.find((x) => x.id === idOrName || x.name === idOrName);
     if (!a) {
-      const known = this.accounts.map((x) => `${x.name} (${x.id})`).join(', ') || 'none configured';
-      throw new NotFoundError(`account: unknown account "${id}"; known accounts: ${known}`);
+      throw new ValidationError(
+        'account',
+        `unknown account "${idOrName}"; known accounts: ${known.map((x) => `${x.name} (${x.id})`).join(', ')}`,
+        'use an id or name from accounts[] in the config',
+      );
     }
     return a;
   }
 
   /** STS in `region` (default: the configured one); one client per region, reused. */
   sts(region?: string): STSClient {
-    const r = region ?? this.opts.region ?? 'us-east-1';
+    const r = region ?? this.opts.region ?? DEFAULT_REGION;
     let client = this.stsClients.get(r);
     if (!client) {
-      client = new STSClient({
-        region: r,
-        endpoint: this.opts.endpoint,
-        credentials: this.opts.credentials,
-        retryMode: 'adaptive',
-        maxAttempts: this.opts.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
-      });
+      client = stsClient(this.opts, r);
       this.stsClients.set(r, client);
     }
     return client;
   }
 
   /**
-   * An IAM client for `accountId` (id or name), or the home account's default credentials when omitted or
-   * when the account has no role_arn. Clients are cached per account and actor.
+   * An IAM client for the account: through AssumeRole when it has a role_arn, else with the bot's own
+   * credentials. Clients are cached per account, and per actor where the session name carries the actor.
    */
-  iam(accountId?: string, actor = 'bot'): IAMClient {
-    // 'home' names the bot's own account explicitly (the Slack side records it when no accounts are configured).
-    const account = accountId && accountId !== HOME ? this.account(accountId) : undefined;
-    const key = account?.role_arn ? `${account.id}|${actor}` : 'home';
+  iam(accountId: string, actor = 'bot'): IAMClient {
+    const account = this.resolve(accountId);
+    const key = account.role_arn ? `${account.id}|${actor}` : account.id;
     let client = this.iamClients.get(key);
     if (!client) {
-      const credentials = account?.role_arn
+      const credentials = account.role_arn
         ? () => this.assumedCredentials(account, actor)
         : this.opts.credentials;
       client = new IAMClient({
-        region: account?.region ?? this.opts.region ?? 'us-east-1',
+        region: account.region,
         endpoint: this.opts.endpoint,
         credentials,
         retryMode: this.opts.retryMode ?? 'adaptive',
         maxAttempts: this.opts.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
       });
-      const limiter = this.limiterFor(account?.id ?? 'home');
+      const limiter = this.limiterFor(account.id);
       if (limiter) applyRateLimit(client, limiter);
       this.iamClients.set(key, client);
     }

@@ -1,45 +1,16 @@
 import {
   DeleteConflictException,
   EntityTemporarilyUnmodifiableException,
-  type IAMClient,
   NoSuchEntityException,
   ServiceFailureException,
 } from '@aws-sdk/client-iam';
-import { NotFoundError, ValidationError } from '../../errors.js';
 import { sleep as realSleep } from '../clock.js';
-import type { Actor, CoreContext } from '../context.js';
+import type { CoreContext } from '../context.js';
 
 /**
- * Small shared pieces of every IAM operation: which client, which account label for the audit trail,
- * and the retries IAM's eventual consistency needs. Sleep comes from the context so tests never wait.
+ * The retries IAM's eventual consistency needs, and the error predicates that decide them. Sleep comes
+ * from the context so tests never wait.
  */
-
-export function iamFor(ctx: CoreContext, account: string | undefined, who?: Actor): IAMClient {
-  if (account) accountLabel(ctx, account); // an unknown account is bad input, named as such
-  return ctx.clients.iam(account, who?.actor ?? 'bot');
-}
-
-/** The account id an operation acts in, for results and audit events. */
-export function accountLabel(ctx: CoreContext, account: string | undefined): string {
-  if (account) {
-    try {
-      return ctx.clients.account(account).id;
-    } catch (err) {
-      if (err instanceof NotFoundError) {
-        throw new ValidationError(
-          'account',
-          err.message.replace(/^account: /, ''),
-          'use an id or name from accounts[] in the config',
-          {
-            cause: err,
-          },
-        );
-      }
-      throw err;
-    }
-  }
-  return ctx.config.home_account ?? ctx.config.accounts.find((a) => !a.role_arn)?.id ?? 'home';
-}
 
 export function sleeperOf(ctx: CoreContext): (ms: number) => Promise<void> {
   return ctx.sleep ?? realSleep;
@@ -104,8 +75,4 @@ export async function ignoreMissing(fn: () => Promise<unknown>): Promise<boolean
 /** AWS-style name for an error, without its message (which could, in theory, echo input). */
 export function awsErrorName(err: unknown): string {
   return (err as { name?: string })?.name ?? 'Error';
-}
-
-export function isoDate(d: Date): string {
-  return d.toISOString();
 }

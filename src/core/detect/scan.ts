@@ -1,6 +1,6 @@
 import { GetAccountAuthorizationDetailsCommand, type IAMClient, type UserDetail } from '@aws-sdk/client-iam';
 import type { AccountConfig } from '../../config.js';
-import { AwsUserError, errorMessage, ValidationError } from '../../errors.js';
+import { AwsUserError, errorMessage } from '../../errors.js';
 import { captureRawBody, GAAD_STUB, parseAuthorizationDetailsPage } from '../aws/lean-read.js';
 import type { CoreContext } from '../context.js';
 import { tagValue } from '../users/directory.js';
@@ -74,7 +74,7 @@ export interface ScanResult {
 }
 
 export interface ScanOptions {
-  /** Account ids or names; default: every configured account. */
+  /** Account ids or names; default: every managed account. */
   accounts?: readonly string[] | undefined;
   /** Overrides of config.inactivity (e.g. the CLI's --console-threshold). */
   settings?: Partial<InactivitySettings> | undefined;
@@ -84,20 +84,6 @@ export interface ScanOptions {
   report?: Omit<FetchReportOptions, 'stats'> | undefined;
   /** Called as each account finishes (progress for the CLI and Slack). */
   onAccount?: ((scan: AccountScan) => void) | undefined;
-}
-
-export function selectAccounts(ctx: CoreContext, wanted?: readonly string[]): AccountConfig[] {
-  const all = ctx.config.accounts;
-  if (all.length === 0) {
-    throw new ValidationError('accounts', 'no accounts configured', 'add accounts[] to the config file');
-  }
-  if (!wanted || wanted.length === 0) return [...all];
-  const picked = new Map<string, AccountConfig>();
-  for (const w of wanted) {
-    const a = ctx.clients.account(w.trim());
-    picked.set(a.id, a);
-  }
-  return [...picked.values()];
 }
 
 export function effectiveSettings(ctx: CoreContext, over?: Partial<InactivitySettings>): InactivitySettings {
@@ -253,7 +239,7 @@ export async function scanAccount(
 }
 
 export async function scan(ctx: CoreContext, opts: ScanOptions = {}): Promise<ScanResult> {
-  const accounts = selectAccounts(ctx, opts.accounts);
+  const accounts = ctx.clients.select(opts.accounts);
   const settings = effectiveSettings(ctx, opts.settings);
   const analysisDate = ctx.clock.now();
   const results = await mapPool(

@@ -1,13 +1,12 @@
 import { CsvError, parse } from 'csv-parse/sync';
 import type { FileConfig } from '../../config.js';
 import { AwsUserError, errorMessage } from '../../errors.js';
-import { accountLabel } from '../aws/retry.js';
 import type { Actor, CoreContext } from '../context.js';
 import { getTemplate, validateEmail, validateGroupName, validateUsername } from '../templates.js';
 import { createUser, validateCreate } from './create.js';
 import { deleteUser } from './delete.js';
 import { ExistenceCache } from './existence.js';
-import { checkCreateInput } from './input.js';
+import { type CreateUserInput, checkCreateInput } from './input.js';
 
 /**
  * Bulk create from CSV or JSON. Every row is validated first and every bad row reported with its line
@@ -72,16 +71,15 @@ function rowProblem(row: BulkRow, config: Pick<FileConfig, 'templates'>): string
     validateEmail(row.email);
     getTemplate(config, row.template);
     for (const g of row.groups) validateGroupName(g);
-    checkCreateInput({ config: config as CoreContext['config'] }, toInput(row));
+    checkCreateInput({ config: config as CoreContext['config'] }, profileOf(row));
     return undefined;
   } catch (err) {
     return errorMessage(err);
   }
 }
 
-function toInput(row: BulkRow, account?: string) {
+function profileOf(row: BulkRow): Omit<CreateUserInput, 'account'> {
   return {
-    ...(account ? { account } : {}),
     username: row.username,
     email: row.email,
     template: row.template,
@@ -91,6 +89,8 @@ function toInput(row: BulkRow, account?: string) {
     ...(row.costCenter ? { costCenter: row.costCenter } : {}),
   };
 }
+
+const toInput = (row: BulkRow, account: string): CreateUserInput => ({ ...profileOf(row), account });
 
 export function parseBulk(
   text: string,
@@ -240,7 +240,7 @@ export interface BulkOptions {
   concurrency?: number;
   allOrNothing?: boolean;
   dryRun?: boolean;
-  account?: string;
+  account: string;
 }
 
 async function pool<T>(
@@ -263,11 +263,11 @@ export async function bulkCreate(
   ctx: CoreContext,
   rows: BulkRow[],
   who: Actor,
-  opts: BulkOptions = {},
+  opts: BulkOptions,
 ): Promise<{ results: BulkResult[] }> {
   const concurrency = opts.concurrency ?? ctx.config.bulk.concurrency;
   const cache = new ExistenceCache();
-  const account = accountLabel(ctx, opts.account);
+  const account = ctx.clients.resolve(opts.account).id;
   const results = new Map<number, BulkResult>();
   const fail = (row: BulkRow, error: string) =>
     results.set(row.line, { line: row.line, username: row.username, status: 'failed', error });
@@ -280,8 +280,8 @@ export async function bulkCreate(
     concurrency,
     async (row) => {
       try {
-        if (opts.allOrNothing) await validateCreate(ctx, toInput(row, opts.account), who, cache);
-        else checkCreateInput(ctx, toInput(row, opts.account));
+        if (opts.allOrNothing) await validateCreate(ctx, toInput(row, account), who, cache);
+        else checkCreateInput(ctx, toInput(row, account));
         valid.push(row);
       } catch (err) {
         fail(row, errorMessage(err));
@@ -302,7 +302,7 @@ export async function bulkCreate(
     concurrency,
     async (row) => {
       try {
-        const r = await createUser(ctx, toInput(row, opts.account), who, {
+        const r = await createUser(ctx, toInput(row, account), who, {
           cache,
           ...(opts.dryRun ? { dryRun: true } : {}),
         });
@@ -324,11 +324,7 @@ export async function bulkCreate(
     // all-or-nothing: undo the users this run created, then report every row as not created.
     for (const row of created) {
       try {
-        await deleteUser(
-          ctx,
-          { ...(opts.account ? { account: opts.account } : {}), username: row.username },
-          who,
-        );
+        await deleteUser(ctx, { account, username: row.username }, who);
         fail(row, 'rolled back: another row failed and --all-or-nothing was given');
       } catch (err) {
         fail(row, `created, and could NOT be rolled back: ${errorMessage(err)}`);

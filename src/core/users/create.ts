@@ -7,9 +7,7 @@ import {
 import { ConflictError, errorMessage, StepFailedError } from '../../errors.js';
 import { describeCall, runCall } from '../aws/iam-calls.js';
 import {
-  accountLabel,
   awsErrorName,
-  iamFor,
   isNoSuchEntity,
   isThrottle,
   isTransientConflict,
@@ -54,8 +52,8 @@ export async function validateCreate(
   cache = new ExistenceCache(),
 ): Promise<void> {
   const state = checkCreateInput(ctx, input);
-  const iam = iamFor(ctx, input.account, who);
-  const account = accountLabel(ctx, input.account);
+  const iam = ctx.clients.iam(input.account, who?.actor);
+  const account = ctx.clients.resolve(input.account).id;
   await checkRemote(iam, account, state, cache);
   if (await getUser(iam, input.username)) await assertIdentical(ctx, input, state, who);
 }
@@ -115,7 +113,7 @@ export async function createUser(
   who: Actor,
   opts: CreateOptions = {},
 ): Promise<CreateUserResult> {
-  const account = accountLabel(ctx, input.account);
+  const account = ctx.clients.resolve(input.account).id;
   const audit = {
     actor: who.actor,
     action: 'user.create',
@@ -124,7 +122,7 @@ export async function createUser(
     requestId: who.requestId,
   };
   let state: DesiredState;
-  const iam = iamFor(ctx, input.account, who);
+  const iam = ctx.clients.iam(input.account, who.actor);
   try {
     state = checkCreateInput(ctx, input);
     await checkRemote(iam, account, state, opts.cache ?? new ExistenceCache());

@@ -15,14 +15,7 @@ import {
 import { StepFailedError } from '../../errors.js';
 import { describeCall, runCall } from '../aws/iam-calls.js';
 import { collect } from '../aws/paging.js';
-import {
-  accountLabel,
-  iamFor,
-  isTransientConflict,
-  isUnmodifiable,
-  sleeperOf,
-  withRetry,
-} from '../aws/retry.js';
+import { isTransientConflict, isUnmodifiable, sleeperOf, withRetry } from '../aws/retry.js';
 import type { Actor, CoreContext } from '../context.js';
 import { type PlannedCall, validateUsername } from '../templates.js';
 import { getUser } from './describe.js';
@@ -109,13 +102,13 @@ export interface DeleteOptions {
  */
 export async function deleteUser(
   ctx: CoreContext,
-  input: { account?: string; username: string },
+  input: { account: string; username: string },
   who: Actor,
   opts: DeleteOptions = {},
 ): Promise<{ status: 'deleted' | 'absent' | 'dry-run'; removed: string[]; plan: PlannedCall[] }> {
   validateUsername(input.username);
-  const iam = iamFor(ctx, input.account, who);
-  const account = accountLabel(ctx, input.account);
+  const iam = ctx.clients.iam(input.account, who.actor);
+  const account = ctx.clients.resolve(input.account).id;
   const audit = {
     actor: who.actor,
     action: 'user.delete',

@@ -13,7 +13,6 @@ import {
 } from '@aws-sdk/client-iam';
 import { NotFoundError } from '../../errors.js';
 import { collect } from '../aws/paging.js';
-import { accountLabel, iamFor } from '../aws/retry.js';
 import type { Actor, CoreContext } from '../context.js';
 import { type DesiredState, validateUsername } from '../templates.js';
 
@@ -43,23 +42,23 @@ export async function getUser(iam: IAMClient, username: string): Promise<User | 
 
 export async function userExists(
   ctx: CoreContext,
-  account: string | undefined,
+  account: string,
   username: string,
   who?: Actor,
 ): Promise<boolean> {
   validateUsername(username);
-  return (await getUser(iamFor(ctx, account, who), username)) !== undefined;
+  return (await getUser(ctx.clients.iam(account, who?.actor), username)) !== undefined;
 }
 
 /** The user's full IAM configuration: what offboarding records and what "identical" is judged against. */
 export async function describeUser(
   ctx: CoreContext,
-  account: string | undefined,
+  account: string,
   username: string,
   who?: Actor,
 ): Promise<UserSnapshot> {
-  const iam = iamFor(ctx, account, who);
-  const label = accountLabel(ctx, account);
+  const iam = ctx.clients.iam(account, who?.actor);
+  const label = ctx.clients.resolve(account).id;
   const user = await getUser(iam, username);
   if (!user) throw new NotFoundError(`user "${username}" does not exist in account ${label}`);
   const client = { client: iam };

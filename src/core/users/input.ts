@@ -20,7 +20,7 @@ export interface UserProfile {
 }
 
 export interface CreateUserInput extends UserProfile {
-  account?: string;
+  account: string;
   template: string;
   extraGroups?: string[];
   console?: boolean;
@@ -50,7 +50,10 @@ function profileTags(input: UserProfile): Record<string, string> {
 }
 
 /** Everything that can be checked without IAM. Returns the state the user should end up in. */
-export function checkCreateInput(ctx: Pick<CoreContext, 'config'>, input: CreateUserInput): DesiredState {
+export function checkCreateInput(
+  ctx: Pick<CoreContext, 'config'>,
+  input: Omit<CreateUserInput, 'account'>,
+): DesiredState {
   validateUsername(input.username);
   validateEmail(input.email);
   const template = getTemplate(ctx.config, input.template);

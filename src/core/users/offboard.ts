@@ -1,6 +1,6 @@
 import { AwsUserError, errorMessage, ValidationError } from '../../errors.js';
 import { describeCall } from '../aws/iam-calls.js';
-import { accountLabel, awsErrorName, iamFor } from '../aws/retry.js';
+import { awsErrorName } from '../aws/retry.js';
 import { DAY_MS } from '../clock.js';
 import type { Actor, CoreContext } from '../context.js';
 import { type PlannedCall, TAG, tagList, validateUsername } from '../templates.js';
@@ -16,7 +16,7 @@ import { runSteps } from './steps.js';
  */
 export async function offboardUser(
   ctx: CoreContext,
-  input: { account?: string; username: string; removeAfterDays?: number },
+  input: { account: string; username: string; removeAfterDays?: number },
   who: Actor,
   opts: { dryRun?: boolean } = {},
 ): Promise<{
@@ -35,8 +35,8 @@ export async function offboardUser(
       'e.g. --remove-after 30',
     );
   }
-  const iam = iamFor(ctx, input.account, who);
-  const account = accountLabel(ctx, input.account);
+  const iam = ctx.clients.iam(input.account, who.actor);
+  const account = ctx.clients.resolve(input.account).id;
   const audit = {
     actor: who.actor,
     action: 'user.offboard',
@@ -86,13 +86,6 @@ export async function offboardUser(
   return { status: 'offboarded', previous, plan };
 }
 
-/** The accounts a sweep covers: those given, else every configured one, else the home account. */
-export function sweepAccounts(ctx: CoreContext, accounts?: string[]): (string | undefined)[] {
-  if (accounts && accounts.length > 0) return accounts;
-  if (ctx.config.accounts.length > 0) return ctx.config.accounts.map((a) => a.id);
-  return [undefined];
-}
-
 /** Deletes offboarded users whose `aws-user:delete-after` date has passed. */
 export async function sweepOffboarded(
   ctx: CoreContext,
@@ -106,11 +99,11 @@ export async function sweepOffboarded(
   const deleted: { account: string; username: string }[] = [];
   const failed: { account: string; username: string; error: string }[] = [];
   const now = ctx.clock.now().getTime();
-  for (const acct of sweepAccounts(ctx, input.accounts)) {
-    const label = accountLabel(ctx, acct);
+  for (const { id: acct } of ctx.clients.select(input.accounts)) {
+    const label = ctx.clients.resolve(acct).id;
     let users: Awaited<ReturnType<typeof listUserDetails>>;
     try {
-      users = await listUserDetails(iamFor(ctx, acct, who));
+      users = await listUserDetails(ctx.clients.iam(acct, who.actor));
     } catch (err) {
       failed.push({ account: label, username: '*', error: errorMessage(err) });
       continue;
@@ -121,12 +114,7 @@ export async function sweepOffboarded(
       const at = Date.parse(due);
       if (Number.isNaN(at) || at > now) continue;
       try {
-        const r = await deleteUser(
-          ctx,
-          { ...(acct ? { account: acct } : {}), username: u.UserName },
-          who,
-          opts,
-        );
+        const r = await deleteUser(ctx, { account: acct, username: u.UserName }, who, opts);
         if (r.status !== 'absent') deleted.push({ account: label, username: u.UserName });
       } catch (err) {
         failed.push({

@@ -1,6 +1,5 @@
 import { ValidationError } from '../../errors.js';
 import { describeCall } from '../aws/iam-calls.js';
-import { accountLabel, iamFor } from '../aws/retry.js';
 import type { Actor, CoreContext } from '../context.js';
 import {
   desiredState,
@@ -18,7 +17,7 @@ import { checkTagValue } from './input.js';
 import { runSteps } from './steps.js';
 
 export interface UpdateUserInput {
-  account?: string;
+  account: string;
   username: string;
   addGroups?: string[];
   removeGroups?: string[];
@@ -116,8 +115,8 @@ export async function updateUser(
     throw new ValidationError('groups', `"${both[0]}" is both added and removed`, 'pick one');
   for (const [k, v] of Object.entries(input.setTags ?? {})) checkTagValue(`tags.${k}`, v);
   if (input.template) getTemplate(ctx.config, input.template);
-  const iam = iamFor(ctx, input.account, who);
-  const account = accountLabel(ctx, input.account);
+  const iam = ctx.clients.iam(input.account, who.actor);
+  const account = ctx.clients.resolve(input.account).id;
   const audit = {
     actor: who.actor,
     action: 'user.update',

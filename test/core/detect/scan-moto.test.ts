@@ -70,7 +70,9 @@ describe('aws-user scan against moto', () => {
   let deny: Server;
   let dir: string;
   let configPath: string;
-  let clientsFor: (clock: ReturnType<typeof fixedClock>) => () => AccountClients;
+  let clientsFor: (
+    clock: ReturnType<typeof fixedClock>,
+  ) => (config?: { accounts: AccountConfig[] }) => AccountClients;
   const realNow = new Date();
 
   beforeAll(async () => {
@@ -95,8 +97,9 @@ describe('aws-user scan against moto', () => {
         return super.sts(region);
       }
     }
-    clientsFor = (clock) => () =>
-      new Clients(ACCOUNTS, {
+    // Like the CLI's own: the clients manage the accounts of the config they are built from.
+    clientsFor = (clock) => (config) =>
+      new Clients(config?.accounts ?? ACCOUNTS, {
         endpoint: moto.endpoint,
         region: 'us-east-1',
         credentials: TEST_CREDENTIALS,

@@ -3,7 +3,7 @@ import { stringify } from 'csv-stringify/sync';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { BULK_COLUMNS, bulkCreate, parseBulk } from '../../../src/core/users/bulk.js';
 import { createGroups, MUTATING, type TestCtx, testConfig, testCtx, who } from '../../helpers/core.js';
-import { type Moto, startMoto } from '../../helpers/moto.js';
+import { MOTO_ACCOUNT, type Moto, startMoto } from '../../helpers/moto.js';
 
 const config = testConfig();
 const header = BULK_COLUMNS.join(',');
@@ -97,12 +97,14 @@ describe('bulkCreate (moto)', () => {
   beforeEach(async () => {
     await moto.reset();
     ctx = testCtx(moto);
-    await createGroups(ctx.clients.iam(), ['Developers', 'ReadOnly', 'Extra']);
+    await createGroups(ctx.clients.iam(MOTO_ACCOUNT), ['Developers', 'ReadOnly', 'Extra']);
     ctx.commands.length = 0;
   });
 
   const names = async () =>
-    ((await ctx.clients.iam().send(new ListUsersCommand({}))).Users ?? []).map((u) => u.UserName).sort();
+    ((await ctx.clients.iam(MOTO_ACCOUNT).send(new ListUsersCommand({}))).Users ?? [])
+      .map((u) => u.UserName)
+      .sort();
 
   it('creates good rows, fails a row with an unknown group without stopping the others, and caches lookups', async () => {
     const { rows } = parseBulk(
@@ -115,7 +117,7 @@ describe('bulkCreate (moto)', () => {
       'csv',
       ctx.config,
     );
-    const { results } = await bulkCreate(ctx, rows, who, { concurrency: 3 });
+    const { results } = await bulkCreate(ctx, rows, who, { account: MOTO_ACCOUNT, concurrency: 3 });
     expect(results.map((r) => [r.line, r.status])).toEqual([
       [2, 'created'],
       [3, 'failed'],
@@ -141,7 +143,7 @@ describe('bulkCreate (moto)', () => {
       'csv',
       ctx.config,
     );
-    const { results } = await bulkCreate(ctx, rows, who, { allOrNothing: true });
+    const { results } = await bulkCreate(ctx, rows, who, { account: MOTO_ACCOUNT, allOrNothing: true });
     expect(results.map((r) => r.status)).toEqual(['failed', 'failed']);
     expect(results[0]?.error).toMatch(/all-or-nothing/);
     expect(await names()).toEqual([]);
@@ -154,7 +156,7 @@ describe('bulkCreate (moto)', () => {
       'csv',
       ctx.config,
     );
-    const { results } = await bulkCreate(ctx, rows, who, { dryRun: true });
+    const { results } = await bulkCreate(ctx, rows, who, { account: MOTO_ACCOUNT, dryRun: true });
     expect(results[0]?.status).toBe('dry-run');
     expect(ctx.commands.filter((c) => MUTATING.test(c))).toEqual([]);
   });

@@ -24,7 +24,7 @@ import { offboardUser, sweepOffboarded } from '../../../src/core/users/offboard.
 import { updateUser } from '../../../src/core/users/update.js';
 import { ConflictError, NotFoundError, StepFailedError, ValidationError } from '../../../src/errors.js';
 import { createGroups, MUTATING, type TestCtx, testConfig, testCtx, who } from '../../helpers/core.js';
-import { type Moto, startMoto } from '../../helpers/moto.js';
+import { MOTO_ACCOUNT, type Moto, startMoto } from '../../helpers/moto.js';
 
 let moto: Moto;
 let ctx: TestCtx;
@@ -37,11 +37,18 @@ afterAll(async () => {
 beforeEach(async () => {
   await moto.reset();
   ctx = testCtx(moto);
-  await createGroups(ctx.clients.iam(), ['Developers', 'ReadOnly', 'Administrators', 'Finance', 'Extra']);
+  await createGroups(ctx.clients.iam(MOTO_ACCOUNT), [
+    'Developers',
+    'ReadOnly',
+    'Administrators',
+    'Finance',
+    'Extra',
+  ]);
   ctx.commands.length = 0;
 });
 
 const jane = {
+  account: MOTO_ACCOUNT,
   username: 'jane.doe',
   email: 'jane@example.com',
   department: 'Engineering',
@@ -52,7 +59,9 @@ const jane = {
 };
 
 async function listUserNames(): Promise<string[]> {
-  return ((await ctx.clients.iam().send(new ListUsersCommand({}))).Users ?? []).map((u) => u.UserName ?? '');
+  return ((await ctx.clients.iam(MOTO_ACCOUNT).send(new ListUsersCommand({}))).Users ?? []).map(
+    (u) => u.UserName ?? '',
+  );
 }
 
 describe('createUser', () => {
@@ -60,7 +69,7 @@ describe('createUser', () => {
     const r = await createUser(ctx, jane, who);
     expect(r.status).toBe('created');
     expect(r.password && satisfiesPolicy(r.password, ctx.config.password_policy)).toBe(true);
-    const snap = await describeUser(ctx, undefined, 'jane.doe');
+    const snap = await describeUser(ctx, MOTO_ACCOUNT, 'jane.doe');
     expect(snap.groups.sort()).toEqual(['Developers', 'ReadOnly']);
     expect(snap.managedPolicies.sort()).toEqual([
       'arn:aws:iam::aws:policy/AmazonEC2FullAccess',
@@ -180,13 +189,13 @@ describe('createUser', () => {
     ]);
     expect(ctx.commands.length).toBeGreaterThan(0);
     expect(ctx.commands.filter((c) => MUTATING.test(c))).toEqual([]);
-    expect(await userExists(ctx, undefined, 'jane.doe')).toBe(false);
+    expect(await userExists(ctx, MOTO_ACCOUNT, 'jane.doe')).toBe(false);
   });
 });
 
 describe('deleteUser', () => {
   it('after adding keys, MFA, groups, certs, SSH keys and policies, leaves nothing', async () => {
-    const iam = ctx.clients.iam();
+    const iam = ctx.clients.iam(MOTO_ACCOUNT);
     await createUser(ctx, jane, who);
     await iam.send(new CreateAccessKeyCommand({ UserName: 'jane.doe' }));
     await iam.send(new CreateAccessKeyCommand({ UserName: 'jane.doe' }));
@@ -212,7 +221,7 @@ describe('deleteUser', () => {
     await iam.send(new UploadSSHPublicKeyCommand({ UserName: 'jane.doe', SSHPublicKeyBody: SSH_KEY }));
     await iam.send(new UploadSigningCertificateCommand({ UserName: 'jane.doe', CertificateBody: CERT }));
 
-    const r = await deleteUser(ctx, { username: 'jane.doe' }, who);
+    const r = await deleteUser(ctx, { account: MOTO_ACCOUNT, username: 'jane.doe' }, who);
     expect(r.status).toBe('deleted');
     expect(r.removed).toEqual(
       expect.arrayContaining([
@@ -230,18 +239,20 @@ describe('deleteUser', () => {
     const devices = await iam.send(new ListVirtualMFADevicesCommand({}));
     expect(devices.VirtualMFADevices ?? []).toEqual([]);
     expect(await listUserNames()).toEqual([]);
-    expect((await deleteUser(ctx, { username: 'jane.doe' }, who)).status).toBe('absent');
+    expect((await deleteUser(ctx, { account: MOTO_ACCOUNT, username: 'jane.doe' }, who)).status).toBe(
+      'absent',
+    );
   });
 
   it('dry-run lists the cleanup and makes no mutating call', async () => {
     await createUser(ctx, jane, who);
     ctx.commands.length = 0;
-    const r = await deleteUser(ctx, { username: 'jane.doe' }, who, { dryRun: true });
+    const r = await deleteUser(ctx, { account: MOTO_ACCOUNT, username: 'jane.doe' }, who, { dryRun: true });
     expect(r.status).toBe('dry-run');
     expect(r.plan.at(-1)?.action).toBe('DeleteUser');
     expect(r.plan[0]?.action).toBe('DeleteLoginProfile');
     expect(ctx.commands.filter((c) => MUTATING.test(c))).toEqual([]);
-    expect(await userExists(ctx, undefined, 'jane.doe')).toBe(true);
+    expect(await userExists(ctx, MOTO_ACCOUNT, 'jane.doe')).toBe(true);
   });
 });
 
@@ -251,6 +262,7 @@ describe('updateUser', () => {
     const r = await updateUser(
       ctx,
       {
+        account: MOTO_ACCOUNT,
         username: 'jane.doe',
         template: 'readonly',
         addGroups: ['Extra'],
@@ -260,7 +272,7 @@ describe('updateUser', () => {
       who,
     );
     expect(r.changed).toBe(true);
-    const snap = await describeUser(ctx, undefined, 'jane.doe');
+    const snap = await describeUser(ctx, MOTO_ACCOUNT, 'jane.doe');
     expect(snap.groups.sort()).toEqual(['Extra', 'ReadOnly']);
     expect(snap.managedPolicies).toEqual(['arn:aws:iam::aws:policy/ReadOnlyAccess']);
     expect(snap.inlinePolicies).toEqual({});
@@ -270,14 +282,18 @@ describe('updateUser', () => {
       'aws-user:template': 'readonly',
     });
     expect(snap.tags.Manager).toBeUndefined();
-    const again = await updateUser(ctx, { username: 'jane.doe', template: 'readonly' }, who);
+    const again = await updateUser(
+      ctx,
+      { account: MOTO_ACCOUNT, username: 'jane.doe', template: 'readonly' },
+      who,
+    );
     expect(again).toEqual({ changed: false, plan: [] });
   });
 
   it('names a missing user', async () => {
-    await expect(updateUser(ctx, { username: 'ghost', addGroups: ['Extra'] }, who)).rejects.toBeInstanceOf(
-      NotFoundError,
-    );
+    await expect(
+      updateUser(ctx, { account: MOTO_ACCOUNT, username: 'ghost', addGroups: ['Extra'] }, who),
+    ).rejects.toBeInstanceOf(NotFoundError);
   });
 });
 
@@ -286,11 +302,15 @@ describe('offboardUser and sweepOffboarded', () => {
     const clock = fixedClock(new Date('2026-01-10T00:00:00Z'));
     const c = testCtx(moto, { clock });
     await createUser(c, jane, who);
-    const key = await c.clients.iam().send(new CreateAccessKeyCommand({ UserName: 'jane.doe' }));
-    const r = await offboardUser(c, { username: 'jane.doe', removeAfterDays: 30 }, who);
+    const key = await c.clients.iam(MOTO_ACCOUNT).send(new CreateAccessKeyCommand({ UserName: 'jane.doe' }));
+    const r = await offboardUser(
+      c,
+      { account: MOTO_ACCOUNT, username: 'jane.doe', removeAfterDays: 30 },
+      who,
+    );
     expect(r.status).toBe('offboarded');
     expect(r.previous.groups.sort()).toEqual(['Developers', 'ReadOnly']);
-    const snap = await describeUser(c, undefined, 'jane.doe');
+    const snap = await describeUser(c, MOTO_ACCOUNT, 'jane.doe');
     expect(snap).toMatchObject({
       groups: [],
       managedPolicies: [],
@@ -308,12 +328,14 @@ describe('offboardUser and sweepOffboarded', () => {
       hasLoginProfile: true,
     });
 
-    expect((await offboardUser(c, { username: 'jane.doe' }, who)).status).toBe('already-offboarded');
+    expect((await offboardUser(c, { account: MOTO_ACCOUNT, username: 'jane.doe' }, who)).status).toBe(
+      'already-offboarded',
+    );
     expect((await sweepOffboarded(c, {}, who)).deleted).toEqual([]);
     clock.advance(31 * DAY_MS);
     const swept = await sweepOffboarded(c, {}, who);
-    expect(swept).toEqual({ deleted: [{ account: 'home', username: 'jane.doe' }], failed: [] });
-    expect(await userExists(c, undefined, 'jane.doe')).toBe(false);
+    expect(swept).toEqual({ deleted: [{ account: MOTO_ACCOUNT, username: 'jane.doe' }], failed: [] });
+    expect(await userExists(c, MOTO_ACCOUNT, 'jane.doe')).toBe(false);
   });
 });
 
