@@ -3,7 +3,7 @@ import type { Grant } from '../core/grants.js';
 import { escapeText as esc, slackDate } from './escape.js';
 import { GRANT_ACTIONS } from './grant-messages.js';
 import { accessLabel } from './grant-modal.js';
-import { BLOCK_ID_MAX, clip, TEXT_CLIP } from './limits.js';
+import { BLOCK_ID_MAX, clip, TEXT_CLIP, VIEW_MAX_BLOCKS } from './limits.js';
 
 /**
  * App Home: the caller's IAM users across accounts (MFA, key ages, active grants with expiry), self-service
@@ -219,5 +219,5 @@ export function appHomeView(input: HomeInput): HomeView {
       ],
     },
   );
-  return { type: 'home', blocks };
+  return { type: 'home', blocks: blocks.slice(0, VIEW_MAX_BLOCKS) };
 }

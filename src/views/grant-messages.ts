@@ -2,7 +2,7 @@ import type { KnownBlock, PlainTextElement } from '@slack/types';
 import type { Grant } from '../core/grants.js';
 import { escapeText as esc, slackDate } from './escape.js';
 import { accessLabel } from './grant-modal.js';
-import { clip, OPTION_TEXT_MAX, TEXT_MAX } from './limits.js';
+import { BUTTON_TEXT_MAX, clip, TEXT_MAX } from './limits.js';
 
 /**
  * The messages about a grant once it exists: applied, about to expire, revoked, and the break-glass broadcast.
@@ -15,7 +15,7 @@ export const GRANT_ACTIONS = {
 } as const;
 
 function plain(text: string): PlainTextElement {
-  return { type: 'plain_text', text: text.slice(0, OPTION_TEXT_MAX), emoji: true };
+  return { type: 'plain_text', text: text.slice(0, BUTTON_TEXT_MAX), emoji: true };
 }
 
 function grantLine(g: Grant): string {
