@@ -6,8 +6,8 @@ import {
   ListUsersCommand,
   ListUserTagsCommand,
 } from '@aws-sdk/client-iam';
+import pLimit from 'p-limit';
 import type { AccountClients } from '../src/core/aws/accounts.js';
-import { mapPool } from '../src/core/detect/scan.js';
 
 /**
  * The seed detector's per-user method, kept in bench/ only as the baseline: ListUsers, then for every user
@@ -33,7 +33,7 @@ export async function perUserScan(
         for (const u of page.Users ?? []) if (u.UserName) names.push(u.UserName);
         marker = page.IsTruncated ? page.Marker : undefined;
       } while (marker);
-      await mapPool(names, perAccount, async (UserName) => {
+      await pLimit(perAccount).map(names, async (UserName) => {
         await iam.send(new GetUserCommand({ UserName }));
         const keys = await iam.send(new ListAccessKeysCommand({ UserName }));
         for (const k of keys.AccessKeyMetadata ?? []) {

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { GROUP_RE as IAM_NAME } from './core/templates.js';
 import { ConfigError } from './errors.js';
 
 /**
@@ -10,7 +11,6 @@ import { ConfigError } from './errors.js';
  * path like `templates.developer.groups[1]` points straight at the line to fix.
  */
 
-const IAM_NAME = /^[\w+=,.@-]{1,128}$/;
 const ACCOUNT_ID = /^\d{12}$/;
 const ARN = /^arn:aws[\w-]*:/;
 const SLACK_ID = /^[UWGS][A-Z0-9]{2,}$/;

@@ -11,7 +11,6 @@ export type ErrorCode =
   | 'LIMIT'
   | 'STEP_FAILED'
   | 'UNAUTHORIZED'
-  | 'EXPIRED'
   | 'STORE_UNAVAILABLE'
   | 'ACCOUNT_FAILED'
   | 'INTERNAL';
@@ -89,12 +88,6 @@ export class StepFailedError extends AwsUserError {
 export class UnauthorizedError extends AwsUserError {
   constructor(message: string, options: { cause?: unknown } = {}) {
     super('UNAUTHORIZED', message, options);
-  }
-}
-
-export class ExpiredError extends AwsUserError {
-  constructor(message: string, options: { cause?: unknown } = {}) {
-    super('EXPIRED', message, options);
   }
 }
 

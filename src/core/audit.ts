@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { appendFile } from 'node:fs/promises';
+import { errorMessage } from '../errors.js';
 import type { Clock } from './clock.js';
+import type { Actor } from './context.js';
 
 /**
  * Audit events: who did what to which IAM user, and how it ended. An event never carries a secret;
@@ -90,14 +92,62 @@ export class JsonlAuditSink implements AuditSink {
   }
 }
 
-/** Fans out to several sinks (e.g. Redis stream + log). */
-export class MultiAuditSink implements AuditSink {
-  constructor(private readonly sinks: readonly AuditSink[]) {}
-  async append(event: AuditEvent): Promise<void> {
-    await Promise.all(this.sinks.map((s) => s.append(event)));
+/** What one operation acts on: every event it records shares these and who asked. */
+export interface AuditScope {
+  action: string;
+  account: string;
+  target: string;
+}
+
+/** How an audited operation ended: its result, and what its event should say (`success` by default). */
+export interface Audited<T> {
+  result: T;
+  outcome?: AuditOutcome;
+  details?: Record<string, unknown>;
+}
+
+export interface AuditTrail {
+  /**
+   * Records a failure whose event needs more than the error's message (what was done, what was rolled
+   * back); the error thrown after it (or one caused by it) is then not recorded a second time.
+   */
+  fail(err: unknown, extra?: { error?: string; details?: Record<string, unknown> }): Promise<void>;
+}
+
+/**
+ * Runs one operation and records exactly one event for it: the outcome and details it returns, or a
+ * `failure` with the error's message when it throws (then rethrows). Every core mutation goes through
+ * here, so no path can act without leaving a trace.
+ */
+export async function audited<T>(
+  ctx: { auditor: Auditor },
+  who: Actor,
+  scope: AuditScope,
+  fn: (trail: AuditTrail) => Promise<Audited<T>>,
+): Promise<T> {
+  // The field order of the events written before this helper, which JSON Lines readers may rely on.
+  const base = { actor: who.actor, ...scope, requestId: who.requestId };
+  const recorded = new WeakSet<object>();
+  const trail: AuditTrail = {
+    async fail(err, extra = {}) {
+      await ctx.auditor.record({ ...base, outcome: 'failure', error: errorMessage(err), ...extra });
+      if (typeof err === 'object' && err !== null) recorded.add(err);
+    },
+  };
+  // An error that wraps a recorded one (a ValidationError around the SDK's) was recorded with it.
+  const wasRecorded = (err: unknown): boolean =>
+    typeof err === 'object' && err !== null && (recorded.has(err) || wasRecorded((err as Error).cause));
+  let out: Audited<T>;
+  try {
+    out = await fn(trail);
+  } catch (err) {
+    if (!wasRecorded(err)) await trail.fail(err);
+    throw err;
   }
-  async recent(opts: { target?: string; limit: number }): Promise<AuditEvent[]> {
-    for (const s of this.sinks) if (s.recent) return s.recent(opts);
-    return [];
-  }
+  await ctx.auditor.record({
+    ...base,
+    outcome: out.outcome ?? 'success',
+    ...(out.details ? { details: out.details } : {}),
+  });
+  return out.result;
 }

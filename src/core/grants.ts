@@ -14,8 +14,10 @@ import {
 } from '@aws-sdk/client-iam';
 import type { FileConfig, Template } from '../config.js';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
+import { audited } from './audit.js';
+import { ignoreMissing } from './aws/retry.js';
 import type { Actor, CoreContext } from './context.js';
-import { TAG } from './templates.js';
+import { TAG } from './tags.js';
 
 /**
  * Time-bound access: a group membership or managed policy added to an IAM user until an expiry. The expiry
@@ -49,7 +51,7 @@ export interface Grant extends GrantSpec {
   revokedBy?: string;
 }
 
-export const GRANT_TAG_PREFIX = 'aws-user:grant:';
+export const GRANT_TAG_PREFIX = TAG.grantPrefix;
 /** The tag provisioning writes with the template a user was made from. */
 export const TEMPLATE_TAG = TAG.template;
 
@@ -147,13 +149,6 @@ async function currentAccess(iam: IAMClient, account: string, username: string) 
   }
 }
 
-/** The template an IAM user was created from, from its tag. */
-export async function templateOfUser(ctx: CoreContext, account: string, username: string, who: Actor) {
-  const iam = ctx.clients.iam(account, who.actor);
-  const access = await currentAccess(iam, account, username);
-  return access.tags.get(TEMPLATE_TAG);
-}
-
 /**
  * Adds the access and (re)writes the expiry tag. Returns whether this extended an existing grant.
  * Idempotent: applying the same grant twice leaves one membership and the later expiry.
@@ -175,39 +170,41 @@ export async function applyGrant(
     );
   }
   const expiresAt = existing && existing > grant.expiresAt ? existing : grant.expiresAt;
-  if (!held) {
-    try {
-      if (grant.kind === 'group') {
-        await iam.send(new AddUserToGroupCommand({ UserName: grant.username, GroupName: grant.target }));
-      } else {
-        await iam.send(new AttachUserPolicyCommand({ UserName: grant.username, PolicyArn: grant.target }));
+  const action = existing ? 'grant.extend' : grant.breakGlass ? 'grant.break-glass' : 'grant.apply';
+  return audited(ctx, who, { action, account: grant.account, target: grant.username }, async () => {
+    if (!held) {
+      try {
+        if (grant.kind === 'group') {
+          await iam.send(new AddUserToGroupCommand({ UserName: grant.username, GroupName: grant.target }));
+        } else {
+          await iam.send(new AttachUserPolicyCommand({ UserName: grant.username, PolicyArn: grant.target }));
+        }
+      } catch (err) {
+        if (err instanceof NoSuchEntityException) {
+          throw new NotFoundError(
+            `${grant.kind} ${grant.target} does not exist in account ${grant.account}`,
+            {
+              cause: err,
+            },
+          );
+        }
+        throw err;
       }
-    } catch (err) {
-      if (err instanceof NoSuchEntityException) {
-        throw new NotFoundError(`${grant.kind} ${grant.target} does not exist in account ${grant.account}`, {
-          cause: err,
-        });
-      }
-      throw err;
     }
-  }
-  await iam.send(new TagUserCommand({ UserName: grant.username, Tags: [{ Key: tagKey, Value: expiresAt }] }));
-  await ctx.auditor.record({
-    actor: who.actor,
-    action: existing ? 'grant.extend' : grant.breakGlass ? 'grant.break-glass' : 'grant.apply',
-    account: grant.account,
-    target: grant.username,
-    outcome: 'success',
-    requestId: who.requestId,
-    details: {
-      grantId: id,
-      kind: grant.kind,
-      grantTarget: grant.target,
-      expiresAt,
-      breakGlass: grant.breakGlass,
-    },
+    await iam.send(
+      new TagUserCommand({ UserName: grant.username, Tags: [{ Key: tagKey, Value: expiresAt }] }),
+    );
+    return {
+      result: { extended: existing !== undefined },
+      details: {
+        grantId: id,
+        kind: grant.kind,
+        grantTarget: grant.target,
+        expiresAt,
+        breakGlass: grant.breakGlass,
+      },
+    };
   });
-  return { extended: existing !== undefined };
 }
 
 /** Removes the access and the tag. Idempotent: a user, group or policy already gone is not an error. */
@@ -219,32 +216,20 @@ export async function revokeGrant(
 ): Promise<void> {
   const iam = ctx.clients.iam(spec.account, who.actor);
   const id = grantId(spec);
-  const ignoreMissing = async (p: Promise<unknown>) => {
-    try {
-      await p;
-    } catch (err) {
-      if (!(err instanceof NoSuchEntityException)) throw err;
+  const scope = { action: 'grant.revoke', account: spec.account, target: spec.username };
+  await audited(ctx, who, scope, async () => {
+    if (spec.kind === 'group') {
+      await ignoreMissing(() =>
+        iam.send(new RemoveUserFromGroupCommand({ UserName: spec.username, GroupName: spec.target })),
+      );
+    } else {
+      await ignoreMissing(() =>
+        iam.send(new DetachUserPolicyCommand({ UserName: spec.username, PolicyArn: spec.target })),
+      );
     }
-  };
-  if (spec.kind === 'group') {
-    await ignoreMissing(
-      iam.send(new RemoveUserFromGroupCommand({ UserName: spec.username, GroupName: spec.target })),
+    await ignoreMissing(() =>
+      iam.send(new UntagUserCommand({ UserName: spec.username, TagKeys: [`${GRANT_TAG_PREFIX}${id}`] })),
     );
-  } else {
-    await ignoreMissing(
-      iam.send(new DetachUserPolicyCommand({ UserName: spec.username, PolicyArn: spec.target })),
-    );
-  }
-  await ignoreMissing(
-    iam.send(new UntagUserCommand({ UserName: spec.username, TagKeys: [`${GRANT_TAG_PREFIX}${id}`] })),
-  );
-  await ctx.auditor.record({
-    actor: who.actor,
-    action: 'grant.revoke',
-    account: spec.account,
-    target: spec.username,
-    outcome: 'success',
-    requestId: who.requestId,
-    details: { grantId: id, kind: spec.kind, grantTarget: spec.target, reason },
+    return { result: undefined, details: { grantId: id, kind: spec.kind, grantTarget: spec.target, reason } };
   });
 }

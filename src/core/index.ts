@@ -8,6 +8,7 @@ import { applyGrant, type Grant, type GrantSpec, revokeGrant } from './grants.js
 import * as keys from './keys.js';
 import * as mfa from './mfa.js';
 import { deactivateKeys, disableConsole } from './remediation.js';
+import { PROFILE_TAG } from './tags.js';
 import { createUser, validateCreate } from './users/create.js';
 import { describeUser } from './users/describe.js';
 import { findUsersByTag } from './users/directory.js';
@@ -49,7 +50,7 @@ export function bindCore(ctx: CoreContext) {
     async usersOwnedBy(slackUserId: string): Promise<IamUserRef[]> {
       const out: IamUserRef[] = [];
       for (const a of ctx.clients.managed()) {
-        for (const u of await findUsersByTag(ctx.clients.iam(a.id), 'SlackUserId', slackUserId)) {
+        for (const u of await findUsersByTag(ctx.clients.iam(a.id), PROFILE_TAG.slackUserId, slackUserId)) {
           if (!u.UserName) continue;
           out.push({
             account: a.id,

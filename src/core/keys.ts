@@ -9,10 +9,12 @@ import {
   UpdateAccessKeyCommand,
 } from '@aws-sdk/client-iam';
 import { AwsUserError, errorMessage, LimitError, NotFoundError, ValidationError } from '../errors.js';
+import { audited } from './audit.js';
 import { isNoSuchEntity, isUnmodifiable, withRetry } from './aws/retry.js';
 import { DAY_MS } from './clock.js';
 import type { Actor, CoreContext } from './context.js';
-import { type PlannedCall, TAG, validateUsername } from './templates.js';
+import { TAG } from './tags.js';
+import { type PlannedCall, validateUsername } from './templates.js';
 import { listUserDetails } from './users/directory.js';
 
 /**
@@ -88,24 +90,13 @@ export async function createAccessKey(
   who: Actor,
 ): Promise<NewAccessKey> {
   validateUsername(input.username);
-  const account = ctx.clients.resolve(input.account).id;
-  const audit = {
-    actor: who.actor,
-    action: 'key.create',
-    account,
-    target: input.username,
-    requestId: who.requestId,
-  };
-  try {
-    const keys = await listKeys(ctx, input.account, input.username, who);
+  const { id: account } = ctx.clients.resolve(input.account);
+  return audited(ctx, who, { action: 'key.create', account, target: input.username }, async () => {
+    const keys = await listKeys(ctx, account, input.username, who);
     if (keys.length >= 2) throw limitError(input.username);
-    const key = await newKey(ctx, input.account, input.username, who);
-    await ctx.auditor.record({ ...audit, outcome: 'success', details: { accessKeyId: key.accessKeyId } });
-    return key;
-  } catch (err) {
-    await ctx.auditor.record({ ...audit, outcome: 'failure', error: errorMessage(err) });
-    throw err;
-  }
+    const key = await newKey(ctx, account, input.username, who);
+    return { result: key, details: { accessKeyId: key.accessKeyId } };
+  });
 }
 
 export interface RotationSchedule {
@@ -162,21 +153,14 @@ export async function rotateAccessKey(
   validateUsername(input.username);
   const grace = nonNegativeDays('graceDays', input.graceDays, ctx.config.keys.grace_days);
   const second = nonNegativeDays('deleteAfterDays', input.deleteAfterDays, ctx.config.keys.delete_after_days);
-  const account = ctx.clients.resolve(input.account).id;
-  const iam = ctx.clients.iam(input.account, who.actor);
-  const audit = {
-    actor: who.actor,
-    action: 'key.rotate',
-    account,
-    target: input.username,
-    requestId: who.requestId,
-  };
+  const { id: account } = ctx.clients.resolve(input.account);
+  const iam = ctx.clients.iam(account, who.actor);
   const now = ctx.clock.now();
   const deactivateAt = new Date(now.getTime() + grace * DAY_MS);
   const deleteAt = new Date(deactivateAt.getTime() + second * DAY_MS);
   const UserName = input.username;
-  try {
-    const keys = await listKeys(ctx, input.account, input.username, who);
+  return audited(ctx, who, { action: 'key.rotate', account, target: UserName }, async () => {
+    const keys = await listKeys(ctx, account, input.username, who);
     const plan: PlannedCall[] = [];
     let remaining = keys;
     if (keys.length >= 2) {
@@ -205,16 +189,13 @@ export async function rotateAccessKey(
       deactivateAt: result.deactivateAt,
       deleteAt: result.deleteAt,
     };
-    if (opts.dryRun) {
-      await ctx.auditor.record({ ...audit, outcome: 'dry-run', details });
-      return result;
-    }
+    if (opts.dryRun) return { result, outcome: 'dry-run', details };
     const deleted = plan.find((c) => c.action === 'DeleteAccessKey');
     if (deleted)
       await iam.send(
         new DeleteAccessKeyCommand({ UserName, AccessKeyId: String(deleted.params.AccessKeyId) }),
       );
-    const key = await newKey(ctx, input.account, input.username, who);
+    const key = await newKey(ctx, account, input.username, who);
     if (schedules.length > 0) {
       try {
         await withRetry(
@@ -230,16 +211,11 @@ export async function rotateAccessKey(
         throw err;
       }
     }
-    await ctx.auditor.record({
-      ...audit,
-      outcome: 'success',
+    return {
+      result: { ...result, newKey: key },
       details: { ...details, newAccessKeyId: key.accessKeyId },
-    });
-    return { ...result, newKey: key };
-  } catch (err) {
-    await ctx.auditor.record({ ...audit, outcome: 'failure', error: errorMessage(err) });
-    throw err;
-  }
+    };
+  });
 }
 
 /** Rotates every user whose active key is older than `olderThanDays` and not already being rotated. */

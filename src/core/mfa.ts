@@ -17,9 +17,11 @@ import {
 } from '@aws-sdk/client-iam';
 import QRCode from 'qrcode';
 import { ConflictError, errorMessage, NotFoundError, ValidationError } from '../errors.js';
+import { audited } from './audit.js';
 import { collect } from './aws/paging.js';
-import { isNoSuchEntity, isUnmodifiable, withRetry } from './aws/retry.js';
+import { ignoreMissing, isNoSuchEntity, isUnmodifiable, withRetry } from './aws/retry.js';
 import type { Actor, CoreContext } from './context.js';
+import { TAG } from './tags.js';
 import { validateUsername } from './templates.js';
 
 /**
@@ -27,14 +29,13 @@ import { validateUsername } from './templates.js';
  * Base32 seed (IAM's QRCodePNG cannot be relied on: moto's is random bytes), enabling with two consecutive
  * TOTP codes, listing and deactivation. The seed, URI and PNG are returned to the caller only.
  */
-export interface MfaEnrollment {
+export interface MfaDeviceStart {
   serialNumber: string;
   otpauthUri: string;
   qrPng: Buffer;
 }
 
 export const MFA_ISSUER = 'AWS';
-export const MFA_CREATED_TAG = 'aws-user:created-at';
 
 export function otpauthUri(base32Seed: string, label: string, issuer = MFA_ISSUER): string {
   const l = encodeURIComponent(`${issuer}:${label}`);
@@ -62,19 +63,12 @@ export async function startMfaEnrollment(
   ctx: CoreContext,
   input: { account: string; username: string },
   who: Actor,
-): Promise<MfaEnrollment> {
+): Promise<MfaDeviceStart> {
   validateUsername(input.username);
-  const iam = ctx.clients.iam(input.account, who.actor);
-  const account = ctx.clients.resolve(input.account).id;
-  const audit = {
-    actor: who.actor,
-    action: 'mfa.start',
-    account,
-    target: input.username,
-    requestId: who.requestId,
-  };
-  try {
-    await userMustExist(ctx, input.account, input.username, who);
+  const { id: account } = ctx.clients.resolve(input.account);
+  const iam = ctx.clients.iam(account, who.actor);
+  return audited(ctx, who, { action: 'mfa.start', account, target: input.username }, async () => {
+    await userMustExist(ctx, account, input.username, who);
     const assigned =
       (await iam.send(new ListMFADevicesCommand({ UserName: input.username }))).MFADevices ?? [];
     const create = () =>
@@ -118,12 +112,11 @@ export async function startMfaEnrollment(
     if (!dev?.SerialNumber || !seed) throw new Error('CreateVirtualMFADevice returned no serial or seed');
     const uri = otpauthUri(seed, `${input.username}@${account}`);
     const qrPng = await QRCode.toBuffer(uri, { type: 'png', errorCorrectionLevel: 'M', margin: 2, scale: 6 });
-    await ctx.auditor.record({ ...audit, outcome: 'success', details: { serialNumber: dev.SerialNumber } });
-    return { serialNumber: dev.SerialNumber, otpauthUri: uri, qrPng };
-  } catch (err) {
-    await ctx.auditor.record({ ...audit, outcome: 'failure', error: errorMessage(err) });
-    throw err;
-  }
+    return {
+      result: { serialNumber: dev.SerialNumber, otpauthUri: uri, qrPng },
+      details: { serialNumber: dev.SerialNumber },
+    };
+  });
 }
 
 const CODE_RE = /^\d{6}$/;
@@ -148,21 +141,15 @@ export async function completeMfaEnrollment(
       'wait up to 30 seconds for a new code',
     );
   }
-  const iam = ctx.clients.iam(input.account, who.actor);
-  const account = ctx.clients.resolve(input.account).id;
-  const audit = {
-    actor: who.actor,
-    action: 'mfa.enable',
-    account,
-    target: input.username,
-    requestId: who.requestId,
-  };
+  const { id: account } = ctx.clients.resolve(input.account);
+  const iam = ctx.clients.iam(account, who.actor);
   const existing = (await iam.send(new ListMFADevicesCommand({ UserName: input.username }))).MFADevices ?? [];
-  if (existing.some((d) => d.SerialNumber === input.serialNumber)) {
-    await ctx.auditor.record({ ...audit, outcome: 'noop', details: { serialNumber: input.serialNumber } });
-    return;
-  }
-  try {
+  const details = { serialNumber: input.serialNumber };
+  const scope = { action: 'mfa.enable', account, target: input.username };
+  await audited(ctx, who, scope, async (trail) => {
+    if (existing.some((d) => d.SerialNumber === input.serialNumber)) {
+      return { result: undefined, outcome: 'noop', details };
+    }
     await withRetry(
       ctx,
       () =>
@@ -176,25 +163,20 @@ export async function completeMfaEnrollment(
         ),
       (e) => isNoSuchEntity(e) || isUnmodifiable(e),
       { attempts: 4, baseMs: 300 },
-    );
-  } catch (err) {
-    await ctx.auditor.record({
-      ...audit,
-      outcome: 'failure',
-      error: (err as Error).name,
-      details: { serialNumber: input.serialNumber },
-    });
-    if (err instanceof InvalidAuthenticationCodeException) {
-      throw new ValidationError(
+    ).catch(async (err) => {
+      // The name alone: the message could echo the codes.
+      await trail.fail(err, { error: (err as Error).name, details });
+      if (!(err instanceof InvalidAuthenticationCodeException)) throw err;
+      const invalid = new ValidationError(
         'codes',
         'the codes did not match this device',
         'scan the QR again and enter two consecutive codes (wait for the second to appear)',
         { cause: err },
       );
-    }
-    throw err;
-  }
-  await ctx.auditor.record({ ...audit, outcome: 'success', details: { serialNumber: input.serialNumber } });
+      throw invalid;
+    });
+    return { result: undefined, details };
+  });
 }
 
 /** Deletes a device left unassigned by a failed or abandoned enrollment (idempotent). */
@@ -203,32 +185,22 @@ export async function abandonMfaEnrollment(
   input: { account: string; serialNumber: string },
   who: Actor,
 ): Promise<void> {
-  const account = ctx.clients.resolve(input.account).id;
-  const audit = {
-    actor: who.actor,
-    action: 'mfa.abandon',
-    account,
-    target: input.serialNumber,
-    requestId: who.requestId,
-  };
-  try {
-    await ctx.clients
-      .iam(input.account, who.actor)
-      .send(new DeleteVirtualMFADeviceCommand({ SerialNumber: input.serialNumber }));
-  } catch (err) {
-    if (err instanceof NoSuchEntityException) {
-      await ctx.auditor.record({ ...audit, outcome: 'noop' });
-      return;
-    }
-    if (err instanceof DeleteConflictException) {
+  const { id: account } = ctx.clients.resolve(input.account);
+  const scope = { action: 'mfa.abandon', account, target: input.serialNumber };
+  await audited(ctx, who, scope, async () => {
+    const gone = !(await ignoreMissing(() =>
+      ctx.clients
+        .iam(account, who.actor)
+        .send(new DeleteVirtualMFADeviceCommand({ SerialNumber: input.serialNumber })),
+    ).catch((err) => {
+      if (!(err instanceof DeleteConflictException)) throw err;
       throw new ConflictError(
         `MFA device ${input.serialNumber} is assigned to a user; use deactivateMfa instead`,
         { cause: err },
       );
-    }
-    throw err;
-  }
-  await ctx.auditor.record({ ...audit, outcome: 'success' });
+    }));
+    return { result: undefined, outcome: gone ? 'noop' : 'success' };
+  });
 }
 
 export async function listMfaDevices(
@@ -261,54 +233,33 @@ export async function deactivateMfa(
   who: Actor,
 ): Promise<void> {
   validateUsername(input.username);
-  const iam = ctx.clients.iam(input.account, who.actor);
-  const account = ctx.clients.resolve(input.account).id;
-  const audit = {
-    actor: who.actor,
-    action: 'mfa.deactivate',
-    account,
-    target: input.username,
-    requestId: who.requestId,
-  };
-  try {
-    const deactivated = await iam
-      .send(new DeactivateMFADeviceCommand({ UserName: input.username, SerialNumber: input.serialNumber }))
-      .then(
-        () => true,
-        (err) => {
-          if (err instanceof NoSuchEntityException) return false;
-          throw err;
-        },
+  const { id: account } = ctx.clients.resolve(input.account);
+  const iam = ctx.clients.iam(account, who.actor);
+  const details = { serialNumber: input.serialNumber };
+  const scope = { action: 'mfa.deactivate', account, target: input.username };
+  await audited(ctx, who, scope, async (trail) => {
+    try {
+      const deactivated = await ignoreMissing(() =>
+        iam.send(
+          new DeactivateMFADeviceCommand({ UserName: input.username, SerialNumber: input.serialNumber }),
+        ),
       );
-    let deleted = false;
-    if (input.serialNumber.startsWith('arn:')) {
-      deleted = await withRetry(
-        ctx,
-        () => iam.send(new DeleteVirtualMFADeviceCommand({ SerialNumber: input.serialNumber })),
-        (e) => e instanceof DeleteConflictException || isUnmodifiable(e),
-        { attempts: 4 },
-      ).then(
-        () => true,
-        (err) => {
-          if (err instanceof NoSuchEntityException) return false;
-          throw err;
-        },
-      );
+      const deleted =
+        input.serialNumber.startsWith('arn:') &&
+        (await ignoreMissing(() =>
+          withRetry(
+            ctx,
+            () => iam.send(new DeleteVirtualMFADeviceCommand({ SerialNumber: input.serialNumber })),
+            (e) => e instanceof DeleteConflictException || isUnmodifiable(e),
+            { attempts: 4 },
+          ),
+        ));
+      return { result: undefined, outcome: deactivated || deleted ? 'success' : 'noop', details };
+    } catch (err) {
+      await trail.fail(err, { details });
+      throw err;
     }
-    await ctx.auditor.record({
-      ...audit,
-      outcome: deactivated || deleted ? 'success' : 'noop',
-      details: { serialNumber: input.serialNumber },
-    });
-  } catch (err) {
-    await ctx.auditor.record({
-      ...audit,
-      outcome: 'failure',
-      error: errorMessage(err),
-      details: { serialNumber: input.serialNumber },
-    });
-    throw err;
-  }
+  });
 }
 
 const B32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
@@ -395,7 +346,7 @@ export async function sweepAbandonedMfa(
       if (!serial) continue;
       try {
         const tags = d.Tags?.length ? d.Tags : await deviceTags(iam, serial);
-        const created = Date.parse(tags.find((t) => t.Key === MFA_CREATED_TAG)?.Value ?? '');
+        const created = Date.parse(tags.find((t) => t.Key === TAG.mfaCreatedAt)?.Value ?? '');
         if (Number.isNaN(created) || created > cutoff) continue;
         if (!opts.dryRun) await abandonMfaEnrollment(ctx, { account: acct, serialNumber: serial }, who);
         deleted.push(serial);

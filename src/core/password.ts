@@ -7,6 +7,7 @@ import {
   type UpdateAccountPasswordPolicyCommandInput,
 } from '@aws-sdk/client-iam';
 import type { FileConfig } from '../config.js';
+import { audited } from './audit.js';
 import { awsErrorName } from './aws/retry.js';
 import type { Actor, CoreContext } from './context.js';
 import type { PlannedCall } from './templates.js';
@@ -92,8 +93,8 @@ export async function applyPasswordPolicy(
   who: Actor,
   opts: { dryRun?: boolean } = {},
 ): Promise<{ plan: PlannedCall[]; changed: boolean }> {
-  const iam = ctx.clients.iam(input.account, who.actor);
-  const account = ctx.clients.resolve(input.account).id;
+  const { id: account } = ctx.clients.resolve(input.account);
+  const iam = ctx.clients.iam(account, who.actor);
   const want = policyInput(ctx.config.password_policy);
   let current: PasswordPolicy | undefined;
   try {
@@ -101,28 +102,17 @@ export async function applyPasswordPolicy(
   } catch (err) {
     if (!(err instanceof NoSuchEntityException)) throw err;
   }
-  const base = {
-    actor: who.actor,
-    action: 'password-policy.apply',
-    account,
-    target: account,
-    requestId: who.requestId,
-  };
-  if (sameAsCurrent(want, current)) {
-    await ctx.auditor.record({ ...base, outcome: 'noop' });
-    return { plan: [], changed: false };
-  }
-  const plan: PlannedCall[] = [{ action: 'UpdateAccountPasswordPolicy', params: { ...want } }];
-  if (opts.dryRun) {
-    await ctx.auditor.record({ ...base, outcome: 'dry-run', details: { policy: want } });
-    return { plan, changed: true };
-  }
-  try {
-    await iam.send(new UpdateAccountPasswordPolicyCommand(want));
-  } catch (err) {
-    await ctx.auditor.record({ ...base, outcome: 'failure', error: awsErrorName(err) });
-    throw err;
-  }
-  await ctx.auditor.record({ ...base, outcome: 'success', details: { policy: want } });
-  return { plan, changed: true };
+  const scope = { action: 'password-policy.apply', account, target: account };
+  return audited<{ plan: PlannedCall[]; changed: boolean }>(ctx, who, scope, async (trail) => {
+    if (sameAsCurrent(want, current)) return { result: { plan: [], changed: false }, outcome: 'noop' };
+    const plan: PlannedCall[] = [{ action: 'UpdateAccountPasswordPolicy', params: { ...want } }];
+    const details = { policy: want };
+    if (opts.dryRun) return { result: { plan, changed: true }, outcome: 'dry-run', details };
+    // The SDK's message may quote the request; the error's name is enough for the trail.
+    await iam.send(new UpdateAccountPasswordPolicyCommand(want)).catch(async (err) => {
+      await trail.fail(err, { error: awsErrorName(err) });
+      throw err;
+    });
+    return { result: { plan, changed: true }, details };
+  });
 }

@@ -1,5 +1,6 @@
 import { DeleteLoginProfileCommand, UpdateAccessKeyCommand } from '@aws-sdk/client-iam';
 import { NotFoundError } from '../errors.js';
+import { audited } from './audit.js';
 import { ignoreMissing } from './aws/retry.js';
 import type { Actor, CoreContext } from './context.js';
 import { type PlannedCall, validateUsername } from './templates.js';
@@ -21,26 +22,20 @@ export async function disableConsole(
   who: Actor,
 ): Promise<RemediationResult> {
   validateUsername(input.username);
-  const snap = await describeUser(ctx, input.account, input.username, who);
-  const plan: PlannedCall[] = snap.hasLoginProfile
-    ? [{ action: 'DeleteLoginProfile', params: { UserName: input.username } }]
-    : [];
-  if (plan.length > 0) {
-    await ignoreMissing(() =>
-      ctx.clients
-        .iam(input.account, who.actor)
-        .send(new DeleteLoginProfileCommand({ UserName: input.username })),
-    );
-  }
-  await ctx.auditor.record({
-    actor: who.actor,
-    action: 'user.disable-console',
-    account: ctx.clients.resolve(input.account).id,
-    target: input.username,
-    outcome: plan.length > 0 ? 'success' : 'noop',
-    requestId: who.requestId,
+  const { id: account } = ctx.clients.resolve(input.account);
+  const scope = { action: 'user.disable-console', account, target: input.username };
+  return audited(ctx, who, scope, async () => {
+    const snap = await describeUser(ctx, account, input.username, who);
+    const plan: PlannedCall[] = snap.hasLoginProfile
+      ? [{ action: 'DeleteLoginProfile', params: { UserName: input.username } }]
+      : [];
+    if (plan.length > 0) {
+      await ignoreMissing(() =>
+        ctx.clients.iam(account, who.actor).send(new DeleteLoginProfileCommand({ UserName: input.username })),
+      );
+    }
+    return { result: { changed: plan.length > 0, plan }, outcome: plan.length > 0 ? 'success' : 'noop' };
   });
-  return { changed: plan.length > 0, plan };
 }
 
 /**
@@ -53,38 +48,37 @@ export async function deactivateKeys(
   who: Actor,
 ): Promise<RemediationResult> {
   validateUsername(input.username);
-  const snap = await describeUser(ctx, input.account, input.username, who);
-  const second = (iso: string) => Math.floor(Date.parse(iso) / 1000);
-  const keys = snap.accessKeys.filter(
-    (k) => !input.createdAt || second(k.createdAt) === second(input.createdAt),
-  );
-  if (input.createdAt && keys.length === 0) {
-    throw new NotFoundError(`${input.username} has no access key created at ${input.createdAt} any more`);
-  }
-  const plan: PlannedCall[] = keys
-    .filter((k) => k.status === 'Active')
-    .map((k) => ({
-      action: 'UpdateAccessKey',
-      params: { UserName: input.username, AccessKeyId: k.id, Status: 'Inactive' },
-    }));
-  const iam = ctx.clients.iam(input.account, who.actor);
-  for (const call of plan) {
-    await iam.send(
-      new UpdateAccessKeyCommand({
-        UserName: input.username,
-        AccessKeyId: String(call.params.AccessKeyId),
-        Status: 'Inactive',
-      }),
+  const { id: account } = ctx.clients.resolve(input.account);
+  const scope = { action: 'user.deactivate-keys', account, target: input.username };
+  return audited(ctx, who, scope, async () => {
+    const snap = await describeUser(ctx, account, input.username, who);
+    const second = (iso: string) => Math.floor(Date.parse(iso) / 1000);
+    const keys = snap.accessKeys.filter(
+      (k) => !input.createdAt || second(k.createdAt) === second(input.createdAt),
     );
-  }
-  await ctx.auditor.record({
-    actor: who.actor,
-    action: 'user.deactivate-keys',
-    account: ctx.clients.resolve(input.account).id,
-    target: input.username,
-    outcome: plan.length > 0 ? 'success' : 'noop',
-    requestId: who.requestId,
-    details: { keys: plan.map((c) => c.params.AccessKeyId) },
+    if (input.createdAt && keys.length === 0) {
+      throw new NotFoundError(`${input.username} has no access key created at ${input.createdAt} any more`);
+    }
+    const plan: PlannedCall[] = keys
+      .filter((k) => k.status === 'Active')
+      .map((k) => ({
+        action: 'UpdateAccessKey',
+        params: { UserName: input.username, AccessKeyId: k.id, Status: 'Inactive' },
+      }));
+    const iam = ctx.clients.iam(account, who.actor);
+    for (const call of plan) {
+      await iam.send(
+        new UpdateAccessKeyCommand({
+          UserName: input.username,
+          AccessKeyId: String(call.params.AccessKeyId),
+          Status: 'Inactive',
+        }),
+      );
+    }
+    return {
+      result: { changed: plan.length > 0, plan },
+      outcome: plan.length > 0 ? 'success' : 'noop',
+      details: { keys: plan.map((c) => c.params.AccessKeyId) },
+    };
   });
-  return { changed: plan.length > 0, plan };
 }

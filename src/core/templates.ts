@@ -1,5 +1,6 @@
 import type { FileConfig, Template } from '../config.js';
 import { ValidationError } from '../errors.js';
+import { TAG, tagList } from './tags.js';
 
 export type { Template };
 
@@ -8,14 +9,6 @@ export const USERNAME_RE = /^[\w+=,.@-]{1,64}$/;
 export const GROUP_RE = /^[\w+=,.@-]{1,128}$/;
 /** Deliberately plain: one @, no spaces, a dot in the domain. IAM tag values cannot hold more anyway. */
 export const EMAIL_RE = /^[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$/;
-
-/** Tags the tool itself owns on a user. */
-export const TAG = {
-  template: 'aws-user:template',
-  offboardedAt: 'aws-user:offboarded-at',
-  deleteAfter: 'aws-user:delete-after',
-  rotatePrefix: 'aws-user:rotate:',
-} as const;
 
 /** One IAM API call a plan would make; secrets appear only as `<generated>`. */
 export interface PlannedCall {
@@ -102,10 +95,6 @@ export function desiredState(
     permissionBoundary: template.permission_boundary,
     console: opts.console ?? template.console_access,
   };
-}
-
-export function tagList(tags: Record<string, string>): { Key: string; Value: string }[] {
-  return Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
 }
 
 /** The calls that create a user in `state`, in the order they run. */

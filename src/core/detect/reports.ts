@@ -4,6 +4,7 @@ import {
   type PasswordPolicy,
 } from '@aws-sdk/client-iam';
 import { stringify } from 'csv-stringify/sync';
+import pLimit from 'p-limit';
 import type { Config } from '../../config.js';
 import { errorMessage } from '../../errors.js';
 import type { AuditEvent } from '../audit.js';
@@ -11,7 +12,7 @@ import { DAY_MS } from '../clock.js';
 import type { CoreContext } from '../context.js';
 import type { CredentialReportRow } from './credential-report.js';
 import { readValue } from './inactivity.js';
-import { type AccountScan, formatAge, mapPool, scan, type UserSnapshot } from './scan.js';
+import { type AccountScan, formatAge, type ScannedUser, scan } from './scan.js';
 
 /**
  * The seed provisioning tool's reports — access, compliance, security, cost — built from the same
@@ -75,15 +76,15 @@ function header(type: ReportType, d: ReportData) {
   };
 }
 
-function* users(d: ReportData): Generator<[AccountScan, UserSnapshot]> {
+function* users(d: ReportData): Generator<[AccountScan, ScannedUser]> {
   for (const a of d.accounts) for (const u of a.users ?? []) yield [a, u];
 }
 
-function activeKeys(u: UserSnapshot) {
+function activeKeys(u: ScannedUser) {
   return u.keys.filter((k) => k.active);
 }
 
-function lastActivityDays(u: UserSnapshot, now: Date): number | undefined {
+function lastActivityDays(u: ScannedUser, now: Date): number | undefined {
   const candidates = [u.passwordLastUsed, ...activeKeys(u).map((k) => k.lastUsed)]
     .map((r) => daysSince(r, now))
     .filter((x): x is number => x !== undefined);
@@ -364,7 +365,7 @@ export async function generateReport(
   if (type === 'compliance') {
     data.passwordPolicies = new Map();
     const ok = result.accounts.filter((a) => a.ok);
-    await mapPool(ok, ctx.config.inactivity.concurrency, async (a) => {
+    await pLimit(ctx.config.inactivity.concurrency).map(ok, async (a) => {
       try {
         const out = await ctx.clients.iam(a.accountId).send(new GetAccountPasswordPolicyCommand({}));
         data.passwordPolicies?.set(a.accountId, out.PasswordPolicy ?? null);

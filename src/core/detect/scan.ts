@@ -1,9 +1,10 @@
 import { GetAccountAuthorizationDetailsCommand, type IAMClient, type UserDetail } from '@aws-sdk/client-iam';
+import pLimit from 'p-limit';
 import type { AccountConfig } from '../../config.js';
 import { AwsUserError, errorMessage } from '../../errors.js';
 import { captureRawBody, GAAD_STUB, parseAuthorizationDetailsPage } from '../aws/lean-read.js';
 import type { CoreContext } from '../context.js';
-import { tagValue } from '../users/directory.js';
+import { PROFILE_TAG, tagValue } from '../tags.js';
 import {
   type CredentialReportRow,
   type FetchReportOptions,
@@ -34,7 +35,7 @@ export interface KeySnapshot {
 }
 
 /** One user as the access/compliance/security/cost reports need it. */
-export interface UserSnapshot {
+export interface ScannedUser {
   userName: string;
   createdAt: string;
   passwordEnabled: boolean;
@@ -61,7 +62,7 @@ export interface AccountScan {
   findings: Finding[];
   /** IAM calls made for this account (AssumeRole excluded; it is STS and cached). */
   iamCalls: number;
-  users?: UserSnapshot[] | undefined;
+  users?: ScannedUser[] | undefined;
   root?: CredentialReportRow | undefined;
 }
 
@@ -96,33 +97,15 @@ export function effectiveSettings(ctx: CoreContext, over?: Partial<InactivitySet
   };
 }
 
-/** Runs fn over items with at most `limit` in flight, keeping input order in the result. */
-export async function mapPool<T, R>(
-  items: readonly T[],
-  limit: number,
-  fn: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-  return out;
-}
-
 function factsOf(u: UserDetail): UserFacts {
   return {
-    email: tagValue(u, 'Email') ?? tagValue(u, 'email'),
-    department: tagValue(u, 'Department'),
-    manager: tagValue(u, 'Manager'),
+    email: tagValue(u, PROFILE_TAG.email) ?? tagValue(u, PROFILE_TAG.email.toLowerCase()),
+    department: tagValue(u, PROFILE_TAG.department),
+    manager: tagValue(u, PROFILE_TAG.manager),
   };
 }
 
-function snapshot(row: CredentialReportRow, u: UserDetail | undefined): UserSnapshot {
+function snapshot(row: CredentialReportRow, u: UserDetail | undefined): ScannedUser {
   const tags: Record<string, string> = {};
   for (const t of u?.Tags ?? []) if (t.Key) tags[t.Key] = t.Value ?? '';
   return {
@@ -242,14 +225,16 @@ export async function scan(ctx: CoreContext, opts: ScanOptions = {}): Promise<Sc
   const accounts = ctx.clients.select(opts.accounts);
   const settings = effectiveSettings(ctx, opts.settings);
   const analysisDate = ctx.clock.now();
-  const results = await mapPool(
-    accounts,
-    opts.concurrency ?? ctx.config.inactivity.concurrency,
-    async (a) => {
-      const r = await scanAccount(ctx, a, settings, analysisDate, opts);
-      opts.onAccount?.(r);
-      return r;
-    },
+  // Each task reduces its account to findings before it frees its slot: memory tracks the concurrency.
+  const limit = pLimit(Math.max(1, opts.concurrency ?? ctx.config.inactivity.concurrency));
+  const results = await Promise.all(
+    accounts.map((a) =>
+      limit(async () => {
+        const r = await scanAccount(ctx, a, settings, analysisDate, opts);
+        opts.onAccount?.(r);
+        return r;
+      }),
+    ),
   );
   const findings = results.flatMap((r) => r.findings).sort(compareFindings);
   return { analysisDate, settings, accounts: results, findings };

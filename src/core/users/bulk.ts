@@ -1,6 +1,8 @@
 import { CsvError, parse } from 'csv-parse/sync';
+import pLimit from 'p-limit';
 import type { FileConfig } from '../../config.js';
 import { AwsUserError, errorMessage } from '../../errors.js';
+import { audited } from '../audit.js';
 import type { Actor, CoreContext } from '../context.js';
 import { getTemplate, validateEmail, validateGroupName, validateUsername } from '../templates.js';
 import { createUser, validateCreate } from './create.js';
@@ -243,22 +245,6 @@ export interface BulkOptions {
   account: string;
 }
 
-async function pool<T>(
-  items: readonly T[],
-  concurrency: number,
-  fn: (item: T) => Promise<void>,
-  stop: () => boolean,
-) {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length && !stop()) {
-      const item = items[next++] as T;
-      await fn(item);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, items.length)) }, worker));
-}
-
 export async function bulkCreate(
   ctx: CoreContext,
   rows: BulkRow[],
@@ -275,20 +261,15 @@ export async function bulkCreate(
   // Pre-flight against IAM: groups and policies exist (one lookup each per run, shared through the cache).
   // With all-or-nothing it must also rule out conflicting existing users, so it goes through validateCreate.
   const valid: BulkRow[] = [];
-  await pool(
-    rows,
-    concurrency,
-    async (row) => {
-      try {
-        if (opts.allOrNothing) await validateCreate(ctx, toInput(row, account), who, cache);
-        else checkCreateInput(ctx, toInput(row, account));
-        valid.push(row);
-      } catch (err) {
-        fail(row, errorMessage(err));
-      }
-    },
-    () => false,
-  );
+  await pLimit(concurrency).map(rows, async (row) => {
+    try {
+      if (opts.allOrNothing) await validateCreate(ctx, toInput(row, account), who, cache);
+      else checkCreateInput(ctx, toInput(row, account));
+      valid.push(row);
+    } catch (err) {
+      fail(row, errorMessage(err));
+    }
+  });
   if (opts.allOrNothing && valid.length < rows.length) {
     for (const row of valid) fail(row, 'not created: another row is invalid and --all-or-nothing was given');
     return { results: sorted(results) };
@@ -297,29 +278,26 @@ export async function bulkCreate(
   const created: BulkRow[] = [];
   let aborted = false;
   valid.sort((a, b) => a.line - b.line);
-  await pool(
-    valid,
-    concurrency,
-    async (row) => {
-      try {
-        const r = await createUser(ctx, toInput(row, account), who, {
-          cache,
-          ...(opts.dryRun ? { dryRun: true } : {}),
-        });
-        if (r.status === 'created') created.push(row);
-        results.set(row.line, {
-          line: row.line,
-          username: row.username,
-          status: r.status,
-          ...(r.password ? { password: r.password } : {}),
-        });
-      } catch (err) {
-        fail(row, err instanceof AwsUserError ? err.message : errorMessage(err));
-        if (opts.allOrNothing) aborted = true;
-      }
-    },
-    () => aborted,
-  );
+  // all-or-nothing stops taking rows once one fails; those in flight finish.
+  await pLimit(concurrency).map(valid, async (row) => {
+    if (aborted) return;
+    try {
+      const r = await createUser(ctx, toInput(row, account), who, {
+        cache,
+        ...(opts.dryRun ? { dryRun: true } : {}),
+      });
+      if (r.status === 'created') created.push(row);
+      results.set(row.line, {
+        line: row.line,
+        username: row.username,
+        status: r.status,
+        ...(r.password ? { password: r.password } : {}),
+      });
+    } catch (err) {
+      fail(row, err instanceof AwsUserError ? err.message : errorMessage(err));
+      if (opts.allOrNothing) aborted = true;
+    }
+  });
   if (aborted) {
     // all-or-nothing: undo the users this run created, then report every row as not created.
     for (const row of created) {
@@ -335,12 +313,10 @@ export async function bulkCreate(
   }
   const list = sorted(results);
   const count = (s: BulkResult['status']) => list.filter((r) => r.status === s).length;
-  await ctx.auditor.record({
-    actor: who.actor,
-    action: 'user.bulk-create',
-    account,
-    target: `${rows.length} rows`,
-    requestId: who.requestId,
+  // One summary event for the run; each row's create has its own.
+  const scope = { action: 'user.bulk-create', account, target: `${rows.length} rows` };
+  return audited(ctx, who, scope, async () => ({
+    result: { results: list },
     outcome: opts.dryRun ? 'dry-run' : count('failed') > 0 ? 'failure' : 'success',
     details: {
       rows: rows.length,
@@ -349,8 +325,7 @@ export async function bulkCreate(
       failed: count('failed'),
       groupAndPolicyLookups: cache.lookups,
     },
-  });
-  return { results: list };
+  }));
 }
 
 function sorted(results: Map<number, BulkResult>): BulkResult[] {

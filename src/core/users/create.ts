@@ -1,13 +1,10 @@
-import {
-  EntityAlreadyExistsException,
-  type IAMClient,
-  NoSuchEntityException,
-  type User,
-} from '@aws-sdk/client-iam';
-import { ConflictError, errorMessage, StepFailedError } from '../../errors.js';
+import { EntityAlreadyExistsException, type IAMClient, type User } from '@aws-sdk/client-iam';
+import { ConflictError, StepFailedError } from '../../errors.js';
+import { audited } from '../audit.js';
 import { describeCall, runCall } from '../aws/iam-calls.js';
 import {
   awsErrorName,
+  ignoreMissing,
   isNoSuchEntity,
   isThrottle,
   isTransientConflict,
@@ -113,110 +110,82 @@ export async function createUser(
   who: Actor,
   opts: CreateOptions = {},
 ): Promise<CreateUserResult> {
-  const account = ctx.clients.resolve(input.account).id;
-  const audit = {
-    actor: who.actor,
-    action: 'user.create',
-    account,
-    target: input.username,
-    requestId: who.requestId,
-  };
-  let state: DesiredState;
-  const iam = ctx.clients.iam(input.account, who.actor);
-  try {
-    state = checkCreateInput(ctx, input);
+  const { id: account } = ctx.clients.resolve(input.account);
+  const iam = ctx.clients.iam(account, who.actor);
+  const scope = { action: 'user.create', account, target: input.username };
+  return audited<CreateUserResult>(ctx, who, scope, async (trail) => {
+    const state = checkCreateInput(ctx, input);
     await checkRemote(iam, account, state, opts.cache ?? new ExistenceCache());
-  } catch (err) {
-    await ctx.auditor.record({ ...audit, outcome: 'failure', error: errorMessage(err) });
-    throw err;
-  }
-  const plan = createPlan(input.username, state);
-  const base = { account, username: input.username, plan, ...summary(state) };
-  const details = { template: input.template, ...summary(state), tags: state.tags };
+    const plan = createPlan(input.username, state);
+    const base = { account, username: input.username, plan, ...summary(state) };
+    const details = { template: input.template, ...summary(state), tags: state.tags };
+    const identical = { ...details, existing: 'identical' };
 
-  if (opts.dryRun) {
-    if (await getUser(iam, input.username)) {
-      const snap = await assertIdentical(ctx, input, state, who);
-      await ctx.auditor.record({
-        ...audit,
-        outcome: 'dry-run',
-        details: { ...details, existing: 'identical' },
-      });
-      return { ...base, status: 'unchanged', arn: snap.arn, plan: [] };
-    }
-    await ctx.auditor.record({ ...audit, outcome: 'dry-run', details });
-    return { ...base, status: 'dry-run' };
-  }
-
-  // Optimistic: CreateUser doubles as the existence check, which saves a call per user in bulk runs.
-  const [createCall, ...rest] = plan as [PlannedCall, ...PlannedCall[]];
-  let arn: string | undefined;
-  try {
-    arn = (await runCall(iam, createCall).then((o) => (o as { User?: User }).User))?.Arn;
-  } catch (err) {
-    if (err instanceof EntityAlreadyExistsException) {
-      try {
+    if (opts.dryRun) {
+      if (await getUser(iam, input.username)) {
         const snap = await assertIdentical(ctx, input, state, who);
-        await ctx.auditor.record({
-          ...audit,
-          outcome: 'noop',
-          details: { ...details, existing: 'identical' },
-        });
-        return { ...base, status: 'unchanged', arn: snap.arn, plan: [] };
-      } catch (conflict) {
-        await ctx.auditor.record({ ...audit, outcome: 'failure', error: errorMessage(conflict) });
-        throw conflict;
+        return {
+          result: { ...base, status: 'unchanged', arn: snap.arn, plan: [] },
+          outcome: 'dry-run',
+          details: identical,
+        };
       }
+      return { result: { ...base, status: 'dry-run' }, outcome: 'dry-run', details };
     }
-    const failure = new StepFailedError('CreateUser', [], [], { cause: err });
-    await ctx.auditor.record({ ...audit, outcome: 'failure', error: failure.message });
-    throw failure;
-  }
 
-  const done: PlannedCall[] = [createCall];
-  let password: string | undefined;
-  for (const call of rest) {
+    // Optimistic: CreateUser doubles as the existence check, which saves a call per user in bulk runs.
+    const [createCall, ...rest] = plan as [PlannedCall, ...PlannedCall[]];
+    let arn: string | undefined;
     try {
-      let secret: string | undefined;
-      if (call.action === 'CreateLoginProfile') {
-        password = generatePassword(ctx.config.password_policy);
-        secret = password;
-      }
-      // The new user may not be visible yet to the next call: retry NoSuchEntity briefly.
-      await withRetry(
-        ctx,
-        () => runCall(iam, call, secret),
-        (e) => isNoSuchEntity(e) || isUnmodifiable(e),
-        {
-          attempts: 5,
-          baseMs: 300,
-        },
-      );
-      done.push(call);
+      arn = (await runCall(iam, createCall).then((o) => (o as { User?: User }).User))?.Arn;
     } catch (err) {
-      password = undefined;
-      const { rolledBack, failures } = await rollback(ctx, iam, done);
-      const failure = new StepFailedError(describeCall(call), rolledBack, failures, { cause: err });
-      await ctx.auditor.record({
-        ...audit,
-        outcome: 'failure',
-        error: failure.message,
-        details: { ...details, failedStep: describeCall(call), rolledBack, rollbackFailures: failures },
-      });
-      ctx.logger.warn(
-        { username: input.username, step: describeCall(call), rolledBack },
-        'create rolled back',
-      );
-      throw failure;
+      if (!(err instanceof EntityAlreadyExistsException))
+        throw new StepFailedError('CreateUser', [], [], { cause: err });
+      const snap = await assertIdentical(ctx, input, state, who);
+      return {
+        result: { ...base, status: 'unchanged', arn: snap.arn, plan: [] },
+        outcome: 'noop',
+        details: identical,
+      };
     }
-  }
-  await ctx.auditor.record({
-    ...audit,
-    outcome: 'success',
-    details: { ...details, arn, console: state.console },
+
+    const done: PlannedCall[] = [createCall];
+    let password: string | undefined;
+    for (const call of rest) {
+      try {
+        let secret: string | undefined;
+        if (call.action === 'CreateLoginProfile') {
+          password = generatePassword(ctx.config.password_policy);
+          secret = password;
+        }
+        // The new user may not be visible yet to the next call: retry NoSuchEntity briefly.
+        await withRetry(
+          ctx,
+          () => runCall(iam, call, secret),
+          (e) => isNoSuchEntity(e) || isUnmodifiable(e),
+          { attempts: 5, baseMs: 300 },
+        );
+        done.push(call);
+      } catch (err) {
+        password = undefined;
+        const { rolledBack, failures } = await rollback(ctx, iam, done);
+        const failure = new StepFailedError(describeCall(call), rolledBack, failures, { cause: err });
+        await trail.fail(failure, {
+          details: { ...details, failedStep: describeCall(call), rolledBack, rollbackFailures: failures },
+        });
+        ctx.logger.warn(
+          { username: input.username, step: describeCall(call), rolledBack },
+          'create rolled back',
+        );
+        throw failure;
+      }
+    }
+    ctx.logger.info({ username: input.username, account }, 'user created');
+    return {
+      result: { ...base, status: 'created', ...(arn ? { arn } : {}), ...(password ? { password } : {}) },
+      details: { ...details, arn, console: state.console },
+    };
   });
-  ctx.logger.info({ username: input.username, account }, 'user created');
-  return { ...base, status: 'created', ...(arn ? { arn } : {}), ...(password ? { password } : {}) };
 }
 
 async function rollback(
@@ -231,17 +200,17 @@ async function rollback(
     if (!undo) continue;
     try {
       // Rollback is what keeps a failed create from leaving a half-made user: be patient with throttling.
-      await withRetry(
-        ctx,
-        () => runCall(iam, undo),
-        (e) => isTransientConflict(e) || isThrottle(e),
-        {
-          attempts: 8,
-          baseMs: 500,
-        },
-      ).catch((err) => {
-        if (!(err instanceof NoSuchEntityException)) throw err;
-      });
+      await ignoreMissing(() =>
+        withRetry(
+          ctx,
+          () => runCall(iam, undo),
+          (e) => isTransientConflict(e) || isThrottle(e),
+          {
+            attempts: 8,
+            baseMs: 500,
+          },
+        ),
+      );
       rolledBack.push(describeCall(call));
     } catch (err) {
       failures.push(`${describeCall(call)} (${awsErrorName(err)})`);

@@ -13,9 +13,10 @@ import {
   paginateListUserPolicies,
 } from '@aws-sdk/client-iam';
 import { StepFailedError } from '../../errors.js';
+import { type AuditTrail, audited } from '../audit.js';
 import { describeCall, runCall } from '../aws/iam-calls.js';
 import { collect } from '../aws/paging.js';
-import { isTransientConflict, isUnmodifiable, sleeperOf, withRetry } from '../aws/retry.js';
+import { ignoreMissing, isTransientConflict, isUnmodifiable, sleeperOf, withRetry } from '../aws/retry.js';
 import type { Actor, CoreContext } from '../context.js';
 import { type PlannedCall, validateUsername } from '../templates.js';
 import { getUser } from './describe.js';
@@ -25,13 +26,7 @@ export async function cleanupPlan(iam: IAMClient, username: string): Promise<Pla
   const UserName = username;
   const client = { client: iam };
   const plan: PlannedCall[] = [];
-  const hasProfile = await iam.send(new GetLoginProfileCommand({ UserName })).then(
-    () => true,
-    (err) => {
-      if (err instanceof NoSuchEntityException) return false;
-      throw err;
-    },
-  );
+  const hasProfile = await ignoreMissing(() => iam.send(new GetLoginProfileCommand({ UserName })));
   if (hasProfile) plan.push({ action: 'DeleteLoginProfile', params: { UserName } });
   for (const k of await collect(paginateListAccessKeys(client, { UserName }), (p) => p.AccessKeyMetadata)) {
     plan.push({ action: 'DeleteAccessKey', params: { UserName, AccessKeyId: k.AccessKeyId } });
@@ -107,40 +102,62 @@ export async function deleteUser(
   opts: DeleteOptions = {},
 ): Promise<{ status: 'deleted' | 'absent' | 'dry-run'; removed: string[]; plan: PlannedCall[] }> {
   validateUsername(input.username);
-  const iam = ctx.clients.iam(input.account, who.actor);
-  const account = ctx.clients.resolve(input.account).id;
-  const audit = {
-    actor: who.actor,
-    action: 'user.delete',
-    account,
-    target: input.username,
-    requestId: who.requestId,
-  };
+  const { id: account } = ctx.clients.resolve(input.account);
+  const iam = ctx.clients.iam(account, who.actor);
   if (!(await getUser(iam, input.username))) {
-    await ctx.auditor.record({ ...audit, outcome: 'noop', details: { reason: 'absent' } });
+    await audited(ctx, who, { action: 'user.delete', account, target: input.username }, async () => ({
+      result: undefined,
+      outcome: 'noop',
+      details: { reason: 'absent' },
+    }));
     return { status: 'absent', removed: [], plan: [] };
   }
   const deleteCall: PlannedCall = { action: 'DeleteUser', params: { UserName: input.username } };
   const firstPlan = [...(await cleanupPlan(iam, input.username)), deleteCall];
-  if (opts.dryRun) {
-    await ctx.auditor.record({
-      ...audit,
-      outcome: 'dry-run',
-      details: { calls: firstPlan.map(describeCall) },
-    });
-    return { status: 'dry-run', removed: [], plan: firstPlan };
-  }
+  type Deleted = { status: 'deleted' | 'dry-run'; removed: string[]; plan: PlannedCall[] };
+  return audited<Deleted>(
+    ctx,
+    who,
+    { action: 'user.delete', account, target: input.username },
+    async (trail) => {
+      if (opts.dryRun) {
+        return {
+          result: { status: 'dry-run', removed: [], plan: firstPlan },
+          outcome: 'dry-run',
+          details: { calls: firstPlan.map(describeCall) },
+        };
+      }
+      const removed = await removeAll(
+        ctx,
+        iam,
+        input.username,
+        firstPlan.slice(0, -1),
+        trail,
+        opts.attempts ?? 5,
+      );
+      return { result: { status: 'deleted', removed, plan: firstPlan }, details: { removed } };
+    },
+  );
+}
+
+/** Cleanup rounds, then DeleteUser, until it sticks; a failure names its step and what was removed. */
+async function removeAll(
+  ctx: CoreContext,
+  iam: IAMClient,
+  username: string,
+  firstRound: PlannedCall[],
+  trail: AuditTrail,
+  attempts: number,
+): Promise<string[]> {
+  const deleteCall: PlannedCall = { action: 'DeleteUser', params: { UserName: username } };
   const removed: string[] = [];
-  const attempts = opts.attempts ?? 5;
-  let plan = firstPlan.slice(0, -1);
+  let plan = firstRound;
   let step = '';
   try {
     for (let round = 1; ; round++) {
       for (const call of plan) {
         step = describeCall(call);
-        await withRetry(ctx, () => runCall(iam, call), isUnmodifiable, { attempts: 5 }).catch((err) => {
-          if (!(err instanceof NoSuchEntityException)) throw err; // already gone: fine
-        });
+        await ignoreMissing(() => withRetry(ctx, () => runCall(iam, call), isUnmodifiable, { attempts: 5 }));
         removed.push(step);
       }
       step = 'DeleteUser';
@@ -151,14 +168,13 @@ export async function deleteUser(
         if (err instanceof NoSuchEntityException) break;
         if (!isTransientConflict(err) || round >= attempts) throw err;
         await sleeperOf(ctx)(500 * 2 ** (round - 1));
-        plan = await cleanupPlan(iam, input.username);
+        plan = await cleanupPlan(iam, username);
       }
     }
   } catch (err) {
     const failure = new StepFailedError(step, [], [], { cause: err });
-    await ctx.auditor.record({ ...audit, outcome: 'failure', error: failure.message, details: { removed } });
+    await trail.fail(failure, { details: { removed } });
     throw failure;
   }
-  await ctx.auditor.record({ ...audit, outcome: 'success', details: { removed } });
-  return { status: 'deleted', removed, plan: firstPlan };
+  return removed;
 }

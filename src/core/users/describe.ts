@@ -13,6 +13,7 @@ import {
 } from '@aws-sdk/client-iam';
 import { NotFoundError } from '../../errors.js';
 import { collect } from '../aws/paging.js';
+import { ignoreMissing } from '../aws/retry.js';
 import type { Actor, CoreContext } from '../context.js';
 import { type DesiredState, validateUsername } from '../templates.js';
 
@@ -67,13 +68,7 @@ export async function describeUser(
     collect(paginateListGroupsForUser(client, { UserName }), (p) => p.Groups),
     collect(paginateListAttachedUserPolicies(client, { UserName }), (p) => p.AttachedPolicies),
     collect(paginateListUserPolicies(client, { UserName }), (p) => p.PolicyNames),
-    iam.send(new GetLoginProfileCommand({ UserName })).then(
-      () => true,
-      (err) => {
-        if (err instanceof NoSuchEntityException) return false;
-        throw err;
-      },
-    ),
+    ignoreMissing(() => iam.send(new GetLoginProfileCommand({ UserName }))),
     collect(paginateListAccessKeys(client, { UserName }), (p) => p.AccessKeyMetadata),
     collect(paginateListMFADevices(client, { UserName }), (p) => p.MFADevices),
   ]);

@@ -1,4 +1,5 @@
 import { GetAccountAuthorizationDetailsCommand, type IAMClient, type UserDetail } from '@aws-sdk/client-iam';
+import { tagValue } from '../tags.js';
 
 /**
  * Every user of an account with tags, groups and policies in a constant number of calls per page:
@@ -21,10 +22,6 @@ export async function listUserDetails(iam: IAMClient, stats?: DirectoryStats): P
     marker = page.IsTruncated ? page.Marker : undefined;
   } while (marker);
   return users;
-}
-
-export function tagValue(user: Pick<UserDetail, 'Tags'>, key: string): string | undefined {
-  return user.Tags?.find((t) => t.Key === key)?.Value;
 }
 
 /** Users whose tag `key` equals `value` (e.g. SlackUserId), from one directory listing. */

@@ -1,5 +1,6 @@
 import { ValidationError } from '../../errors.js';
 import type { CoreContext } from '../context.js';
+import { PROFILE_TAG } from '../tags.js';
 import {
   type DesiredState,
   desiredState,
@@ -41,11 +42,11 @@ export function checkTagValue(field: string, value: string | undefined): void {
 }
 
 function profileTags(input: UserProfile): Record<string, string> {
-  const tags: Record<string, string> = { Email: input.email };
-  if (input.department) tags.Department = input.department;
-  if (input.manager) tags.Manager = input.manager;
-  if (input.costCenter) tags.CostCenter = input.costCenter;
-  if (input.slackUserId) tags.SlackUserId = input.slackUserId;
+  const tags: Record<string, string> = { [PROFILE_TAG.email]: input.email };
+  if (input.department) tags[PROFILE_TAG.department] = input.department;
+  if (input.manager) tags[PROFILE_TAG.manager] = input.manager;
+  if (input.costCenter) tags[PROFILE_TAG.costCenter] = input.costCenter;
+  if (input.slackUserId) tags[PROFILE_TAG.slackUserId] = input.slackUserId;
   return tags;
 }
 

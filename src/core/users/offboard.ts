@@ -1,12 +1,14 @@
 import { AwsUserError, errorMessage, ValidationError } from '../../errors.js';
+import { audited } from '../audit.js';
 import { describeCall } from '../aws/iam-calls.js';
 import { awsErrorName } from '../aws/retry.js';
 import { DAY_MS } from '../clock.js';
 import type { Actor, CoreContext } from '../context.js';
-import { type PlannedCall, TAG, tagList, validateUsername } from '../templates.js';
+import { TAG, tagList, tagValue } from '../tags.js';
+import { type PlannedCall, validateUsername } from '../templates.js';
 import { deleteUser } from './delete.js';
 import { describeUser, type UserSnapshot } from './describe.js';
-import { listUserDetails, tagValue } from './directory.js';
+import { listUserDetails } from './directory.js';
 import { runSteps } from './steps.js';
 
 /**
@@ -35,16 +37,9 @@ export async function offboardUser(
       'e.g. --remove-after 30',
     );
   }
-  const iam = ctx.clients.iam(input.account, who.actor);
-  const account = ctx.clients.resolve(input.account).id;
-  const audit = {
-    actor: who.actor,
-    action: 'user.offboard',
-    account,
-    target: input.username,
-    requestId: who.requestId,
-  };
-  const previous = await describeUser(ctx, input.account, input.username, who);
+  const { id: account } = ctx.clients.resolve(input.account);
+  const iam = ctx.clients.iam(account, who.actor);
+  const previous = await describeUser(ctx, account, input.username, who);
   const UserName = input.username;
   const now = ctx.clock.now();
   const plan: PlannedCall[] = [];
@@ -73,17 +68,23 @@ export async function offboardUser(
   if (Object.keys(tags).length > 0)
     plan.push({ action: 'TagUser', params: { UserName, Tags: tagList(tags) } });
   const details = { previous, calls: plan.map(describeCall), ...(deleteAfter ? { deleteAfter } : {}) };
-  if (plan.length === 0) {
-    await ctx.auditor.record({ ...audit, outcome: 'noop', details });
-    return { status: 'already-offboarded', previous, plan };
-  }
-  if (opts.dryRun) {
-    await ctx.auditor.record({ ...audit, outcome: 'dry-run', details });
-    return { status: 'dry-run', previous, plan };
-  }
-  await runSteps(ctx, iam, plan, audit, details);
-  await ctx.auditor.record({ ...audit, outcome: 'success', details });
-  return { status: 'offboarded', previous, plan };
+  type Offboarded = {
+    status: 'offboarded' | 'already-offboarded' | 'dry-run';
+    previous: UserSnapshot;
+    plan: PlannedCall[];
+  };
+  return audited<Offboarded>(
+    ctx,
+    who,
+    { action: 'user.offboard', account, target: UserName },
+    async (trail) => {
+      if (plan.length === 0)
+        return { result: { status: 'already-offboarded', previous, plan }, outcome: 'noop', details };
+      if (opts.dryRun) return { result: { status: 'dry-run', previous, plan }, outcome: 'dry-run', details };
+      await runSteps(ctx, iam, plan, trail, details);
+      return { result: { status: 'offboarded', previous, plan }, details };
+    },
+  );
 }
 
 /** Deletes offboarded users whose `aws-user:delete-after` date has passed. */

@@ -1,5 +1,6 @@
 import type { IAMClient } from '@aws-sdk/client-iam';
 import { StepFailedError } from '../../errors.js';
+import type { AuditTrail } from '../audit.js';
 import { describeCall, runCall } from '../aws/iam-calls.js';
 import { isUnmodifiable, withRetry } from '../aws/retry.js';
 import type { CoreContext } from '../context.js';
@@ -10,7 +11,7 @@ export async function runSteps(
   ctx: CoreContext,
   iam: IAMClient,
   plan: readonly PlannedCall[],
-  audit: { actor: string; action: string; account: string; target: string; requestId: string },
+  trail: AuditTrail,
   details: Record<string, unknown>,
 ): Promise<string[]> {
   const done: string[] = [];
@@ -20,12 +21,7 @@ export async function runSteps(
       done.push(describeCall(call));
     } catch (err) {
       const failure = new StepFailedError(describeCall(call), [], [], { cause: err });
-      await ctx.auditor.record({
-        ...audit,
-        outcome: 'failure',
-        error: failure.message,
-        details: { ...details, done },
-      });
+      await trail.fail(failure, { details: { ...details, done } });
       throw failure;
     }
   }

@@ -1,12 +1,12 @@
 import { ValidationError } from '../../errors.js';
+import { audited } from '../audit.js';
 import { describeCall } from '../aws/iam-calls.js';
 import type { Actor, CoreContext } from '../context.js';
+import { TAG, tagList } from '../tags.js';
 import {
   desiredState,
   getTemplate,
   type PlannedCall,
-  TAG,
-  tagList,
   validateGroupName,
   validateUsername,
 } from '../templates.js';
@@ -115,16 +115,9 @@ export async function updateUser(
     throw new ValidationError('groups', `"${both[0]}" is both added and removed`, 'pick one');
   for (const [k, v] of Object.entries(input.setTags ?? {})) checkTagValue(`tags.${k}`, v);
   if (input.template) getTemplate(ctx.config, input.template);
-  const iam = ctx.clients.iam(input.account, who.actor);
-  const account = ctx.clients.resolve(input.account).id;
-  const audit = {
-    actor: who.actor,
-    action: 'user.update',
-    account,
-    target: input.username,
-    requestId: who.requestId,
-  };
-  const snap = await describeUser(ctx, input.account, input.username, who);
+  const { id: account } = ctx.clients.resolve(input.account);
+  const iam = ctx.clients.iam(account, who.actor);
+  const snap = await describeUser(ctx, account, input.username, who);
   const plan = updatePlan(ctx, snap, input);
   const cache = opts.cache ?? new ExistenceCache();
   await checkRemote(
@@ -141,11 +134,15 @@ export async function updateUser(
     cache,
   );
   const details = { calls: plan.map(describeCall), before: { groups: snap.groups, tags: snap.tags } };
-  if (plan.length === 0 || opts.dryRun) {
-    await ctx.auditor.record({ ...audit, outcome: plan.length === 0 ? 'noop' : 'dry-run', details });
-    return { changed: plan.length > 0, plan };
-  }
-  await runSteps(ctx, iam, plan, audit, details);
-  await ctx.auditor.record({ ...audit, outcome: 'success', details });
-  return { changed: true, plan };
+  return audited(ctx, who, { action: 'user.update', account, target: input.username }, async (trail) => {
+    if (plan.length === 0 || opts.dryRun) {
+      return {
+        result: { changed: plan.length > 0, plan },
+        outcome: plan.length === 0 ? 'noop' : 'dry-run',
+        details,
+      };
+    }
+    await runSteps(ctx, iam, plan, trail, details);
+    return { result: { changed: true, plan }, details };
+  });
 }
