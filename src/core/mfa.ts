@@ -71,8 +71,10 @@ export async function startMfaEnrollment(
     await userMustExist(ctx, account, input.username, who);
     const assigned =
       (await iam.send(new ListMFADevicesCommand({ UserName: input.username }))).MFADevices ?? [];
+    // The tag is how the clean-up sweep tells an enrollment this tool abandoned from a device users made.
+    const Tags = [{ Key: TAG.mfaCreatedAt, Value: ctx.clock.now().toISOString() }];
     const create = () =>
-      iam.send(new CreateVirtualMFADeviceCommand({ VirtualMFADeviceName: input.username }));
+      iam.send(new CreateVirtualMFADeviceCommand({ VirtualMFADeviceName: input.username, Tags }));
     let out: Awaited<ReturnType<typeof create>>;
     try {
       out = await create();
@@ -345,7 +347,8 @@ export async function sweepAbandonedMfa(
       const serial = d.SerialNumber;
       if (!serial) continue;
       try {
-        const tags = d.Tags?.length ? d.Tags : await deviceTags(iam, serial);
+        // ListVirtualMFADevices never returns tags (AWS's API reference): ask for each device's own.
+        const tags = await deviceTags(iam, serial);
         const created = Date.parse(tags.find((t) => t.Key === TAG.mfaCreatedAt)?.Value ?? '');
         if (Number.isNaN(created) || created > cutoff) continue;
         if (!opts.dryRun) await abandonMfaEnrollment(ctx, { account: acct, serialNumber: serial }, who);

@@ -3,6 +3,7 @@ import {
   AttachUserPolicyCommand,
   CreateLoginProfileCommand,
   CreateUserCommand,
+  CreateVirtualMFADeviceCommand,
   DeleteAccessKeyCommand,
   DeleteConflictException,
   DeleteLoginProfileCommand,
@@ -34,9 +35,9 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Auditor, MemoryAuditSink } from '../../src/core/audit.js';
 import { AccountClients } from '../../src/core/aws/accounts.js';
-import { systemClock } from '../../src/core/clock.js';
+import { fixedClock, systemClock } from '../../src/core/clock.js';
 import type { CoreContext } from '../../src/core/context.js';
-import { completeMfaEnrollment, sweepAbandonedMfa } from '../../src/core/mfa.js';
+import { completeMfaEnrollment, startMfaEnrollment, sweepAbandonedMfa } from '../../src/core/mfa.js';
 import { createUser } from '../../src/core/users/create.js';
 import { deleteUser } from '../../src/core/users/delete.js';
 import { describeUser } from '../../src/core/users/describe.js';
@@ -324,6 +325,44 @@ describe('sweepAbandonedMfa (AWS tags MFA devices; moto does not)', () => {
     expect(iam.commandCalls(DeleteVirtualMFADeviceCommand).map((c) => c.args[0].input.SerialNumber)).toEqual([
       'arn:aws:iam::1:mfa/old',
     ]);
+  });
+});
+
+describe('MFA devices carry the tag the sweep reads (AWS keeps device tags; moto does not)', () => {
+  it("tags a device at enrollment with the clock's time, and the sweep deletes it once abandoned, in every managed account", async () => {
+    const clock = fixedClock(new Date('2026-03-01T10:00:00Z'));
+    const other = { id: '210987654321', name: 'ops', region: 'us-east-1' };
+    const clients = new AccountClients([{ id: MOTO_ACCOUNT, name: 'main', region: 'us-east-1' }, other], {
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
+    });
+    const ctx = { ...stubCtx(), clients, clock, auditor: new Auditor(new MemoryAuditSink(), clock) };
+    const serial = `arn:aws:iam::${MOTO_ACCOUNT}:mfa/sam`;
+    iam
+      .on(GetUserCommand)
+      .resolves({ User: { UserName: 'sam', UserId: 'x', Arn: 'a', Path: '/', CreateDate: new Date() } });
+    iam.on(ListMFADevicesCommand).resolves({ MFADevices: [] });
+    iam.on(CreateVirtualMFADeviceCommand).resolves({
+      VirtualMFADevice: {
+        SerialNumber: serial,
+        Base32StringSeed: new TextEncoder().encode('JBSWY3DPEHPK3PXP'),
+      },
+    });
+    await startMfaEnrollment(ctx, { account: MOTO_ACCOUNT, username: 'sam' }, who);
+    const sent = iam.commandCalls(CreateVirtualMFADeviceCommand)[0]?.args[0].input;
+    expect(sent?.Tags).toEqual([{ Key: 'aws-user:created-at', Value: '2026-03-01T10:00:00.000Z' }]);
+
+    // As AWS answers: ListVirtualMFADevices without tags, ListMFADeviceTags with what was written.
+    iam.on(ListVirtualMFADevicesCommand).resolves({ VirtualMFADevices: [{ SerialNumber: serial }] });
+    iam.on(ListMFADeviceTagsCommand, { SerialNumber: serial }).resolves({ Tags: sent?.Tags });
+    iam.on(DeleteVirtualMFADeviceCommand).resolves({});
+    clock.advance(10 * 60_000);
+    expect(await sweepAbandonedMfa(ctx, { olderThanMinutes: 30 }, who)).toEqual({ deleted: [], failed: [] });
+    clock.advance(30 * 60_000);
+    const r = await sweepAbandonedMfa(ctx, { olderThanMinutes: 30 }, who);
+    expect(r.failed).toEqual([]);
+    expect(r.deleted).toEqual([serial, serial]); // the stub answers the same device for both accounts
+    expect(iam.commandCalls(ListVirtualMFADevicesCommand)).toHaveLength(4);
   });
 });
 
