@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
+import { validate as validCron } from 'node-cron';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { GROUP_RE as IAM_NAME } from './core/templates.js';
@@ -14,6 +15,16 @@ import { ConfigError } from './errors.js';
 const ACCOUNT_ID = /^\d{12}$/;
 const ARN = /^arn:aws[\w-]*:/;
 const SLACK_ID = /^[UWGS][A-Z0-9]{2,}$/;
+
+/** A node-cron expression, checked here so a typo fails at start-up and names its field. */
+const cron = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .superRefine((value, ctx) => {
+      if (!validCron(value))
+        ctx.addIssue({ code: 'custom', message: `"${value}" is not a valid cron expression` });
+    });
 
 const policyDocument = z.union([z.string().min(2), z.record(z.string(), z.unknown())]);
 
@@ -75,7 +86,10 @@ const slackIds = z
 export const configSchema = z
   .object({
     accounts: z.array(accountSchema).default([]),
-    /** The account the bot's own credentials live in; defaults to the first account. */
+    /**
+     * The account the bot's own credentials live in; default: the first account without role_arn, else the
+     * account sts:GetCallerIdentity names (core/aws/accounts.ts resolveHomeAccountId).
+     */
     home_account: z.string().regex(ACCOUNT_ID).optional(),
     templates: z.record(
       z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'template names are lower-case'),
@@ -148,12 +162,14 @@ export const configSchema = z
     jobs: z
       .object({
         timezone: z.string().default('UTC'),
-        digest_schedule: z.string().default('0 9 1 * *'),
-        approval_expiry_schedule: z.string().default('*/5 * * * *'),
-        key_rotation_sweep_schedule: z.string().default('0 * * * *'),
-        offboard_sweep_schedule: z.string().default('30 * * * *'),
-        mfa_cleanup_schedule: z.string().default('*/5 * * * *'),
-        grant_revoke_schedule: z.string().default('* * * * *'),
+        digest_schedule: cron('0 9 1 * *'),
+        approval_expiry_schedule: cron('*/5 * * * *'),
+        key_rotation_sweep_schedule: cron('0 * * * *'),
+        offboard_sweep_schedule: cron('30 * * * *'),
+        mfa_cleanup_schedule: cron('*/5 * * * *'),
+        grant_revoke_schedule: cron('* * * * *'),
+        /** Removes temporary users (the create modal's duration) once due; grants have their own schedule. */
+        temporary_access_schedule: cron('* * * * *'),
       })
       .strict()
       .default({
@@ -164,6 +180,7 @@ export const configSchema = z
         offboard_sweep_schedule: '30 * * * *',
         mfa_cleanup_schedule: '*/5 * * * *',
         grant_revoke_schedule: '* * * * *',
+        temporary_access_schedule: '* * * * *',
       }),
     jira: z
       .object({
@@ -332,9 +349,4 @@ export function loadConfig(env: Record<string, string | undefined>, file?: strin
   const source = file ?? env.AWS_USER_CONFIG ?? DEFAULT_CONFIG_PATH;
   const fileConfig = parseFileConfig(readConfigFile(source), source);
   return { ...fileConfig, source, env: runtime };
-}
-
-/** The account operations default to: home_account, else the first configured account. */
-export function homeAccountId(config: FileConfig): string | undefined {
-  return config.home_account ?? config.accounts[0]?.id;
 }

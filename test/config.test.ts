@@ -59,6 +59,23 @@ describe('loadConfig', () => {
     );
   });
 
+  it('validates every cron schedule in the schema, naming the field', () => {
+    expect(() =>
+      parseFileConfig(
+        { templates: {}, jobs: { digest_schedule: '0 9 1 * *', mfa_cleanup_schedule: 'every 5' } },
+        'x.yml',
+      ),
+    ).toThrow('x.yml:\n  jobs.mfa_cleanup_schedule: "every 5" is not a valid cron expression');
+    expect(() =>
+      parseFileConfig({ templates: {}, jobs: { digest_schedule: '61 * * * *' } }, 'x.yml'),
+    ).toThrow('jobs.digest_schedule: "61 * * * *" is not a valid cron expression');
+    const jobs = parseFileConfig({ templates: {} }, 'x.yml').jobs;
+    expect(jobs.temporary_access_schedule).toBe('* * * * *');
+    expect(
+      parseFileConfig({ templates: {}, jobs: { timezone: 'UTC' } }, 'x.yml').jobs.grant_revoke_schedule,
+    ).toBe('* * * * *');
+  });
+
   it('validates the environment, naming the variable', () => {
     expect(() => loadConfig({ PORT: 'abc' }, 'config.example.yml')).toThrow(/environment:\n {2}PORT/);
   });
