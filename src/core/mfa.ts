@@ -1,4 +1,3 @@
-import { createHmac } from 'node:crypto';
 import {
   CreateVirtualMFADeviceCommand,
   DeactivateMFADeviceCommand,
@@ -262,46 +261,6 @@ export async function deactivateMfa(
       throw err;
     }
   });
-}
-
-const B32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-
-export function base32Decode(input: string): Buffer {
-  const clean = input.replace(/=+$/g, '').replace(/\s+/g, '').toUpperCase();
-  let bits = 0;
-  let value = 0;
-  const out: number[] = [];
-  for (const ch of clean) {
-    const idx = B32.indexOf(ch);
-    if (idx < 0) throw new ValidationError('seed', 'is not Base32');
-    value = (value << 5) | idx;
-    bits += 5;
-    if (bits >= 8) {
-      out.push((value >>> (bits - 8)) & 0xff);
-      bits -= 8;
-    }
-  }
-  return Buffer.from(out);
-}
-
-/** RFC 6238 TOTP (HMAC-SHA1, 30 s, 6 digits); `offsetSteps` = 1 gives the next code. */
-export function totp(base32Seed: string, at: Date, offsetSteps = 0): string {
-  const counter = Math.floor(at.getTime() / 1000 / 30) + offsetSteps;
-  const msg = Buffer.alloc(8);
-  msg.writeBigUInt64BE(BigInt(counter));
-  const h = createHmac('sha1', base32Decode(base32Seed)).update(msg).digest();
-  const offset = (h[h.length - 1] as number) & 0xf;
-  const bin =
-    (((h[offset] as number) & 0x7f) << 24) |
-    ((h[offset + 1] as number) << 16) |
-    ((h[offset + 2] as number) << 8) |
-    (h[offset + 3] as number);
-  return String(bin % 1_000_000).padStart(6, '0');
-}
-
-/** The seed in an otpauth URI (for the CLI and tests, which must compute codes). */
-export function seedFromUri(uri: string): string {
-  return new URL(uri).searchParams.get('secret') ?? '';
 }
 
 /** [] where the endpoint does not implement ListMFADeviceTags (moto): such devices are never swept. */

@@ -13,16 +13,15 @@ import {
   completeMfaEnrollment,
   deactivateMfa,
   listMfaDevices,
-  seedFromUri,
+  otpauthUri,
   startMfaEnrollment,
   sweepAbandonedMfa,
-  totp,
 } from '../../src/core/mfa.js';
 import { applyPasswordPolicy, generatePassword, satisfiesPolicy } from '../../src/core/password.js';
 import { createUser } from '../../src/core/users/create.js';
 import { describeUser } from '../../src/core/users/describe.js';
 import { ConflictError, LimitError, ValidationError } from '../../src/errors.js';
-import { createGroups, MUTATING, type TestCtx, testCtx, who } from '../helpers/core.js';
+import { createGroups, MUTATING, seedOf, type TestCtx, testCtx, totpCode, who } from '../helpers/core.js';
 import { MOTO_ACCOUNT, type Moto, startMoto } from '../helpers/moto.js';
 
 let moto: Moto;
@@ -144,7 +143,7 @@ describe('virtual MFA', () => {
     expect(e.serialNumber).toMatch(/:mfa\/sam$/);
     expect(e.qrPng.subarray(0, 8).toString('hex')).toBe('89504e470d0a1a0a'); // a real PNG
     expect(e.otpauthUri).toMatch(/^otpauth:\/\/totp\/.+secret=[A-Z2-7]+/);
-    const seed = seedFromUri(e.otpauthUri);
+    const uri = e.otpauthUri;
     const now = new Date();
     await expect(
       completeMfaEnrollment(
@@ -165,8 +164,8 @@ describe('virtual MFA', () => {
         account: MOTO_ACCOUNT,
         username: 'sam',
         serialNumber: e.serialNumber,
-        code1: totp(seed, now),
-        code2: totp(seed, now, 1),
+        code1: totpCode(uri, now),
+        code2: totpCode(uri, now, 1),
       },
       who,
     );
@@ -199,11 +198,11 @@ describe('virtual MFA', () => {
     expect(await sweepAbandonedMfa(ctx, { olderThanMinutes: 30 }, who)).toEqual({ deleted: [], failed: [] });
   });
 
-  it('totp matches the RFC 6238 test vector', () => {
+  it('writes an otpauth URI whose codes match the RFC 6238 test vector', () => {
     // RFC 6238 appendix B, SHA1, seed "12345678901234567890", T=59 s → 94287082 (8 digits) → 287082
-    const seed = 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ';
-    expect(totp(seed, new Date(59_000))).toBe('287082');
-    expect(totp(seed, new Date(1111111109_000))).toBe('081804');
+    const uri = otpauthUri('GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ', 'rfc@123456789012');
+    expect(totpCode(uri, new Date(59_000))).toBe('287082');
+    expect(totpCode(uri, new Date(1111111109_000))).toBe('081804');
   });
 });
 
@@ -252,7 +251,7 @@ describe('secrets never reach logs or the audit trail', () => {
     const key = await createAccessKey(ctx, { account: MOTO_ACCOUNT, username: 'lee' }, who);
     const rotated = await rotateAccessKey(ctx, { account: MOTO_ACCOUNT, username: 'lee' }, who);
     const mfa = await startMfaEnrollment(ctx, { account: MOTO_ACCOUNT, username: 'lee' }, who);
-    const seed = seedFromUri(mfa.otpauthUri);
+    const seed = seedOf(mfa.otpauthUri);
     const secrets = [
       created.password,
       key.secretAccessKey,

@@ -1,4 +1,5 @@
 import { CreateGroupCommand, type IAMClient } from '@aws-sdk/client-iam';
+import { TOTP, URI } from 'otpauth';
 import { type Config, parseEnv, parseFileConfig, readConfigFile } from '../../src/config.js';
 import { Auditor, MemoryAuditSink } from '../../src/core/audit.js';
 import { type Clock, systemClock } from '../../src/core/clock.js';
@@ -72,4 +73,16 @@ export const MUTATING =
 
 export async function createGroups(iam: IAMClient, names: string[]): Promise<void> {
   for (const GroupName of names) await iam.send(new CreateGroupCommand({ GroupName }));
+}
+
+/** The seed in an otpauth URI, as an authenticator app reads it. */
+export function seedOf(uri: string): string {
+  return URI.parse(uri).secret.base32;
+}
+
+/** The code an authenticator app shows for this otpauth URI at `at`; `offsetSteps` 1 is the next one. */
+export function totpCode(uri: string, at: Date, offsetSteps = 0): string {
+  const otp = URI.parse(uri);
+  if (!(otp instanceof TOTP)) throw new Error(`not a TOTP URI: ${uri.slice(0, 40)}`);
+  return otp.generate({ timestamp: at.getTime() + offsetSteps * otp.period * 1000 });
 }
