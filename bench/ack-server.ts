@@ -7,11 +7,8 @@ import type { Server } from 'node:http';
 import { App, HTTPReceiver, LogLevel } from '@slack/bolt';
 import { createApp, EVENTS_PATH } from '../src/app.js';
 import { parseEnv } from '../src/config.js';
-import { Auditor } from '../src/core/audit.js';
-import { AccountClients } from '../src/core/aws/accounts.js';
-import { systemClock } from '../src/core/clock.js';
-import type { CoreContext } from '../src/core/context.js';
-import type { CoreOps, Deps } from '../src/deps.js';
+import { type CoreOps, systemClock } from '../src/core/index.js';
+import type { BaseDeps } from '../src/deps.js';
 import { silentLogger } from '../src/logger.js';
 import { RedisStore } from '../src/store/redis.js';
 import { APPROVE_ACTION } from '../src/views/approval.js';
@@ -74,14 +71,8 @@ if (kind === 'bot') {
     }),
   };
   const logger = silentLogger();
-  const core: CoreContext = {
-    config,
-    clients: new AccountClients([], { homeAccountId: '123456789012' }),
-    auditor: new Auditor(store.audit, systemClock),
-    clock: systemClock,
-    logger,
-  };
-  const deps: Deps = { config, core, ops: slowOps(), store, clock: systemClock, logger };
+  // Every AWS call goes through the bound core, so a slow core is a slow IAM.
+  const deps: BaseDeps = { config, core: slowOps(), store, clock: systemClock, logger };
   const bot = createApp(config, deps);
   server = (await bot.app.start(0)) as unknown as Server;
 } else {

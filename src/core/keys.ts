@@ -8,13 +8,14 @@ import {
   UntagUserCommand,
   UpdateAccessKeyCommand,
 } from '@aws-sdk/client-iam';
-import { AwsUserError, errorMessage, LimitError, NotFoundError, ValidationError } from '../errors.js';
+import { AwsUserError, errorMessage, LimitError, ValidationError } from '../errors.js';
 import { audited } from './audit.js';
 import { isNoSuchEntity, isUnmodifiable, withRetry } from './aws/retry.js';
 import { DAY_MS } from './clock.js';
 import type { Actor, CoreContext } from './context.js';
 import { TAG } from './tags.js';
 import { type PlannedCall, validateUsername } from './templates.js';
+import { onUser } from './users/describe.js';
 import { listUserDetails } from './users/directory.js';
 
 /**
@@ -35,28 +36,16 @@ interface KeyMeta {
 }
 
 async function listKeys(ctx: CoreContext, account: string, username: string, who?: Actor) {
-  try {
-    const out = await ctx.clients
-      .iam(account, who?.actor)
-      .send(new ListAccessKeysCommand({ UserName: username }));
-    return (out.AccessKeyMetadata ?? []).map(
-      (k): KeyMeta => ({
-        id: k.AccessKeyId ?? '',
-        status: k.Status === 'Inactive' ? 'Inactive' : 'Active',
-        createdAt: k.CreateDate,
-      }),
-    );
-  } catch (err) {
-    if (err instanceof NoSuchEntityException) {
-      throw new NotFoundError(
-        `user "${username}" does not exist in account ${ctx.clients.resolve(account).id}`,
-        {
-          cause: err,
-        },
-      );
-    }
-    throw err;
-  }
+  const out = await onUser(account, username, () =>
+    ctx.clients.iam(account, who?.actor).send(new ListAccessKeysCommand({ UserName: username })),
+  );
+  return (out.AccessKeyMetadata ?? []).map(
+    (k): KeyMeta => ({
+      id: k.AccessKeyId ?? '',
+      status: k.Status === 'Inactive' ? 'Inactive' : 'Active',
+      createdAt: k.CreateDate,
+    }),
+  );
 }
 
 async function newKey(ctx: CoreContext, account: string, username: string, who: Actor) {

@@ -15,13 +15,14 @@ import {
   paginateListVirtualMFADevices,
 } from '@aws-sdk/client-iam';
 import QRCode from 'qrcode';
-import { ConflictError, errorMessage, NotFoundError, ValidationError } from '../errors.js';
+import { ConflictError, errorMessage, ValidationError } from '../errors.js';
 import { audited } from './audit.js';
 import { collect } from './aws/paging.js';
 import { ignoreMissing, isNoSuchEntity, isUnmodifiable, withRetry } from './aws/retry.js';
 import type { Actor, CoreContext } from './context.js';
 import { TAG } from './tags.js';
 import { validateUsername } from './templates.js';
+import { onUser } from './users/describe.js';
 
 /**
  * Virtual MFA: a device named after the user, the otpauth URI and a QR PNG we render ourselves from the
@@ -42,19 +43,9 @@ export function otpauthUri(base32Seed: string, label: string, issuer = MFA_ISSUE
 }
 
 async function userMustExist(ctx: CoreContext, account: string, username: string, who: Actor) {
-  try {
-    await ctx.clients.iam(account, who.actor).send(new GetUserCommand({ UserName: username }));
-  } catch (err) {
-    if (err instanceof NoSuchEntityException) {
-      throw new NotFoundError(
-        `user "${username}" does not exist in account ${ctx.clients.resolve(account).id}`,
-        {
-          cause: err,
-        },
-      );
-    }
-    throw err;
-  }
+  await onUser(account, username, () =>
+    ctx.clients.iam(account, who.actor).send(new GetUserCommand({ UserName: username })),
+  );
 }
 
 /** Creates the device (replacing an unassigned leftover of a failed enrollment) and returns URI + QR. */
@@ -209,22 +200,14 @@ export async function listMfaDevices(
   input: { account: string; username: string },
 ): Promise<{ serialNumber: string; enabledAt?: string }[]> {
   validateUsername(input.username);
-  try {
-    const out = await ctx.clients
-      .iam(input.account)
-      .send(new ListMFADevicesCommand({ UserName: input.username }));
-    return (out.MFADevices ?? []).map((d) => ({
-      serialNumber: d.SerialNumber ?? '',
-      ...(d.EnableDate ? { enabledAt: d.EnableDate.toISOString() } : {}),
-    }));
-  } catch (err) {
-    if (err instanceof NoSuchEntityException) {
-      throw new NotFoundError(
-        `user "${input.username}" does not exist in account ${ctx.clients.resolve(input.account).id}`,
-      );
-    }
-    throw err;
-  }
+  const { id: account } = ctx.clients.resolve(input.account);
+  const out = await onUser(account, input.username, () =>
+    ctx.clients.iam(account).send(new ListMFADevicesCommand({ UserName: input.username })),
+  );
+  return (out.MFADevices ?? []).map((d) => ({
+    serialNumber: d.SerialNumber ?? '',
+    ...(d.EnableDate ? { enabledAt: d.EnableDate.toISOString() } : {}),
+  }));
 }
 
 /** Deactivates the device and, if virtual, deletes it (idempotent). */

@@ -41,6 +41,18 @@ export async function getUser(iam: IAMClient, username: string): Promise<User | 
   }
 }
 
+/** Runs a call on the user; IAM's NoSuchEntity becomes a NotFoundError naming the user and the account. */
+export async function onUser<T>(account: string, username: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    if (err instanceof NoSuchEntityException) {
+      throw new NotFoundError(`user "${username}" does not exist in account ${account}`, { cause: err });
+    }
+    throw err;
+  }
+}
+
 export async function userExists(
   ctx: CoreContext,
   account: string,
