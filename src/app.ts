@@ -1,20 +1,16 @@
 import type { Server } from 'node:http';
 import { App, type Logger as BoltLogger, HTTPReceiver, LogLevel, SocketModeReceiver } from '@slack/bolt';
-import type { CustomRoute } from '@slack/bolt/dist/receivers/custom-routes.js';
 import * as commands from './commands/index.js';
 import type { Config } from './config.js';
-import type { AppDeps, Deps } from './deps.js';
+import type { BaseDeps, Deps } from './deps.js';
 import { ConfigError, errorMessage } from './errors.js';
 import * as handlers from './handlers/index.js';
-import { FollowUpGate } from './handlers/lib/reply.js';
-import { Roles } from './handlers/lib/roles.js';
-import { withTimeout } from './handlers/lib/state.js';
+import { healthRoute } from './health.js';
 import type { Logger } from './logger.js';
+import { FollowUpGate } from './slack/ack-gate.js';
+import { Roles } from './slack/roles.js';
 
 export const EVENTS_PATH = '/slack/events';
-/** Each health probe gets this long; a hung Redis or STS must not hang the load balancer's check. */
-const HEALTH_PROBE_MS = 2000;
-
 const BODY_LOG = /http request (body|result)|response body|request body|"text"\s*:/i;
 
 /** Bolt wants @slack/logger's shape; everything still goes through the one pino logger. */
@@ -49,49 +45,9 @@ export function missingSlackEnv(env: Config['env']): string | undefined {
   return `missing ${missing.join(' and ')}: create the Slack app from manifest.yml ("Create app from manifest" at https://api.slack.com/apps), install it, then set SLACK_BOT_TOKEN (OAuth & Permissions → Bot User OAuth Token, xoxb-…) and SLACK_SIGNING_SECRET (Basic Information → Signing Secret); for Socket Mode also SLACK_APP_TOKEN (an xapp-… token with connections:write).`;
 }
 
-export interface Health {
-  status: number;
-  body: { status: 'ok' | 'degraded'; redis: string; aws: string | { account: string; arn: string } };
-}
-
-export async function checkHealth(deps: Deps): Promise<Health> {
-  const redis = withTimeout(
-    deps.store.ping().then(
-      () => 'ok',
-      (err: unknown) => `down: ${errorMessage(err)}`,
-    ),
-    HEALTH_PROBE_MS,
-    'down: timeout',
-  );
-  const aws = withTimeout(
-    deps.ops.identity().then(
-      (id) => id as Health['body']['aws'],
-      (err: unknown) => `down: ${errorMessage(err)}`,
-    ),
-    HEALTH_PROBE_MS,
-    'down: timeout',
-  );
-  const [r, a] = await Promise.all([redis, aws]);
-  const ok = r === 'ok' && typeof a === 'object';
-  return { status: ok ? 200 : 503, body: { status: ok ? 'ok' : 'degraded', redis: r, aws: a } };
-}
-
-export function healthRoute(deps: Deps): CustomRoute {
-  return {
-    path: '/healthz',
-    method: ['GET'],
-    handler: (_req, res) => {
-      void checkHealth(deps).then(({ status, body }) => {
-        res.writeHead(status, { 'content-type': 'application/json' });
-        res.end(JSON.stringify(body));
-      });
-    },
-  };
-}
-
 export interface BotApp {
   app: App;
-  deps: AppDeps;
+  deps: Deps;
   mode: 'http' | 'socket';
   /** HTTP mode: listens on `port` (0 = any free port) and returns it. */
   start(port?: number): Promise<number | undefined>;
@@ -102,7 +58,7 @@ export interface BotApp {
  * Builds the Bolt app over injected deps: Socket Mode when SLACK_APP_TOKEN is set, else the HTTP receiver
  * at /slack/events. Both serve GET /healthz. Tests build it with fakes; main.ts with the real parts.
  */
-export function createApp(config: Config, deps: Deps): BotApp {
+export function createApp(config: Config, deps: BaseDeps): BotApp {
   const missing = missingSlackEnv(config.env);
   if (missing) throw new ConfigError('environment', [missing]);
   const logger = boltLogger(deps.logger);
@@ -128,10 +84,12 @@ export function createApp(config: Config, deps: Deps): BotApp {
     logger,
     ...(config.env.slackApiUrl ? { clientOptions: { slackApiUrl: withSlash(config.env.slackApiUrl) } } : {}),
   });
-  const appDeps: AppDeps = {
+  const appDeps: Deps = {
     ...deps,
+    client: app.client,
     roles: new Roles(config, app.client, deps.clock, deps.logger),
     followUps: new FollowUpGate(),
+    commandUsage: commands.subcommands.map((s) => s.usage),
   };
   commands.register(app, appDeps);
   handlers.register(app, appDeps);

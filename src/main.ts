@@ -1,11 +1,15 @@
 #!/usr/bin/env node
 import { createApp, missingSlackEnv } from './app.js';
 import { loadConfig } from './config.js';
-import { AccountClients } from './core/accounts.js';
-import { Auditor } from './core/audit.js';
-import { systemClock } from './core/clock.js';
-import type { CoreContext } from './core/context.js';
-import { coreOps, type Deps } from './deps.js';
+import {
+  AccountClients,
+  Auditor,
+  bindCore,
+  type CoreContext,
+  resolveHomeAccountId,
+  systemClock,
+} from './core/index.js';
+import type { BaseDeps } from './deps.js';
 import { ConfigError, errorMessage } from './errors.js';
 import { jobs, startJobs } from './jobs/index.js';
 import { createLogger } from './logger.js';
@@ -23,11 +27,10 @@ async function main(): Promise<number> {
   if (missing) throw new ConfigError('environment', [missing]);
   const logger = createLogger(config.env.logLevel);
   const clock = systemClock;
-  const clients = new AccountClients(config.accounts, {
-    endpoint: config.env.awsEndpointUrl,
-    region: config.env.awsRegion,
-    clock,
-  });
+  const aws = { endpoint: config.env.awsEndpointUrl, region: config.env.awsRegion, clock };
+  // Resolved once, before anything runs: past this point every account is a real id.
+  const homeAccountId = await resolveHomeAccountId(config, aws);
+  const clients = new AccountClients(config.accounts, { ...aws, homeAccountId });
   let store: Store;
   if (config.env.redisUrl) {
     const redis = new RedisStore({ url: config.env.redisUrl, prefix: config.env.redisKeyPrefix, logger });
@@ -42,11 +45,11 @@ async function main(): Promise<number> {
     );
     store = new MemoryStore();
   }
-  const core: CoreContext = { config, clients, auditor: new Auditor(store.audit, clock), clock, logger };
-  const deps: Deps = { config, core, ops: coreOps(core), store, clock, logger };
+  const ctx: CoreContext = { config, clients, auditor: new Auditor(store.audit, clock), clock, logger };
+  const deps: BaseDeps = { config, core: bindCore(ctx), store, clock, logger };
   const bot = createApp(config, deps);
   const port = await bot.start();
-  const scheduled = startJobs(jobs, { ...deps, client: bot.app.client });
+  const scheduled = startJobs(jobs, bot.deps);
   logger.info(
     {
       mode: bot.mode,

@@ -1,8 +1,6 @@
-import { USERNAME_RE } from '../handlers/lib/validate.js';
-import { auditList } from '../views/messages.js';
+import { USERNAME_RE } from '../core/index.js';
+import { auditText } from '../flows/queries.js';
 import type { Subcommand } from './types.js';
-
-export const AUDIT_LIMIT = 20;
 
 export const audit: Subcommand = {
   name: 'audit',
@@ -13,13 +11,5 @@ export const audit: Subcommand = {
     if (args[0] && !USERNAME_RE.test(args[0])) return `"${args[0]}" is not an IAM user name`;
     return undefined;
   },
-  handler: (deps) => async (c) => {
-    if (!(await deps.roles.isApprover(c.command.user_id))) {
-      await c.reply('Only approvers and admins can read the audit trail.');
-      return;
-    }
-    const target = c.args[0];
-    const events = await deps.store.audit.recent({ ...(target ? { target } : {}), limit: AUDIT_LIMIT });
-    await c.reply(auditList(events, target));
-  },
+  handler: (deps) => async (c) => c.reply(await auditText(deps, c.command.user_id, c.args[0])),
 };

@@ -4,9 +4,9 @@ import type { Subcommand } from './types.js';
 function openModal(mode: CreateMode): Subcommand['handler'] {
   return (deps) => async (c) => {
     // trigger_id dies 3 s after Slack sent the command: open the modal before anything else.
-    await c.client.views.open({
+    await deps.client.views.open({
       trigger_id: c.command.trigger_id,
-      view: createModal(deps.config, { mode, channel: c.command.channel_id }) as never,
+      view: createModal(deps.config, deps.core.accounts.list(), { mode, channel: c.command.channel_id }),
     });
   };
 }

@@ -1,7 +1,8 @@
-import type { AllMiddlewareArgs, App, SlackCommandMiddlewareArgs } from '@slack/bolt';
-import type { AppDeps } from '../deps.js';
+import type { App } from '@slack/bolt';
+import type { Deps } from '../deps.js';
 import { errorMessage } from '../errors.js';
-import { failureText } from '../handlers/lib/reply.js';
+import type { CommandArgs } from '../slack/listener.js';
+import { failureText } from '../slack/reply.js';
 import { audit } from './audit.js';
 import { create, onboard } from './create.js';
 import { helpCommand, helpText } from './help.js';
@@ -37,15 +38,13 @@ export const subcommands: readonly Subcommand[] = [
   breakGlassCommand,
 ];
 
-type Args = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
-
 /**
  * Splits the text, picks the subcommand, and acks first: usage errors are the ack's own ephemeral body
  * (instant), everything else acks empty and answers through respond, so no handler can miss the 3 s.
  */
-export function router(deps: AppDeps, list: readonly Subcommand[] = subcommands) {
+export function router(deps: Deps, list: readonly Subcommand[] = subcommands) {
   const byName = new Map(list.map((s) => [s.name, { sub: s, run: s.handler(deps) }]));
-  return async ({ command, ack, respond, client }: Args): Promise<void> => {
+  return async ({ command, ack, respond }: CommandArgs): Promise<void> => {
     const [rawName, ...args] = command.text.trim().split(/\s+/).filter(Boolean);
     const name = (rawName ?? 'help').toLowerCase();
     const entry = byName.get(name);
@@ -69,7 +68,7 @@ export function router(deps: AppDeps, list: readonly Subcommand[] = subcommands)
     const reply = async (text: string) => {
       await respond({ response_type: 'ephemeral', replace_original: false, text });
     };
-    const ctx: CommandContext = { args, command, client, reply };
+    const ctx: CommandContext = { args, command, reply };
     try {
       await entry.run(ctx);
     } catch (err) {
@@ -79,6 +78,6 @@ export function router(deps: AppDeps, list: readonly Subcommand[] = subcommands)
   };
 }
 
-export function register(app: App, deps: AppDeps): void {
+export function register(app: App, deps: Deps): void {
   app.command(COMMAND, router(deps));
 }

@@ -1,4 +1,4 @@
-import { pendingList } from '../views/messages.js';
+import { pendingText } from '../flows/queries.js';
 import type { Subcommand } from './types.js';
 
 export const pending: Subcommand = {
@@ -6,9 +6,5 @@ export const pending: Subcommand = {
   usage: 'pending',
   summary: 'requests waiting for approval',
   check: (args) => (args.length > 0 ? 'takes no arguments' : undefined),
-  handler: (deps) => async (c) => {
-    const list = await deps.store.listPending();
-    list.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
-    await c.reply(pendingList(list));
-  },
+  handler: (deps) => async (c) => c.reply(await pendingText(deps)),
 };

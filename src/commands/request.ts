@@ -1,4 +1,4 @@
-import { grantModalFor } from '../handlers/lib/grant-modal.js';
+import { grantModalFor } from '../views/grant-modal.js';
 import type { Subcommand } from './types.js';
 
 export const request: Subcommand = {
@@ -8,9 +8,9 @@ export const request: Subcommand = {
     'ask for time-bound access (a group or policy from your template’s allow-list), approved like any request',
   check: (args) => (args.length > 0 ? 'takes no arguments; the modal asks for the rest' : undefined),
   handler: (deps) => async (c) => {
-    await c.client.views.open({
+    await deps.client.views.open({
       trigger_id: c.command.trigger_id,
-      view: grantModalFor(deps.config, false) as never,
+      view: grantModalFor(deps.config, deps.core.accounts.list(), false),
     });
   },
 };
@@ -26,9 +26,9 @@ export const breakGlassCommand: Subcommand = {
       await c.reply('No template is configured for break-glass (templates.<name>.break_glass: true).');
       return;
     }
-    await c.client.views.open({
+    await deps.client.views.open({
       trigger_id: c.command.trigger_id,
-      view: grantModalFor(deps.config, true) as never,
+      view: grantModalFor(deps.config, deps.core.accounts.list(), true),
     });
   },
 };

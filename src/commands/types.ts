@@ -1,19 +1,18 @@
 import type { SlashCommand } from '@slack/bolt';
-import type { WebClient } from '@slack/web-api';
-import type { AppDeps } from '../deps.js';
+import type { Deps } from '../deps.js';
 
 /** What a subcommand's handler gets, after the router has acked. */
 export interface CommandContext {
   args: string[];
   command: SlashCommand;
-  client: WebClient;
   /** Ephemeral answer through the command's response_url. */
   reply(text: string): Promise<void>;
 }
 
 /**
- * One `/aws-user <name>` subcommand, one file in src/commands. `check` runs before the ack and turns bad
- * arguments into the usage reply; `handler` runs after the ack, so it may take as long as it needs.
+ * One `/aws-user <name>` subcommand, one file in src/commands: parse the arguments, check them, call one
+ * flow. `check` runs before the ack and turns bad arguments into the usage reply; `handler` runs after
+ * the ack, so it may take as long as it needs.
  */
 export interface Subcommand {
   name: string;
@@ -21,5 +20,5 @@ export interface Subcommand {
   usage: string;
   summary: string;
   check?(args: string[]): string | undefined;
-  handler(deps: AppDeps): (c: CommandContext) => Promise<void>;
+  handler(deps: Deps): (c: CommandContext) => Promise<void>;
 }

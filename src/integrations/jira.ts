@@ -1,6 +1,6 @@
 import { Version3Client } from 'jira.js';
 import type { Config, Severity } from '../config.js';
-import { type Finding, severityAtLeast } from '../core/inactivity.js';
+import { type Finding, severityAtLeast } from '../core/index.js';
 import { ConfigError, errorMessage } from '../errors.js';
 import type { Logger } from '../logger.js';
 

@@ -1,5 +1,4 @@
-import { sendExpiryNotices } from '../access/grants.js';
-import type { JobDeps } from '../deps.js';
+import { sendExpiryNotices } from '../flows/grants.js';
 import type { Job } from './host.js';
 
 /** DMs each holder 15 minutes before their grant expires, with Extend and I'm done. */
@@ -7,7 +6,7 @@ export const grantNotice: Job = {
   name: 'grant-notice',
   schedule: (c) => c.jobs.grant_revoke_schedule,
   lockMs: 5 * 60_000,
-  async run(deps: JobDeps) {
+  async run(deps) {
     await sendExpiryNotices(deps);
   },
 };

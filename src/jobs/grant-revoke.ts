@@ -1,5 +1,4 @@
-import { revokeDue } from '../access/grants.js';
-import type { JobDeps } from '../deps.js';
+import { revokeDue } from '../flows/grants.js';
 import type { Job } from './host.js';
 
 /** Every minute by default: revokes each expired grant exactly once, across replicas and restarts. */
@@ -7,7 +6,7 @@ export const grantRevoke: Job = {
   name: 'grant-revoke',
   schedule: (c) => c.jobs.grant_revoke_schedule,
   lockMs: 5 * 60_000,
-  async run(deps: JobDeps) {
+  async run(deps) {
     const r = await revokeDue(deps);
     if (r.revoked || r.failed) deps.logger.info(r, 'grant-revoke');
   },

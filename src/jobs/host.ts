@@ -1,6 +1,6 @@
 import cron, { type ScheduledTask } from 'node-cron';
 import type { Config } from '../config.js';
-import type { JobDeps } from '../deps.js';
+import type { Deps } from '../deps.js';
 import { errorMessage } from '../errors.js';
 
 /**
@@ -11,7 +11,7 @@ export interface Job {
   name: string;
   /** The cron expression, usually from config.jobs. */
   schedule(config: Config): string;
-  run(deps: JobDeps): Promise<void>;
+  run(deps: Deps): Promise<void>;
   /** How long one run may hold the lock; a crashed replica's lock frees itself after this. */
   lockMs?: number;
 }
@@ -21,7 +21,7 @@ const DEFAULT_LOCK_MS = 10 * 60_000;
 export type JobOutcome = 'ran' | 'locked' | 'failed';
 
 /** One guarded run: only the replica that gets the Redis lease runs it; errors are logged, never thrown. */
-export async function runJob(job: Job, deps: JobDeps): Promise<JobOutcome> {
+export async function runJob(job: Job, deps: Deps): Promise<JobOutcome> {
   const log = deps.logger.child({ job: job.name });
   let token: string | undefined;
   try {
@@ -34,10 +34,10 @@ export async function runJob(job: Job, deps: JobDeps): Promise<JobOutcome> {
     log.debug('job skipped: another replica holds the lock');
     return 'locked';
   }
-  const started = Date.now();
+  const started = performance.now();
   try {
     await job.run(deps);
-    log.info({ ms: Date.now() - started }, 'job finished');
+    log.info({ ms: Math.round(performance.now() - started) }, 'job finished');
     return 'ran';
   } catch (err) {
     log.error({ err: errorMessage(err) }, 'job failed');
@@ -53,7 +53,7 @@ export interface JobsHandle {
 }
 
 /** Schedules every job with node-cron (noOverlap: a slow run is never doubled up within one process). */
-export function startJobs(jobs: readonly Job[], deps: JobDeps): JobsHandle {
+export function startJobs(jobs: readonly Job[], deps: Deps): JobsHandle {
   const tasks = jobs.map((job) => {
     const expr = job.schedule(deps.config);
     if (!cron.validate(expr))

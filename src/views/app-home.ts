@@ -1,5 +1,5 @@
 import type { Button, HomeView, KnownBlock } from '@slack/types';
-import type { Grant } from '../core/grants.js';
+import type { Grant } from '../core/index.js';
 import { escapeText as esc, slackDate } from './escape.js';
 import { GRANT_ACTIONS } from './grant-messages.js';
 import { accessLabel } from './grant-modal.js';

@@ -1,8 +1,13 @@
 import type { KnownBlock } from '@slack/types';
 import type { Severity } from '../config.js';
-import type { Summary } from '../core/detect/findings-report.js';
-import type { Finding } from '../core/detect/inactivity.js';
-import { type AccountScan, formatAge, type ScanResult, staleNote } from '../core/detect/scan.js';
+import {
+  type AccountScan,
+  type Finding,
+  formatAge,
+  type ScanResult,
+  type Summary,
+  staleNote,
+} from '../core/index.js';
 import type { RemediationAction } from '../store/types.js';
 import { escapeText } from './escape.js';
 import { clip, HEADER_TEXT_MAX, MESSAGE_MAX_BLOCKS, TEXT_CLIP } from './limits.js';

@@ -1,5 +1,5 @@
 import type { KnownBlock, PlainTextElement } from '@slack/types';
-import type { Grant } from '../core/grants.js';
+import type { Grant } from '../core/index.js';
 import { escapeText as esc, slackDate } from './escape.js';
 import { accessLabel } from './grant-modal.js';
 import { BUTTON_TEXT_MAX, clip, TEXT_MAX } from './limits.js';

@@ -1,6 +1,6 @@
 import type { KnownBlock, ModalView, PlainTextElement } from '@slack/types';
 import type { FileConfig } from '../config.js';
-import { type GrantKind, grantableFor } from '../core/grants.js';
+import { type GrantKind, grantableFor } from '../core/index.js';
 import { clip, MODAL_TITLE_MAX, OPTION_TEXT_MAX, OPTION_VALUE_MAX, SELECT_MAX_OPTIONS } from './limits.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { AuditEvent } from '../core/audit.js';
+import type { AuditEvent } from '../core/index.js';
 import type { PendingRequest } from '../store/types.js';
 import { escapeText } from './escape.js';
 import { clip } from './limits.js';

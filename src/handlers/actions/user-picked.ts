@@ -4,33 +4,34 @@ import type {
   SlackActionMiddlewareArgs,
   UsersSelectAction,
 } from '@slack/bolt';
-import type { AppDeps } from '../../deps.js';
+import type { Deps } from '../../deps.js';
 import { errorMessage } from '../../errors.js';
-import { userInfo } from '../../integrations/slack-users.js';
+import { userInfo } from '../../slack/users.js';
 import { type CreateModalMeta, createModal, suggestUsername } from '../../views/create-modal.js';
 
 type Args = SlackActionMiddlewareArgs<BlockAction<UsersSelectAction>> & AllMiddlewareArgs;
 
 /** Picking the owner fills in the email and a user name from users.info (views.update, guarded by hash). */
 export const userPickedAction =
-  (deps: AppDeps) =>
-  async ({ ack, body, action, client }: Args): Promise<void> => {
+  (deps: Deps) =>
+  async ({ ack, body, action }: Args): Promise<void> => {
     await ack();
     await deps.followUps.afterAck();
     const view = body.view;
     if (!view) return;
     try {
-      const info = await userInfo(client, action.selected_user);
+      const info = await userInfo(deps.client, action.selected_user);
       if (!info) return;
       const meta = JSON.parse(view.private_metadata || '{"mode":"create"}') as CreateModalMeta;
-      await client.views.update({
+      const username = suggestUsername(info.email);
+      await deps.client.views.update({
         view_id: view.id,
         hash: view.hash,
-        view: createModal(deps.config, meta, {
+        view: createModal(deps.config, deps.core.accounts.list(), meta, {
           slackUserId: info.id,
           ...(info.email ? { email: info.email } : {}),
-          ...(suggestUsername(info.email) ? { username: suggestUsername(info.email) } : {}),
-        }) as never,
+          ...(username ? { username } : {}),
+        }),
       });
     } catch (err) {
       // A hash_conflict means the user kept typing: their input wins over our prefill.

@@ -1,28 +1,20 @@
-import { DAY_MS } from '../core/clock.js';
-import {
-  applyGrant,
-  type Grant,
-  type GrantKind,
-  grantId,
-  revokeGrant,
-  validateGrantRequest,
-} from '../core/grants.js';
-import type { JobDeps } from '../deps.js';
+import { DAY_MS, type Grant, type GrantKind, grantId, validateGrantRequest } from '../core/index.js';
+import type { Deps } from '../deps.js';
 import { ConflictError, errorMessage, LimitError, UnauthorizedError, ValidationError } from '../errors.js';
-import { usergroupMembers } from '../integrations/slack-users.js';
+import { postBestEffort } from '../slack/reply.js';
 import {
   breakGlassBroadcastBlocks,
   grantAppliedBlocks,
   grantNoticeBlocks,
   grantRevokedText,
-} from '../views/grants.js';
+} from '../views/grant-messages.js';
 
 /**
  * The life of a time-bound grant, between the store (when it ends), core/ (IAM) and Slack (who is told).
  * Used by the approval executor, the break-glass command, the "I'm done" / admin-revoke buttons and the
  * revoke and notice jobs. Every revoke goes through `claim*` first, so two replicas never revoke twice.
  */
-export type GrantDeps = Pick<JobDeps, 'config' | 'core' | 'clock' | 'logger' | 'client' | 'store'>;
+export type GrantDeps = Pick<Deps, 'config' | 'core' | 'clock' | 'logger' | 'client' | 'store' | 'roles'>;
 
 export interface GrantAsk {
   requester: string;
@@ -41,36 +33,14 @@ export interface GrantAsk {
 const RETRY_MS = 60_000;
 const REVOKE_BATCH = 50;
 
-/** Posts to a channel, or to a user id (which Slack delivers as the bot's DM). Never throws: telling is best effort. */
-async function post(
+/** Telling is best effort: a grant stands whether or not its message went out. */
+function post(
   deps: GrantDeps,
   channel: string | undefined,
   text: string,
-  blocks?: unknown[],
-): Promise<void> {
-  if (!channel) return;
-  try {
-    await deps.client.chat.postMessage({ channel, text, ...(blocks ? { blocks: blocks as never } : {}) });
-  } catch (err) {
-    deps.logger.warn({ err: errorMessage(err), channel }, 'grant: message failed');
-  }
-}
-
-/** Admin user ids, with user groups (S…) expanded to their members. */
-async function adminUsers(deps: GrantDeps): Promise<string[]> {
-  const out = new Set<string>();
-  for (const id of deps.config.slack.admins) {
-    if (!id.startsWith('S')) {
-      out.add(id);
-      continue;
-    }
-    try {
-      for (const u of await usergroupMembers(deps.client, id)) out.add(u);
-    } catch (err) {
-      deps.logger.warn({ err: errorMessage(err), usergroup: id }, 'grant: cannot expand admin group');
-    }
-  }
-  return [...out];
+  blocks?: import('@slack/types').KnownBlock[],
+) {
+  return postBestEffort(deps.client, deps.logger, channel, { text, ...(blocks ? { blocks } : {}) });
 }
 
 /** Applies the access in IAM first, then records the expiry; a store failure after IAM is undone in IAM. */
@@ -103,19 +73,19 @@ export async function grantAccess(
   if (existing?.status === 'revoking')
     throw new ConflictError('that grant is being revoked right now; request it again in a moment');
   const who = { actor: ask.requester, requestId: grant.id };
-  const { extended } = await applyGrant(deps.core, grant, who);
+  const { extended } = await deps.core.applyGrant(grant, who);
   let stored: Grant;
   try {
     stored = await deps.store.grants.upsert(grant);
   } catch (err) {
     // Without a recorded expiry nothing would ever revoke it: take the access back rather than leave it open.
     if (!extended)
-      await revokeGrant(deps.core, spec, who, 'could not record the expiry').catch(() => undefined);
+      await deps.core.revokeGrant(spec, who, 'could not record the expiry').catch(() => undefined);
     throw err;
   }
   if (stored.expiresAt !== grant.expiresAt) {
     // The store kept a later expiry (an overlapping grant): make the IAM tag agree with it.
-    await applyGrant(deps.core, stored, who);
+    await deps.core.applyGrant(stored, who);
   }
   await post(
     deps,
@@ -147,7 +117,7 @@ export async function breakGlass(
     );
   }
   const { grant } = await grantAccess(deps, { ...ask, breakGlass: true, approvers: [ask.requester] });
-  await deps.core.auditor.record({
+  await deps.core.audit({
     actor: ask.requester,
     action: 'grant.break-glass.review-required',
     account: grant.account,
@@ -164,7 +134,7 @@ export async function breakGlass(
   });
   const blocks = breakGlassBroadcastBlocks(grant, ask.requester);
   const text = `Break-glass: <@${ask.requester}> took ${grant.kind} ${grant.target} on ${grant.username}`;
-  const targets = [deps.config.slack.approvals_channel, ...(await adminUsers(deps))];
+  const targets = [deps.config.slack.approvals_channel, ...(await deps.roles.adminIds())];
   await Promise.all(targets.map((t) => post(deps, t, text, blocks)));
   return grant;
 }
@@ -178,7 +148,7 @@ export async function revokeClaimed(
 ): Promise<boolean> {
   const who = { actor: by, requestId: grant.id };
   try {
-    await revokeGrant(deps.core, grant, who, reason);
+    await deps.core.revokeGrant(grant, who, reason);
   } catch (err) {
     deps.logger.error({ err: errorMessage(err), grant: grant.id }, 'grant revoke failed; will retry');
     await deps.store.grants.release(grant, new Date(deps.clock.now().getTime() + RETRY_MS));

@@ -1,9 +1,9 @@
 import type { WebClient } from '@slack/web-api';
-import { lookupByEmail, openDm } from '../../integrations/slack-users.js';
+import { lookupByEmail, openDm } from './users.js';
 
 /**
- * The only way a secret leaves the bot: a DM to the Slack user who owns the IAM user. Returns false when
- * no owner can be found, so the caller can say "not delivered" without ever falling back to a channel.
+ * The only way a secret leaves the bot: a DM to the Slack user who owns the IAM user. Returns undefined
+ * when no owner can be found, so the caller can say "not delivered" without ever falling back to a channel.
  */
 export async function resolveOwner(
   client: WebClient,

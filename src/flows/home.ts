@@ -1,26 +1,23 @@
-import type { WebClient } from '@slack/web-api';
-import { subcommands } from '../../commands/index.js';
-import { DAY_MS } from '../../core/clock.js';
-import type { AppDeps } from '../../deps.js';
-import { errorMessage } from '../../errors.js';
-import { appHomeView, type HomePending, type HomeUser } from '../../views/app-home.js';
-import { opsAccount } from './execute.js';
+import { DAY_MS } from '../core/index.js';
+import type { Deps } from '../deps.js';
+import { errorMessage } from '../errors.js';
+import { appHomeView, type HomePending, type HomeUser } from '../views/app-home.js';
 
 /**
  * Gathers what App Home shows and publishes it. Each part degrades on its own: an IAM account that cannot
  * be read is named on the page, never silently missing, and the rest still renders.
  */
-export async function publishHome(deps: AppDeps, client: WebClient, user: string): Promise<void> {
+export async function publishHome(deps: Deps, user: string): Promise<void> {
   const now = deps.clock.now().getTime();
   const role = await deps.roles.role(user).catch(() => 'requester' as const);
   const failedAccounts: string[] = [];
   const users: HomeUser[] = [];
   try {
-    const owned = await deps.ops.usersOwnedBy(user);
+    const owned = await deps.core.usersOwnedBy(user);
     const details = await Promise.all(
       owned.map(async (u) => {
         try {
-          const snap = await deps.ops.describeUser(opsAccount(u.account), u.username);
+          const snap = await deps.core.describeUser(u.account, u.username);
           return {
             account: u.account,
             accountName: u.accountName,
@@ -62,16 +59,16 @@ export async function publishHome(deps: AppDeps, client: WebClient, user: string
             : `${r.kind} ${r.target.username}${r.template ? ` (${r.template})` : ''}`,
       }));
   }
-  await client.views.publish({
+  await deps.client.views.publish({
     user_id: user,
     view: appHomeView({
       role,
-      usage: subcommands.map((s) => s.usage),
+      usage: deps.commandUsage,
       users,
       grants,
       ...(pending ? { pending } : {}),
       failedAccounts,
       maxKeyAgeDays: deps.config.keys.max_age_days,
-    }) as never,
+    }),
   });
 }

@@ -1,8 +1,9 @@
 import type { WebClient } from '@slack/web-api';
-import type { Config } from '../../config.js';
-import type { Clock } from '../../core/clock.js';
-import { usergroupMembers } from '../../integrations/slack-users.js';
-import type { Logger } from '../../logger.js';
+import type { Config } from '../config.js';
+import type { Clock } from '../core/index.js';
+import { errorMessage } from '../errors.js';
+import type { Logger } from '../logger.js';
+import { usergroupMembers } from './users.js';
 
 export type Role = 'admin' | 'approver' | 'requester';
 
@@ -34,7 +35,7 @@ export class Roles {
       return members;
     } catch (err) {
       // Fail closed: an unreadable group grants nobody.
-      this.logger.warn({ group, err: (err as Error).message }, 'cannot expand user group');
+      this.logger.warn({ group, err: errorMessage(err) }, 'cannot expand user group');
       return new Set();
     }
   }
@@ -53,6 +54,16 @@ export class Roles {
 
   async isApprover(userId: string): Promise<boolean> {
     return (await this.inList(this.config.slack.approvers, userId)) || this.isAdmin(userId);
+  }
+
+  /** Every admin as a user id, user groups expanded: who a break-glass broadcast goes to. */
+  async adminIds(): Promise<string[]> {
+    const out = new Set<string>();
+    for (const id of this.config.slack.admins) {
+      if (!id.startsWith('S')) out.add(id);
+      else for (const u of await this.members(id)) out.add(u);
+    }
+    return [...out];
   }
 
   async role(userId: string): Promise<Role> {

@@ -17,8 +17,3 @@ export function selectValue(state: ViewState, blockId: string, actionId = blockI
 export function userValue(state: ViewState, blockId: string, actionId: string): string | undefined {
   return state[blockId]?.[actionId]?.selected_user ?? undefined;
 }
-
-/** Resolves after `ms` with `fallback`, so a slow dependency cannot push an ack past Slack's 3 s. */
-export function withTimeout<T>(p: Promise<T>, ms: number, fallback: T): Promise<T> {
-  return Promise.race([p, new Promise<T>((resolve) => setTimeout(() => resolve(fallback), ms).unref())]);
-}

@@ -1,0 +1,43 @@
+import { randomUUID } from 'node:crypto';
+import type { Deps } from '../deps.js';
+import { errorMessage } from '../errors.js';
+import { sendSecretDm } from '../slack/dm.js';
+import { escapeText } from '../views/escape.js';
+import { accessKeySecretMessage } from '../views/messages.js';
+import { resolveTarget } from './targets.js';
+
+/**
+ * A new access key for the target, with its secret by DM to the owner only; the old key is deactivated,
+ * then deleted, by the key-rotation sweep. Returns the reply (which never holds the secret).
+ */
+export async function rotateKeys(deps: Deps, caller: string, args: readonly string[]): Promise<string> {
+  const found = await resolveTarget(deps, caller, args);
+  if (!found.ok) return found.message;
+  const { target } = found;
+  if (!target.owner)
+    return `\`${escapeText(target.username)}\` has no SlackUserId tag, so there is nobody to DM the new secret to; tag it first.`;
+  const who = { actor: caller, requestId: `rotate-${randomUUID()}` };
+  const out = await deps.core.rotateAccessKey({ account: target.account, username: target.username }, who);
+  if (!out.newKey) return `Nothing to rotate for \`${escapeText(target.username)}\`.`;
+  const deactivate = out.deactivateAt ? ` on ${new Date(out.deactivateAt).toISOString().slice(0, 10)}` : '';
+  try {
+    await sendSecretDm(
+      deps.client,
+      target.owner,
+      accessKeySecretMessage({
+        username: target.username,
+        account: target.account,
+        accessKeyId: out.newKey.accessKeyId,
+        secretAccessKey: out.newKey.secretAccessKey,
+        note: out.oldKeyIds.length
+          ? `Old key(s) ${out.oldKeyIds.join(', ')} will be deactivated${deactivate}: move to the new one before then.`
+          : '',
+      }),
+    );
+  } catch (err) {
+    deps.logger.error({ err: errorMessage(err) }, 'could not DM the new access key');
+    return `A new key ${out.newKey.accessKeyId} was created but could not be delivered by DM; deactivate it and try again.`;
+  }
+  const to = target.owner === caller ? 'you' : `<@${target.owner}>`;
+  return `New access key \`${out.newKey.accessKeyId}\` for \`${escapeText(target.username)}\` sent to ${to} by DM.`;
+}

@@ -1,0 +1,42 @@
+import type { Deps } from '../deps.js';
+import { errorMessage } from '../errors.js';
+import { notify } from '../slack/dm.js';
+
+/** A job's actor and a request id for this run, from the injected clock. */
+function jobActor(deps: Deps, job: string) {
+  return { actor: `system:${job}`, requestId: `job-${job}-${deps.clock.now().toISOString()}` };
+}
+
+/** Deactivates, then deletes, old keys whose rotation grace period has passed (core decides which). */
+export async function sweepKeyRotations(deps: Deps): Promise<void> {
+  await deps.core.sweepKeyRotations(jobActor(deps, 'key-rotation-sweep'));
+}
+
+/** Deletes offboarded users whose retention has passed. */
+export async function sweepOffboarded(deps: Deps): Promise<void> {
+  await deps.core.sweepOffboarded(jobActor(deps, 'offboard-sweep'));
+}
+
+/**
+ * Ends temporary users (the create modal's duration): each due user is offboarded through core and the
+ * owner and requester are told. A failure puts the record back for the next run.
+ */
+export async function endTemporaryUsers(deps: Deps): Promise<void> {
+  for (const g of await deps.store.takeDueTemporaryUsers(deps.clock.now())) {
+    const who = { actor: 'system:temporary-access', requestId: g.id };
+    try {
+      await deps.core.offboardUser({ account: g.account, username: g.username }, who);
+    } catch (err) {
+      deps.logger.error(
+        { err: errorMessage(err), grant: g.id },
+        'could not end temporary access; retrying next run',
+      );
+      await deps.store.putTemporaryUser(g);
+      continue;
+    }
+    const text = `Temporary access for IAM user \`${g.username}\` (request \`${g.id}\`) has ended: the user was offboarded.`;
+    for (const user of new Set([g.owner, g.requester].filter((u): u is string => Boolean(u)))) {
+      await notify(deps.client, user, text).catch(() => undefined);
+    }
+  }
+}
