@@ -5,12 +5,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateGroupCommand, CreateUserCommand, ListGroupsForUserCommand } from '@aws-sdk/client-iam';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { TEMPLATE_TAG } from '../../src/core/grants.js';
+import { TEMPLATE_TAG } from '../../src/core/index.js';
 import { APPROVE_ACTION } from '../../src/views/approval.js';
-import { GRANT_BLOCKS, GRANT_REQUEST_CALLBACK } from '../../src/views/grants.js';
+import { GRANT_BLOCKS, GRANT_REQUEST_CALLBACK } from '../../src/views/grant-modal.js';
 import { requestIdFrom } from '../helpers/bot.js';
 import { type FakeSlack, startFakeSlack } from '../helpers/fake-slack.js';
-import { type Moto, startMoto, TEST_CREDENTIALS } from '../helpers/moto.js';
+import { MOTO_ACCOUNT, type Moto, startMoto, TEST_CREDENTIALS } from '../helpers/moto.js';
 import { freePort, waitFor } from '../helpers/ports.js';
 import { buttonClick, SIGNING_SECRET, sendInteraction, viewSubmission } from '../helpers/slack-requests.js';
 
@@ -104,7 +104,7 @@ describe('a time-bound grant across a restart', () => {
     const first = await startBotProcess(env);
     const sel = (value: string) => ({ type: 'static_select', selected_option: { value } });
     const values = {
-      [GRANT_BLOCKS.account]: { [GRANT_BLOCKS.account]: sel('home') },
+      [GRANT_BLOCKS.account]: { [GRANT_BLOCKS.account]: sel(MOTO_ACCOUNT) },
       [GRANT_BLOCKS.access]: { [GRANT_BLOCKS.access]: sel('group:ProdDebug') },
       [GRANT_BLOCKS.duration]: { [GRANT_BLOCKS.duration]: sel('1') },
       [GRANT_BLOCKS.reason]: { [GRANT_BLOCKS.reason]: { type: 'plain_text_input', value: 'hotfix' } },

@@ -3,16 +3,12 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { TEMPLATE_TAG } from '../../src/core/grants.js';
 import { HOME_ACTIONS } from '../../src/views/app-home.js';
 import { APPROVE_ACTION } from '../../src/views/approval.js';
-import {
-  BREAK_GLASS_CALLBACK,
-  GRANT_ACTIONS,
-  GRANT_BLOCKS,
-  GRANT_REQUEST_CALLBACK,
-} from '../../src/views/grants.js';
+import { GRANT_ACTIONS } from '../../src/views/grant-messages.js';
+import { BREAK_GLASS_CALLBACK, GRANT_BLOCKS, GRANT_REQUEST_CALLBACK } from '../../src/views/grant-modal.js';
 import { requestIdFrom, seedSlack, startBot, type TestBot, USERS } from '../helpers/bot.js';
 import { createGroups } from '../helpers/core.js';
 import { type FakeSlack, startFakeSlack } from '../helpers/fake-slack.js';
-import { type Moto, startMoto } from '../helpers/moto.js';
+import { MOTO_ACCOUNT, type Moto, startMoto } from '../helpers/moto.js';
 import {
   buttonClick,
   sendCommand,
@@ -62,7 +58,7 @@ async function groupsOf(user: string) {
 function grantValues(v: { access: string; minutes: number; reason: string; account?: string }) {
   const sel = (value: string) => ({ type: 'static_select', selected_option: { value } });
   return {
-    [GRANT_BLOCKS.account]: { [GRANT_BLOCKS.account]: sel(v.account ?? 'home') },
+    [GRANT_BLOCKS.account]: { [GRANT_BLOCKS.account]: sel(v.account ?? MOTO_ACCOUNT) },
     [GRANT_BLOCKS.access]: { [GRANT_BLOCKS.access]: sel(v.access) },
     [GRANT_BLOCKS.duration]: { [GRANT_BLOCKS.duration]: sel(String(v.minutes)) },
     [GRANT_BLOCKS.reason]: { [GRANT_BLOCKS.reason]: { type: 'plain_text_input', value: v.reason } },

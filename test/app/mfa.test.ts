@@ -1,12 +1,11 @@
 import { CreateUserCommand, ListMFADevicesCommand, ListVirtualMFADevicesCommand } from '@aws-sdk/client-iam';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { fixedClock } from '../../src/core/clock.js';
-import { seedFromUri, totp } from '../../src/core/mfa.js';
-import type { JobDeps } from '../../src/deps.js';
 import { ValidationError } from '../../src/errors.js';
 import { mfaCleanup } from '../../src/jobs/mfa-cleanup.js';
 import { MFA_BLOCKS, MFA_CODES_CALLBACK, MFA_OPEN_CODES_ACTION } from '../../src/views/mfa.js';
 import { seedSlack, startBot, type TestBot, USERS } from '../helpers/bot.js';
+import { seedOf, totpCode } from '../helpers/core.js';
 import { type FakeSlack, type RecordedCall, startFakeSlack } from '../helpers/fake-slack.js';
 import { type Moto, startMoto } from '../helpers/moto.js';
 import { buttonClick, sendCommand, sendInteraction, viewSubmission } from '../helpers/slack-requests.js';
@@ -17,6 +16,7 @@ let t: TestBot;
 const clock = fixedClock(new Date());
 /** The seed exists only in the bot's memory and the QR; the test peeks at it to compute real codes. */
 let seed = '';
+let uri = '';
 
 beforeAll(async () => {
   [moto, fake] = await Promise.all([startMoto(), startFakeSlack()]);
@@ -48,14 +48,15 @@ beforeEach(async () => {
       ...real,
       async startMfaEnrollment(input, who) {
         const out = await real.startMfaEnrollment(input, who);
-        seed = seedFromUri(out.otpauthUri);
+        uri = out.otpauthUri;
+        seed = seedOf(uri);
         return out;
       },
       // moto accepts any codes; AWS does not. Enforce them here the way AWS would.
       async completeMfaEnrollment(input, who) {
         const now = clock.now();
         const ok = [-1, 0].some(
-          (o) => input.code1 === totp(seed, now, o - 1) && input.code2 === totp(seed, now, o),
+          (o) => input.code1 === totpCode(uri, now, o - 1) && input.code2 === totpCode(uri, now, o),
         );
         if (!ok) throw new ValidationError('codes', 'the codes did not match this device');
         return real.completeMfaEnrollment(input, who);
@@ -147,7 +148,7 @@ describe('/aws-user mfa', () => {
     });
 
     const now = clock.now();
-    const good = await submitCodes(USERS.alice, id, totp(seed, now, -1), totp(seed, now, 0));
+    const good = await submitCodes(USERS.alice, id, totpCode(uri, now, -1), totpCode(uri, now, 0));
     expect(good.status).toBe(200);
     expect(good.text).toBe('');
     await fake.waitForCall('files.delete', (c) => c.body.file === fileId);
@@ -204,7 +205,7 @@ describe('/aws-user mfa', () => {
     const prompt = await promptDm();
     const id = enrollmentIdFrom(prompt);
     const fileId = (await t.store.getMfa(id))?.fileId as string;
-    const deps: JobDeps = { ...t.deps, client: t.bot.app.client };
+    const deps = t.deps;
 
     clock.advance(10 * 60_000);
     await mfaCleanup.run(deps);

@@ -7,7 +7,7 @@ import {
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parseEnv } from '../../src/config.js';
 import { DAY_MS, fixedClock } from '../../src/core/clock.js';
-import { runDigest } from '../../src/jobs/digest.js';
+import { runDigest } from '../../src/flows/digest.js';
 import { APPROVE_ACTION } from '../../src/views/approval.js';
 import { REMEDIATE_ACTIONS } from '../../src/views/digest.js';
 import { botConfig, requestIdFrom, seedSlack, startBot, type TestBot, USERS } from '../helpers/bot.js';
@@ -83,7 +83,7 @@ async function digestButton(actionId: string) {
 describe('remediation from the digest', () => {
   it('a click only files an approval request; once approved, IAM changes, the thread is told and the ticket closes', async () => {
     await staleUser('stale');
-    await runDigest({ ...t.deps, client: t.bot.app.client });
+    await runDigest(t.deps);
     expect(jira.issues.length).toBeGreaterThan(0);
     const { button } = await digestButton(REMEDIATE_ACTIONS.disableConsole);
 
@@ -130,7 +130,7 @@ describe('remediation from the digest', () => {
 
   it('refuses a click from someone who is not an approver, and files nothing', async () => {
     await staleUser('stale2');
-    await runDigest({ ...t.deps, client: t.bot.app.client });
+    await runDigest(t.deps);
     const { button } = await digestButton(REMEDIATE_ACTIONS.offboard);
     await sendInteraction(
       t.url,

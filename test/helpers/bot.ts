@@ -2,10 +2,15 @@ import { randomBytes } from 'node:crypto';
 import { type BotApp, createApp, EVENTS_PATH } from '../../src/app.js';
 import type { Config } from '../../src/config.js';
 import { parseEnv } from '../../src/config.js';
-import { Auditor } from '../../src/core/audit.js';
-import { type Clock, systemClock } from '../../src/core/clock.js';
-import type { CoreContext } from '../../src/core/context.js';
-import { type CoreOps, coreOps, type Deps } from '../../src/deps.js';
+import {
+  Auditor,
+  bindCore,
+  type Clock,
+  type CoreContext,
+  type CoreOps,
+  systemClock,
+} from '../../src/core/index.js';
+import type { BaseDeps, Deps } from '../../src/deps.js';
 import { createLogger } from '../../src/logger.js';
 import type { RedisStore } from '../../src/store/redis.js';
 import { APPROVE_ACTION } from '../../src/views/approval.js';
@@ -97,7 +102,7 @@ export async function startBot(o: StartBotOptions): Promise<TestBot> {
   } as unknown as NodeJS.WritableStream);
   const clients = o.moto.clients(config.accounts, { clock });
   const iamCommands: string[] = [];
-  recordCommands(clients.iam(), iamCommands);
+  recordCommands(clients.iam(clients.home.id), iamCommands);
   const ctx: CoreContext = {
     config,
     clients,
@@ -106,9 +111,10 @@ export async function startBot(o: StartBotOptions): Promise<TestBot> {
     logger,
     sleep: async () => undefined,
   };
-  const real = coreOps(ctx);
-  const deps: Deps = { config, core: ctx, ops: o.ops ? o.ops(ctx, real) : real, store, clock, logger };
-  const bot = createApp(config, deps);
+  const real = bindCore(ctx);
+  const base: BaseDeps = { config, core: o.ops ? o.ops(ctx, real) : real, store, clock, logger };
+  const bot = createApp(config, base);
+  const deps = bot.deps;
   const port = await bot.start(0);
   return {
     bot,

@@ -1,16 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { parseFileConfig } from '../../src/config.js';
-import type { JobDeps } from '../../src/deps.js';
+import type { Deps } from '../../src/deps.js';
 import { type Job, jobs, runJob, startJobs } from '../../src/jobs/index.js';
 import { silentLogger } from '../../src/logger.js';
 import { redisStore } from '../helpers/store.js';
 
-function depsWith(store: JobDeps['store'], config: Partial<JobDeps['config']> = {}): JobDeps {
+function depsWith(store: Deps['store'], config: Partial<Deps['config']> = {}): Deps {
   return {
     store,
     logger: silentLogger(),
     config: { jobs: { timezone: 'UTC' }, ...config },
-  } as unknown as JobDeps;
+  } as unknown as Deps;
 }
 
 describe('jobs host', () => {
@@ -54,7 +54,7 @@ describe('jobs host', () => {
     const config = {
       ...parseFileConfig({ templates: {} }, 'test'),
       source: 'test',
-    } as unknown as JobDeps['config'];
+    } as unknown as Deps['config'];
     const handle = startJobs(jobs, depsWith(s, config));
     expect(handle.tasks.map((t) => t.name)).toEqual(jobs.map((j) => j.name));
     expect(jobs.map((j) => j.name)).toEqual(

@@ -1,8 +1,8 @@
 import { WebClient } from '@slack/web-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Auditor } from '../../src/core/audit.js';
 import { fixedClock } from '../../src/core/clock.js';
-import type { CoreOps, JobDeps } from '../../src/deps.js';
+import { Auditor, type CoreOps } from '../../src/core/index.js';
+import type { Deps } from '../../src/deps.js';
 import { approvalExpiry } from '../../src/jobs/approval-expiry.js';
 import { keyRotationSweep } from '../../src/jobs/key-rotation-sweep.js';
 import { offboardSweep } from '../../src/jobs/offboard-sweep.js';
@@ -22,19 +22,26 @@ afterAll(async () => {
   await fake?.stop();
 });
 
-async function jobDeps(ops: Partial<CoreOps> = {}) {
+/** Core stubbed by the members a test needs; their return values are what the job ignores. */
+async function jobDeps(
+  ops: {
+    [K in keyof CoreOps]?: (
+      ...args: Parameters<CoreOps[K] extends (...a: never[]) => unknown ? CoreOps[K] : never>
+    ) => Promise<unknown>;
+  } = {},
+) {
   const store = await redisStore();
   const clock = fixedClock(new Date('2026-03-01T00:00:00Z'));
   const config = testConfig();
+  const auditor = new Auditor(store.audit, clock);
   const deps = {
     config,
     store,
     clock,
     logger: silentLogger(),
-    ops: ops as CoreOps,
-    core: { auditor: new Auditor(store.audit, clock) },
+    core: { ...ops, audit: (e: Parameters<CoreOps['audit']>[0]) => auditor.record(e) } as unknown as CoreOps,
     client: new WebClient('xoxb-test', { slackApiUrl: fake.apiUrl }),
-  } as unknown as JobDeps;
+  } as unknown as Deps;
   return { deps, store, clock };
 }
 
@@ -47,7 +54,7 @@ describe('approval-expiry', () => {
       requester: 'UREQ',
       target: { username: 'alice' },
       template: 'developer',
-      account: 'home',
+      account: '123456789012',
       justification: 'x',
       extraGroups: [],
       approvalsNeeded: 1,
@@ -71,7 +78,7 @@ describe('approval-expiry', () => {
     expect(update?.body).toMatchObject({ channel: 'C0APPROVALS', ts: '1.1' });
     expect(JSON.stringify(update?.body.blocks)).not.toContain(APPROVE_ACTION);
     expect(JSON.stringify(update?.body.blocks)).toContain('Expired');
-    expect(fake.callsTo('chat.postMessage')[0]?.body).toMatchObject({ channel: 'UREQ' });
+    expect(fake.callsTo('chat.postMessage')[0]?.body).toMatchObject({ channel: 'DUREQ' });
     expect((await store.audit.recent({ target: 'alice', limit: 5 }))[0]).toMatchObject({
       outcome: 'expired',
       actor: 'system',
@@ -120,7 +127,7 @@ describe('temporary-access', () => {
     const endsAt = new Date(clock.now().getTime() + 8 * 3_600_000).toISOString();
     await store.putTemporaryUser({
       id: 'r1',
-      account: 'home',
+      account: '123456789012',
       username: 'temp',
       owner: 'UOWNER',
       requester: 'UREQ',
@@ -156,7 +163,7 @@ describe('stuck runs', () => {
       requester: 'UREQ',
       target: { username: 'bob' },
       template: 'developer',
-      account: 'home',
+      account: '123456789012',
       justification: 'x',
       extraGroups: [],
       approvalsNeeded: 1,
@@ -178,7 +185,7 @@ describe('stuck runs', () => {
       status: 'failed',
       outcome: expect.stringContaining('outcome unknown'),
     });
-    expect(fake.callsTo('chat.postMessage')[0]?.body).toMatchObject({ channel: 'UREQ' });
+    expect(fake.callsTo('chat.postMessage')[0]?.body).toMatchObject({ channel: 'DUREQ' });
     expect(await store.listApprovingSince(clock.now())).toEqual([]);
     await store.close();
   });
@@ -190,7 +197,7 @@ describe('stuck runs', () => {
       kind: 'create',
       requester: 'U',
       target: { username: 'c' },
-      account: 'home',
+      account: '123456789012',
       justification: 'x',
       extraGroups: [],
       approvalsNeeded: 1,

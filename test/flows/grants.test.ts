@@ -2,6 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { CreateGroupCommand, CreateUserCommand, ListGroupsForUserCommand } from '@aws-sdk/client-iam';
 import { WebClient } from '@slack/web-api';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { type Config, parseFileConfig } from '../../src/config.js';
+import { fixedClock } from '../../src/core/clock.js';
+import { Auditor, bindCore, MemoryAuditSink } from '../../src/core/index.js';
+import { LimitError, UnauthorizedError, ValidationError } from '../../src/errors.js';
 import {
   breakGlass,
   type GrantDeps,
@@ -9,12 +13,9 @@ import {
   revokeDue,
   revokeNow,
   sendExpiryNotices,
-} from '../../src/access/grants.js';
-import { type Config, parseFileConfig } from '../../src/config.js';
-import { Auditor, MemoryAuditSink } from '../../src/core/audit.js';
-import { fixedClock } from '../../src/core/clock.js';
-import { LimitError, UnauthorizedError, ValidationError } from '../../src/errors.js';
+} from '../../src/flows/grants.js';
 import { silentLogger } from '../../src/logger.js';
+import { Roles } from '../../src/slack/roles.js';
 import type { RedisStore } from '../../src/store/redis.js';
 import { type FakeSlack, startFakeSlack } from '../helpers/fake-slack.js';
 import { MOTO_ACCOUNT, type Moto, startMoto } from '../helpers/moto.js';
@@ -47,19 +48,21 @@ async function replica(prefix: string, clock = fixedClock(T0)) {
   const logger = silentLogger();
   const store = await redisStore(prefix);
   stores.push(store);
+  const client = new WebClient('xoxb-test', { slackApiUrl: slack.apiUrl, retryConfig: { retries: 0 } });
   const deps: GrantDeps = {
     config,
     clock,
     logger,
-    core: {
+    core: bindCore({
       config,
       clients: moto.clients(config.accounts, { clock }),
       auditor: new Auditor(sink, clock),
       clock,
       logger,
-    },
-    client: new WebClient('xoxb-test', { slackApiUrl: slack.apiUrl, retryConfig: { retries: 0 } }),
+    }),
+    client,
     store,
+    roles: new Roles(config, client, clock, logger),
   };
   return { deps, sink, clock };
 }

@@ -1,0 +1,252 @@
+import { CreateAccessKeyCommand, CreateLoginProfileCommand, CreateUserCommand } from '@aws-sdk/client-iam';
+import { WebClient } from '@slack/web-api';
+import { parse } from 'csv-parse/sync';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Config, parseEnv, parseFileConfig } from '../../src/config.js';
+import { DAY_MS, fixedClock } from '../../src/core/clock.js';
+import { CSV_COLUMNS, summarize } from '../../src/core/detect/findings-report.js';
+import { analyze } from '../../src/core/detect/inactivity.js';
+import type { AccountScan, ScanResult } from '../../src/core/detect/scan.js';
+import { Auditor, bindCore, MemoryAuditSink } from '../../src/core/index.js';
+import type { Deps } from '../../src/deps.js';
+import { runDigest } from '../../src/flows/digest.js';
+import { inactiveDigest } from '../../src/jobs/digest.js';
+import { runJob } from '../../src/jobs/index.js';
+import { silentLogger } from '../../src/logger.js';
+import {
+  DIGEST_TICKETS_BLOCK,
+  digestMessage,
+  findingActionsBlockId,
+  findingBlockId,
+  TOP_FINDINGS,
+} from '../../src/views/digest.js';
+import { MESSAGE_MAX_BLOCKS as MAX_BLOCKS } from '../../src/views/limits.js';
+import { type FakeJira, startFakeJira } from '../helpers/fake-jira.js';
+import { FakeSlack } from '../helpers/fake-slack.js';
+import { MOTO_ACCOUNT, type Moto, startMoto } from '../helpers/moto.js';
+import { redisStore } from '../helpers/store.js';
+
+const NOW = new Date('2026-06-01T00:00:00Z');
+
+function bigResult(findingsPerAccount: number, accounts: number): ScanResult {
+  const settings = { console_days: 90, access_key_days: 180, severities: {}, soc2_controls: {} };
+  const scans: AccountScan[] = [];
+  for (let a = 0; a < accounts; a++) {
+    const id = String(100_000_000_000 + a);
+    if (a % 50 === 7) {
+      scans.push({
+        accountId: id,
+        accountName: `acct-${a}`,
+        region: 'us-east-1',
+        ok: false,
+        error: { code: 'ACCOUNT_FAILED', message: `cannot assume role <!channel> ${'x'.repeat(500)}` },
+        userCount: 0,
+        findings: [],
+        iamCalls: 0,
+      });
+      continue;
+    }
+    const rows = Array.from({ length: findingsPerAccount }, (_, i) => ({
+      user: i === 0 ? '<!channel>&evil' : `user-${a}-${i}-${'n'.repeat(40)}`,
+      arn: `arn:aws:iam::${id}:user/u${i}`,
+      user_creation_time: '2020-01-01T00:00:00+00:00',
+      password_enabled: 'true',
+      password_last_used: i % 3 === 0 ? 'N/A' : '2025-01-01T00:00:00+00:00',
+      password_last_changed: 'N/A',
+      password_next_rotation: 'N/A',
+      mfa_active: 'false',
+      access_key_1_active: 'false',
+      access_key_1_last_rotated: 'N/A',
+      access_key_1_last_used_date: 'N/A',
+      access_key_2_active: 'false',
+      access_key_2_last_rotated: 'N/A',
+      access_key_2_last_used_date: 'N/A',
+    }));
+    const findings = analyze({ id, name: `acct-${a}` }, rows, new Map(), NOW, settings);
+    scans.push({
+      accountId: id,
+      accountName: `acct-${a}`,
+      region: 'us-east-1',
+      ok: true,
+      generatedAt: new Date(NOW.getTime() - 3 * 3_600_000),
+      userCount: findingsPerAccount,
+      findings,
+      iamCalls: 8,
+    });
+  }
+  return {
+    analysisDate: NOW,
+    settings,
+    accounts: scans,
+    findings: scans.flatMap((s) => s.findings),
+  };
+}
+
+function texts(value: unknown, out: string[] = []): string[] {
+  if (Array.isArray(value)) for (const v of value) texts(v, out);
+  else if (value && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) {
+      if (k === 'text' && typeof v === 'string') out.push(v);
+      else texts(v, out);
+    }
+  }
+  return out;
+}
+
+describe('digest view', () => {
+  it('stays within Slack limits with 5,000 findings over 200 accounts, room left for remediation buttons', () => {
+    const result = bigResult(25, 200);
+    expect(result.findings.length).toBe(25 * 196);
+    expect(result.findings.length).toBeGreaterThanOrEqual(4_900);
+    const tickets = new Map(
+      result.findings.map((f, i) => [f.id, { key: `SEC-${i}`, url: `https://jira.example/browse/SEC-${i}` }]),
+    );
+    const msg = digestMessage({
+      result,
+      summary: summarize(result.findings),
+      tickets,
+      ticketNote: 'Jira: 4900 new ticket(s)',
+    });
+    expect(msg.blocks.length).toBeLessThanOrEqual(MAX_BLOCKS);
+    for (const t of texts(msg.blocks)) expect(t.length).toBeLessThanOrEqual(3000);
+    expect(msg.text.length).toBeLessThanOrEqual(3000);
+    // one block per top finding, keyed by its Finding_ID
+    const ids = msg.blocks
+      .map((b) => b.block_id)
+      .filter((id): id is string => Boolean(id?.startsWith('finding:')));
+    expect(ids).toEqual(result.findings.slice(0, TOP_FINDINGS).map((f) => findingBlockId(f.id)));
+    // a later issue adds one actions block per finding: still within the limit
+    expect(msg.blocks.length + ids.length).toBeLessThanOrEqual(MAX_BLOCKS);
+    expect(findingActionsBlockId('fnd-1')).toBe('finding-actions:fnd-1');
+    const all = texts(msg.blocks).join('\n');
+    expect(all).toContain('more finding(s) in the attached CSV and JSON');
+    expect(all).toContain('more account(s) in the JSON report');
+    expect(all).toContain('&lt;!channel&gt;&amp;evil');
+    expect(all).not.toContain('<!channel>');
+    expect(all).toMatch(/<https:\/\/jira\.example\/browse\/SEC-0\|SEC-0>/);
+    expect(all).toMatch(/not analysed/); // failed accounts are listed first
+    expect(msg.blocks.some((b) => b.block_id === DIGEST_TICKETS_BLOCK)).toBe(true);
+  });
+
+  it('says so plainly when there is nothing to report', () => {
+    const empty: ScanResult = { ...bigResult(0, 1) };
+    const msg = digestMessage({ result: empty, summary: summarize([]) });
+    expect(texts(msg.blocks).join('\n')).toMatch(/No inactive console users or access keys/);
+  });
+});
+
+describe('digest job against moto, a fake Slack and a fake Jira', () => {
+  let moto: Moto;
+  let slack: FakeSlack;
+  let jira: FakeJira;
+  let config: Config;
+
+  beforeAll(async () => {
+    moto = await startMoto();
+    slack = await new FakeSlack().start();
+    jira = await startFakeJira({ email: 'bot@example.com', apiToken: 'tok' });
+    const iam = moto.iam();
+    await iam.send(
+      new CreateUserCommand({
+        UserName: 'never-logged-in',
+        Tags: [{ Key: 'Email', Value: 'n@example.com' }],
+      }),
+    );
+    await iam.send(
+      new CreateLoginProfileCommand({ UserName: 'never-logged-in', Password: 'Initial-Passw0rd!' }),
+    );
+    await iam.send(new CreateUserCommand({ UserName: 'idle-key' }));
+    await iam.send(new CreateAccessKeyCommand({ UserName: 'idle-key' }));
+    config = {
+      ...parseFileConfig(
+        {
+          accounts: [{ id: MOTO_ACCOUNT, name: 'home' }],
+          templates: {},
+          slack: { digest_channel: 'C0SECDIGEST' },
+          jira: { base_url: jira.url, project_key: 'SEC', email: 'bot@example.com' },
+        },
+        'test',
+      ),
+      source: 'test',
+      env: parseEnv({ JIRA_API_TOKEN: 'tok' }),
+    };
+  });
+  afterAll(async () => {
+    await moto?.stop();
+    await slack?.stop();
+    await jira?.stop();
+  });
+
+  async function deps(prefix?: string): Promise<Deps> {
+    const clock = fixedClock(new Date(Date.now() + 200 * DAY_MS));
+    const clients = moto.clients(config.accounts, { clock });
+    const core = bindCore({
+      config,
+      clients,
+      auditor: new Auditor(new MemoryAuditSink(), clock),
+      clock,
+      logger: silentLogger(),
+      sleep: async () => undefined,
+    });
+    // The digest needs no roles and no ack gate: the rest of Deps is never read.
+    return {
+      config,
+      core,
+      store: await redisStore(prefix),
+      clock,
+      logger: silentLogger(),
+      client: new WebClient('xoxb-test-token', { slackApiUrl: slack.apiUrl }),
+    } as unknown as Deps;
+  }
+
+  it('posts the summary with ticket links and attaches the CSV and JSON; a second run opens no new ticket', async () => {
+    const d = await deps();
+    const out = await runDigest(d);
+    expect(out).toMatchObject({ channel: 'C0SECDIGEST', findings: 2, failedAccounts: 0, ticketsCreated: 1 });
+
+    const post = slack.callsTo('chat.postMessage')[0];
+    expect(post?.body.channel).toBe('C0SECDIGEST');
+    const blocks = post?.body.blocks as { block_id?: string }[];
+    expect(blocks.length).toBeLessThanOrEqual(50);
+    const all = texts(blocks).join('\n');
+    expect(all).toContain('never-logged-in');
+    expect(all).toMatch(/credential reports generated 2015-02-02/);
+    expect(all).toContain(`<${jira.url}/browse/SEC-1|SEC-1>`);
+    expect(blocks.filter((b) => b.block_id?.startsWith('finding:'))).toHaveLength(2);
+
+    const complete = slack.callsTo('files.completeUploadExternal')[0];
+    expect(complete?.body.channel_id).toBe('C0SECDIGEST');
+    expect(((complete?.body.files ?? []) as { title: string }[]).map((f) => f.title)).toEqual([
+      expect.stringMatching(/CSV/),
+      expect.stringMatching(/JSON/),
+    ]);
+    const uploaded = [...slack.uploads.values()].map((b) => b.toString('utf8'));
+    const csv = uploaded.find((u) => u.startsWith('Finding_ID')) ?? '';
+    expect((parse(csv) as string[][])[0]).toEqual([...CSV_COLUMNS]);
+    const json = JSON.parse(uploaded.find((u) => u.startsWith('{')) ?? '{}');
+    expect(json.summary).toEqual({
+      total_findings: 2,
+      high_severity: 1,
+      medium_severity: 1,
+      low_severity: 0,
+    });
+
+    expect(jira.issues).toHaveLength(1);
+    const again = await runDigest(d);
+    expect(again?.ticketsCreated).toBe(0);
+    expect(jira.issues).toHaveLength(1);
+    await d.store.close();
+  });
+
+  it('runs on one replica only when two share Redis', async () => {
+    slack.reset();
+    const prefix = `t:digest:${Math.random().toString(36).slice(2)}:`;
+    const [a, b] = [await deps(prefix), await deps(prefix)];
+    const outcomes = await Promise.all([runJob(inactiveDigest, a), runJob(inactiveDigest, b)]);
+    expect(outcomes.sort()).toEqual(['locked', 'ran']);
+    expect(slack.callsTo('chat.postMessage')).toHaveLength(1);
+    expect(inactiveDigest.schedule(config)).toBe('0 9 1 * *');
+    await a.store.close();
+    await b.store.close();
+  });
+});
