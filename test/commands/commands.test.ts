@@ -7,10 +7,10 @@ import {
 } from '@aws-sdk/client-iam';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { APPROVE_ACTION } from '../../src/views/approval.js';
-import { requestIdFrom, seedSlack, startBot, type TestBot, USERS } from '../helpers/bot.js';
+import { botConfig, requestIdFrom, seedSlack, startBot, type TestBot, USERS } from '../helpers/bot.js';
 import { createGroups } from '../helpers/core.js';
 import { type FakeSlack, startFakeSlack } from '../helpers/fake-slack.js';
-import { type Moto, startMoto } from '../helpers/moto.js';
+import { MOTO_ACCOUNT, type Moto, startMoto } from '../helpers/moto.js';
 import { buttonClick, sendCommand, sendInteraction } from '../helpers/slack-requests.js';
 
 let moto: Moto;
@@ -144,6 +144,40 @@ describe('/aws-user offboard', () => {
 
   it('says so when the user does not exist', async () => {
     expect(await run('offboard ghost')).toContain('No IAM user `ghost`');
+  });
+
+  it('looks the user up, records and executes the request in one account: the home one, by the README rule', async () => {
+    // home_account unset and accounts[0] reached by a role: the home account is the first without role_arn.
+    // The bug: the user was checked with the bot's own credentials, but the request was recorded (and
+    // executed) in accounts[0], so an admin's approval offboarded nobody there, or somebody else.
+    await t.stop();
+    const member = '210987654321';
+    t = await startBot({
+      fake,
+      moto,
+      config: botConfig(fake, {
+        accounts: [
+          {
+            id: member,
+            name: 'prod',
+            role_arn: `arn:aws:iam::${member}:role/aws-user-bot`,
+            region: 'us-east-1',
+          },
+          { id: MOTO_ACCOUNT, name: 'main', region: 'us-east-1' },
+        ],
+      }),
+    });
+    await aliceWithGroups();
+    await moto.iam().send(new AddUserToGroupCommand({ UserName: 'alice', GroupName: 'Developers' }));
+    expect(await run('offboard alice leaving', USERS.requester)).toContain('waiting for an admin');
+    const msg = await fake.waitForCall('chat.postMessage', (c) => c.body.channel === 'C0APPROVALS');
+    const id = requestIdFrom(msg);
+    expect((await t.store.getRequest(id))?.account).toBe(MOTO_ACCOUNT);
+    await sendInteraction(t.url, buttonClick({ user: USERS.admin, actionId: APPROVE_ACTION, value: id }));
+    await fake.waitFor(() => fake.callsTo('chat.update').some((c) => String(c.body.text).includes('Done')));
+    const groups = await moto.iam().send(new ListGroupsForUserCommand({ UserName: 'alice' }));
+    expect(groups.Groups).toEqual([]);
+    expect(t.ctx.clients.assumeRoleCalls).toBe(0);
   });
 });
 
