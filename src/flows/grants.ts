@@ -1,3 +1,4 @@
+import type { KnownBlock } from '@slack/types';
 import { DAY_MS, type Grant, type GrantKind, grantId, validateGrantRequest } from '../core/index.js';
 import type { Deps } from '../deps.js';
 import { ConflictError, errorMessage, LimitError, UnauthorizedError, ValidationError } from '../errors.js';
@@ -34,12 +35,7 @@ const RETRY_MS = 60_000;
 const REVOKE_BATCH = 50;
 
 /** Telling is best effort: a grant stands whether or not its message went out. */
-function post(
-  deps: GrantDeps,
-  channel: string | undefined,
-  text: string,
-  blocks?: import('@slack/types').KnownBlock[],
-) {
+function post(deps: GrantDeps, channel: string | undefined, text: string, blocks?: KnownBlock[]) {
   return postBestEffort(deps.client, deps.logger, channel, { text, ...(blocks ? { blocks } : {}) });
 }
 

@@ -1,3 +1,4 @@
+import type { KnownBlock } from '@slack/types';
 import type { WebClient } from '@slack/web-api';
 import { errorMessage, StoreUnavailableError, UnauthorizedError } from '../errors.js';
 import type { Logger } from '../logger.js';
@@ -36,7 +37,7 @@ export async function postBestEffort(
   client: WebClient,
   logger: Logger,
   channel: string | undefined,
-  message: { text: string; blocks?: import('@slack/types').KnownBlock[]; thread_ts?: string },
+  message: { text: string; blocks?: KnownBlock[]; thread_ts?: string },
 ): Promise<void> {
   if (!channel) return;
   try {
