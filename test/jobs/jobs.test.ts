@@ -5,6 +5,7 @@ import { Auditor, type CoreOps } from '../../src/core/index.js';
 import type { Deps } from '../../src/deps.js';
 import { approvalExpiry } from '../../src/jobs/approval-expiry.js';
 import { keyRotationSweep } from '../../src/jobs/key-rotation-sweep.js';
+import { mfaCleanup } from '../../src/jobs/mfa-cleanup.js';
 import { offboardSweep } from '../../src/jobs/offboard-sweep.js';
 import { temporaryAccess } from '../../src/jobs/temporary-access.js';
 import { silentLogger } from '../../src/logger.js';
@@ -211,6 +212,38 @@ describe('stuck runs', () => {
     await store.approve('ok', 'UAPP', clock.now());
     await store.finish('ok', 'done', 'created', clock.now());
     expect(await store.listApprovingSince(new Date(clock.now().getTime() + 3_600_000))).toEqual([]);
+    await store.close();
+  });
+});
+
+describe('mfa-cleanup', () => {
+  it('abandons a stale enrollment, then sweeps the untracked devices the bot created, 15 minutes and older', async () => {
+    const calls: string[] = [];
+    const { deps, store, clock } = await jobDeps({
+      abandonMfaEnrollment: async (input) => {
+        calls.push(`abandon:${input.account}:${input.serialNumber}`);
+      },
+      sweepAbandonedMfa: async (olderThanMinutes, who) => {
+        calls.push(`sweep:${olderThanMinutes}:${who.actor}`);
+        return { deleted: [], failed: [] };
+      },
+    });
+    await store.putMfa({
+      id: 'e1',
+      owner: 'UOWNER',
+      startedBy: 'UOWNER',
+      account: '123456789012',
+      username: 'alice',
+      serialNumber: 'arn:aws:iam::123456789012:mfa/alice',
+      startedAt: clock.now().toISOString(),
+    });
+    clock.advance(16 * 60_000);
+    await mfaCleanup.run(deps);
+    expect(calls).toEqual([
+      'abandon:123456789012:arn:aws:iam::123456789012:mfa/alice',
+      'sweep:15:system:mfa-cleanup',
+    ]);
+    expect(await store.getMfa('e1')).toBeUndefined();
     await store.close();
   });
 });
