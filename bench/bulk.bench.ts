@@ -141,7 +141,7 @@ export default async function bench(): Promise<string> {
       row(sdkDefault),
       '',
       `- **paced** (${verdict(paced)}): config \`iam: { requests_per_second: ${RATE} }\`, a per-account GCRA pacer in`,
-      '  the SDK middleware (src/core/rate-limit.ts) under the adaptive retry; bulk.concurrency 8.',
+      '  the SDK middleware (src/core/aws/rate-limit.ts) under the adaptive retry; bulk.concurrency 8.',
       `- **adaptive retry only** (${verdict(adaptive)}): no pacer; the clients' adaptive retry, 8 attempts`,
       '  (src/core/aws/accounts.ts); same concurrency.',
       `- **SDK default retry** (${verdict(sdkDefault)}): no pacer, the SDK's default standard mode with 3 attempts.`,
