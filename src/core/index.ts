@@ -1,6 +1,6 @@
-import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import type { AccountConfig } from '../config.js';
 import type { AuditInput } from './audit.js';
+import { callerIdentity } from './aws/accounts.js';
 import type { Actor, CoreContext } from './context.js';
 import { generateReport, type ReportType } from './detect/reports.js';
 import { type ScanOptions, scan } from './detect/scan.js';
@@ -8,10 +8,9 @@ import { applyGrant, type Grant, type GrantSpec, revokeGrant } from './grants.js
 import * as keys from './keys.js';
 import * as mfa from './mfa.js';
 import { deactivateKeys, disableConsole } from './remediation.js';
-import { PROFILE_TAG } from './tags.js';
 import { createUser, validateCreate } from './users/create.js';
 import { describeUser } from './users/describe.js';
-import { findUsersByTag } from './users/directory.js';
+import { usersOwnedBy } from './users/directory.js';
 import type { CreateUserInput } from './users/input.js';
 import { offboardUser, sweepOffboarded } from './users/offboard.js';
 
@@ -32,10 +31,7 @@ export function bindCore(ctx: CoreContext) {
       resolve: (idOrName: string): AccountConfig => ctx.clients.resolve(idOrName),
     },
     /** sts:GetCallerIdentity of the bot's own credentials, for /healthz. */
-    async identity(): Promise<{ account: string; arn: string }> {
-      const out = await ctx.clients.sts().send(new GetCallerIdentityCommand({}));
-      return { account: out.Account ?? '', arn: out.Arn ?? '' };
-    },
+    identity: () => callerIdentity(ctx.clients.sts()),
     audit: (event: AuditInput) => ctx.auditor.record(event),
 
     validateCreate: (input: CreateUserInput & { account: string }, who?: Actor) =>
@@ -46,22 +42,7 @@ export function bindCore(ctx: CoreContext) {
     offboardUser: (input: { account: string; username: string; removeAfterDays?: number }, who: Actor) =>
       offboardUser(ctx, input, who),
     sweepOffboarded: (who: Actor) => sweepOffboarded(ctx, {}, who),
-    /** The IAM users, across every managed account, tagged SlackUserId=<slackUserId>. */
-    async usersOwnedBy(slackUserId: string): Promise<IamUserRef[]> {
-      const out: IamUserRef[] = [];
-      for (const a of ctx.clients.managed()) {
-        for (const u of await findUsersByTag(ctx.clients.iam(a.id), PROFILE_TAG.slackUserId, slackUserId)) {
-          if (!u.UserName) continue;
-          out.push({
-            account: a.id,
-            accountName: a.name,
-            username: u.UserName,
-            ...(u.Arn ? { arn: u.Arn } : {}),
-          });
-        }
-      }
-      return out;
-    },
+    usersOwnedBy: (slackUserId: string) => usersOwnedBy(ctx, slackUserId),
 
     rotateAccessKey: (input: { account: string; username: string }, who: Actor) =>
       keys.rotateAccessKey(ctx, input, who),
@@ -94,14 +75,6 @@ export function bindCore(ctx: CoreContext) {
 
 export type CoreOps = ReturnType<typeof bindCore>;
 
-export interface IamUserRef {
-  /** Account id. */
-  account: string;
-  accountName: string;
-  username: string;
-  arn?: string;
-}
-
 // Pure pieces and types the rest of the app may use: core/'s files themselves stay private to core/.
 export type { AuditEvent, AuditInput, AuditOutcome, AuditSink } from './audit.js';
 export { Auditor, MemoryAuditSink } from './audit.js';
@@ -124,4 +97,5 @@ export {
 export { EMAIL_RE, GROUP_RE, USERNAME_RE } from './templates.js';
 export type { CreateUserResult } from './users/create.js';
 export type { UserSnapshot } from './users/describe.js';
+export type { IamUserRef } from './users/directory.js';
 export type { CreateUserInput } from './users/input.js';

@@ -62,12 +62,17 @@ export async function resolveHomeAccountId(
   if (configured) return configured;
   const sts = stsClient(opts, opts.region ?? DEFAULT_REGION);
   try {
-    const out = await sts.send(new GetCallerIdentityCommand({}));
-    if (!out.Account) throw new Error('GetCallerIdentity returned no account');
-    return out.Account;
+    return (await callerIdentity(sts)).account;
   } finally {
     sts.destroy();
   }
+}
+
+/** sts:GetCallerIdentity of the bot's own credentials: where it runs (start-up) and whether AWS answers (/healthz). */
+export async function callerIdentity(sts: STSClient): Promise<{ account: string; arn: string }> {
+  const out = await sts.send(new GetCallerIdentityCommand({}));
+  if (!out.Account) throw new Error('GetCallerIdentity returned no account');
+  return { account: out.Account, arn: out.Arn ?? '' };
 }
 
 export function sessionName(actor: string): string {
@@ -84,6 +89,8 @@ export class AccountClients {
   readonly accounts: readonly AccountConfig[];
   /** The account of the bot's own credentials: its configured entry, or one named 'home' when unlisted. */
   readonly home: AccountConfig;
+  /** What resolve() looks in: the configured accounts, and the home account when it is not among them. */
+  private readonly known: readonly AccountConfig[];
   private readonly opts: ClientFactoryOptions;
   private readonly clock: Clock;
   private readonly iamClients = new Map<string, IAMClient>();
@@ -109,6 +116,7 @@ export class AccountClients {
       name: 'home',
       region: opts.region ?? DEFAULT_REGION,
     };
+    this.known = accounts.some((a) => a.id === homeId) ? accounts : [...accounts, this.home];
   }
 
   /** The accounts the bot manages: the configured ones, else the home account alone. */
@@ -129,9 +137,7 @@ export class AccountClients {
 
   /** An id or name from the config (the home account included) → the account. */
   resolve(idOrName: string): AccountConfig {
-    const known = this.accounts.some((a) => a.id === this.home.id)
-      ? this.accounts
-      : [...this.accounts, this.home];
+    const known = this.known;
     const a = known.find((x) => x.id === idOrName || x.name === idOrName);
     if (!a) {
       throw new ValidationError(

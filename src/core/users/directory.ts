@@ -1,5 +1,6 @@
 import { GetAccountAuthorizationDetailsCommand, type IAMClient, type UserDetail } from '@aws-sdk/client-iam';
-import { tagValue } from '../tags.js';
+import type { CoreContext } from '../context.js';
+import { PROFILE_TAG, tagValue } from '../tags.js';
 
 /**
  * Every user of an account with tags, groups and policies in a constant number of calls per page:
@@ -27,4 +28,30 @@ export async function listUserDetails(iam: IAMClient, stats?: DirectoryStats): P
 /** Users whose tag `key` equals `value` (e.g. SlackUserId), from one directory listing. */
 export async function findUsersByTag(iam: IAMClient, key: string, value: string): Promise<UserDetail[]> {
   return (await listUserDetails(iam)).filter((u) => tagValue(u, key) === value);
+}
+
+/** An IAM user the bot found for a Slack user, with the account it lives in. */
+export interface IamUserRef {
+  /** Account id. */
+  account: string;
+  accountName: string;
+  username: string;
+  arn?: string;
+}
+
+/** The IAM users, across every managed account, tagged SlackUserId=<slackUserId>. */
+export async function usersOwnedBy(ctx: CoreContext, slackUserId: string): Promise<IamUserRef[]> {
+  const out: IamUserRef[] = [];
+  for (const a of ctx.clients.managed()) {
+    for (const u of await findUsersByTag(ctx.clients.iam(a.id), PROFILE_TAG.slackUserId, slackUserId)) {
+      if (!u.UserName) continue;
+      out.push({
+        account: a.id,
+        accountName: a.name,
+        username: u.UserName,
+        ...(u.Arn ? { arn: u.Arn } : {}),
+      });
+    }
+  }
+  return out;
 }
