@@ -170,6 +170,10 @@ export const configSchema = z
         grant_revoke_schedule: cron('* * * * *'),
         /** Removes temporary users (the create modal's duration) once due; grants have their own schedule. */
         temporary_access_schedule: cron('* * * * *'),
+        /** Reads every account's aws-user:* expiry tags and revokes what is due, even if the store forgot it. */
+        grant_reconcile_schedule: cron('*/5 * * * *'),
+        /** Deletes audit events older than audit.retention_days from the store. */
+        audit_retention_schedule: cron('17 3 * * *'),
       })
       .strict()
       .default({
@@ -181,6 +185,8 @@ export const configSchema = z
         mfa_cleanup_schedule: '*/5 * * * *',
         grant_revoke_schedule: '* * * * *',
         temporary_access_schedule: '* * * * *',
+        grant_reconcile_schedule: '*/5 * * * *',
+        audit_retention_schedule: '17 3 * * *',
       }),
     jira: z
       .object({
@@ -202,6 +208,13 @@ export const configSchema = z
       })
       .strict()
       .default({ max_duration_minutes: 60, per_user_per_day: 2 }),
+    audit: z
+      .object({
+        /** How long the store keeps audit events; more than a SOC 2 year by default. */
+        retention_days: z.number().int().min(1).max(3650).default(400),
+      })
+      .strict()
+      .default({ retention_days: 400 }),
     bulk: z
       .object({ concurrency: z.number().int().min(1).max(64).default(8) })
       .strict()
@@ -225,6 +238,8 @@ const envSchema = z.object({
   SLACK_APP_TOKEN: z.string().optional(),
   SLACK_API_URL: z.string().url().optional(),
   REDIS_URL: z.string().optional(),
+  /** The embedded store's folder (SQLite), used when REDIS_URL is unset; created on first run. */
+  DATA_DIR: z.string().min(1).default('./data'),
   /** Lets several deployments (or test runs) share one Redis. */
   REDIS_KEY_PREFIX: z.string().min(1).max(64).default('aws-user:'),
   AWS_USER_CONFIG: z.string().optional(),
@@ -243,6 +258,7 @@ export interface RuntimeEnv {
   slackApiUrl: string | undefined;
   redisUrl: string | undefined;
   redisKeyPrefix: string;
+  dataDir: string;
   awsEndpointUrl: string | undefined;
   awsRegion: string | undefined;
   logLevel: string;
@@ -334,6 +350,7 @@ export function parseEnv(env: Record<string, string | undefined>): RuntimeEnv {
     slackApiUrl: e.SLACK_API_URL,
     redisUrl: e.REDIS_URL,
     redisKeyPrefix: e.REDIS_KEY_PREFIX,
+    dataDir: e.DATA_DIR,
     awsEndpointUrl: e.AWS_ENDPOINT_URL,
     awsRegion: e.AWS_REGION,
     logLevel: e.LOG_LEVEL,

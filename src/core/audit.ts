@@ -72,7 +72,7 @@ export class Auditor {
 }
 
 export class MemoryAuditSink implements AuditSink {
-  readonly events: AuditEvent[] = [];
+  events: AuditEvent[] = [];
   async append(event: AuditEvent): Promise<void> {
     this.events.push(event);
   }
@@ -81,6 +81,26 @@ export class MemoryAuditSink implements AuditSink {
       .filter((e) => !opts.target || e.target === opts.target)
       .slice(-opts.limit)
       .reverse();
+  }
+  /** The cursor is the index of the next event to read, in append order. */
+  async scan(opts: { since: Date; until?: Date; limit: number; cursor?: string }): Promise<{
+    events: AuditEvent[];
+    cursor?: string;
+  }> {
+    const out: AuditEvent[] = [];
+    let i = opts.cursor ? Number(opts.cursor) : 0;
+    for (; i < this.events.length && out.length < opts.limit; i++) {
+      const e = this.events[i] as AuditEvent;
+      const t = Date.parse(e.ts);
+      if (t >= opts.since.getTime() && (!opts.until || t < opts.until.getTime())) out.push(e);
+    }
+    return i < this.events.length ? { events: out, cursor: String(i) } : { events: out };
+  }
+  async prune(before: Date): Promise<number> {
+    const kept = this.events.filter((e) => Date.parse(e.ts) >= before.getTime());
+    const gone = this.events.length - kept.length;
+    this.events = kept;
+    return gone;
   }
 }
 

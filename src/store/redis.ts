@@ -34,8 +34,8 @@ export const REDIS_OPTIONS: RedisOptions = {
 
 /** Request records outlive their approval window so late clickers and the sweeper still see the outcome. */
 const RETAIN_AFTER_EXPIRY_MS = 7 * 86_400_000;
-const AUDIT_MAXLEN = 100_000;
 const AUDIT_SCAN = 2_000;
+const AUDIT_PAGE = 1_000;
 
 const SCRIPTS = ['approve', 'deny', 'finish', 'expire', 'set-message', 'release-lock', 'take'] as const;
 type ScriptName = (typeof SCRIPTS)[number];
@@ -51,6 +51,12 @@ function fromStored(raw: unknown): PendingRequest {
     approvals: Array.isArray(r.approvals) ? r.approvals : [],
     extraGroups: Array.isArray(r.extraGroups) ? r.extraGroups : [],
   };
+}
+
+function auditEventOf(fields: string[]): AuditEvent | undefined {
+  const i = fields.indexOf('event');
+  const raw = i >= 0 ? fields[i + 1] : undefined;
+  return raw ? (JSON.parse(raw) as AuditEvent) : undefined;
 }
 
 export interface RedisStoreOptions {
@@ -281,7 +287,8 @@ export class RedisStore implements Store {
   readonly audit = {
     append: async (event: AuditEvent): Promise<void> => {
       await this.wrap(() =>
-        this.redis.xadd(this.k('audit'), 'MAXLEN', '~', AUDIT_MAXLEN, '*', 'event', JSON.stringify(event)),
+        // Never capped: the trail is evidence. Only prune (the retention job) removes events.
+        this.redis.xadd(this.k('audit'), '*', 'event', JSON.stringify(event)),
       );
     },
     recent: async (opts: { target?: string; limit: number }): Promise<AuditEvent[]> => {
@@ -290,15 +297,56 @@ export class RedisStore implements Store {
       );
       const out: AuditEvent[] = [];
       for (const [, fields] of entries) {
-        const i = fields.indexOf('event');
-        const raw = i >= 0 ? fields[i + 1] : undefined;
-        if (!raw) continue;
-        const ev = JSON.parse(raw) as AuditEvent;
+        const ev = auditEventOf(fields);
+        if (!ev) continue;
         if (opts.target && ev.target !== opts.target) continue;
         out.push(ev);
         if (out.length >= opts.limit) break;
       }
       return out;
+    },
+    /**
+     * Stream ids come from Redis's clock and events' ts from the bot's, so the range is decided on ts while
+     * reading in stream order; the cursor is the last stream id read.
+     */
+    scan: async (opts: { since: Date; until?: Date; limit: number; cursor?: string }) => {
+      const events: AuditEvent[] = [];
+      let from = opts.cursor ? `(${opts.cursor}` : '-';
+      for (;;) {
+        const start = from;
+        const page = await this.wrap(() =>
+          this.redis.xrange(this.k('audit'), start, '+', 'COUNT', AUDIT_PAGE),
+        );
+        for (const [id, fields] of page) {
+          from = `(${id}`;
+          const ev = auditEventOf(fields);
+          const t = ev ? Date.parse(ev.ts) : Number.NaN;
+          if (ev && t >= opts.since.getTime() && (!opts.until || t < opts.until.getTime())) events.push(ev);
+          if (events.length >= opts.limit) return { events, cursor: id };
+        }
+        if (page.length < AUDIT_PAGE) return { events };
+      }
+    },
+    /** Deletes, in stream order, every event whose ts is before `before`. */
+    prune: async (before: Date): Promise<number> => {
+      let gone = 0;
+      let from = '-';
+      for (;;) {
+        const start = from;
+        const page = await this.wrap(() =>
+          this.redis.xrange(this.k('audit'), start, '+', 'COUNT', AUDIT_PAGE),
+        );
+        const old = page
+          .filter(([, fields]) => {
+            const ev = auditEventOf(fields);
+            return ev !== undefined && Date.parse(ev.ts) < before.getTime();
+          })
+          .map(([id]) => id);
+        if (old.length > 0) gone += await this.wrap(() => this.redis.xdel(this.k('audit'), ...old));
+        const last = page.at(-1);
+        if (!last || page.length < AUDIT_PAGE) return gone;
+        from = `(${last[0]}`;
+      }
     },
   };
 

@@ -103,6 +103,25 @@ export interface TemporaryUser {
   endsAt: string;
 }
 
+/**
+ * The audit trail as the store keeps it: the evidence for an access review, so nothing is dropped but by
+ * `prune`, which the retention job calls with `audit.retention_days`.
+ */
+export interface AuditLog extends AuditSink {
+  /** Newest first. */
+  recent(opts: { target?: string; limit: number }): Promise<AuditEvent[]>;
+  /**
+   * Oldest first, `since` ≤ ts < `until`, at most `limit` events; pass the returned cursor back to read on.
+   * No cursor in the answer means the range is exhausted.
+   */
+  scan(opts: { since: Date; until?: Date; limit: number; cursor?: string }): Promise<{
+    events: AuditEvent[];
+    cursor?: string;
+  }>;
+  /** Deletes events older than `before`; returns how many went. */
+  prune(before: Date): Promise<number>;
+}
+
 export interface Store {
   /** Throws StoreUnavailableError when the backing store does not answer. */
   ping(): Promise<void>;
@@ -141,6 +160,6 @@ export interface Store {
   /** Time-bound grants, on the same connection. */
   readonly grants: GrantStore;
 
-  audit: AuditSink & { recent(opts: { target?: string; limit: number }): Promise<AuditEvent[]> };
+  readonly audit: AuditLog;
   close(): Promise<void>;
 }

@@ -226,6 +226,35 @@ describe.each([
     expect((await s.audit.recent({ limit: 2 })).map((e) => e.id)).toEqual(['e4', 'e3']);
     expect((await s.audit.recent({ target: 'bob', limit: 10 })).map((e) => e.id)).toEqual(['e3', 'e1']);
   });
+
+  it('reads the audit trail oldest first by time range, page by page, and prunes only what is older', async () => {
+    const s = await store();
+    const ev = (n: number) => ({
+      id: `e${n}`,
+      ts: later(n * 1000).toISOString(),
+      actor: 'UA',
+      action: 'user.create',
+      account: '1',
+      target: 'alice',
+      outcome: 'success' as const,
+      requestId: 'r',
+    });
+    for (let i = 0; i < 7; i++) await s.audit.append(ev(i));
+    const ids: string[] = [];
+    let cursor: string | undefined;
+    let pages = 0;
+    do {
+      const page = await s.audit.scan({ since: later(1000), until: later(6000), limit: 2, cursor });
+      ids.push(...page.events.map((e) => e.id));
+      cursor = page.cursor;
+      pages++;
+    } while (cursor && pages < 10);
+    expect(ids).toEqual(['e1', 'e2', 'e3', 'e4', 'e5']);
+    expect(await s.audit.prune(later(3000))).toBe(3);
+    const left = await s.audit.scan({ since: T0, limit: 100 });
+    expect(left.events.map((e) => e.id)).toEqual(['e3', 'e4', 'e5', 'e6']);
+    expect(left.cursor).toBeUndefined();
+  });
 });
 
 describe('memory store on an injected clock', () => {
