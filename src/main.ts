@@ -13,9 +13,7 @@ import type { BaseDeps } from './deps.js';
 import { ConfigError, errorMessage } from './errors.js';
 import { jobs, startJobs } from './jobs/index.js';
 import { createLogger } from './logger.js';
-import { MemoryStore } from './store/memory.js';
-import { RedisStore } from './store/redis.js';
-import type { Store } from './store/types.js';
+import { openStore } from './store/open.js';
 
 /**
  * The real wiring: config → AWS clients → store (Redis, or memory with a loud warning) → Bolt app →
@@ -31,20 +29,7 @@ async function main(): Promise<number> {
   // Resolved once, before anything runs: past this point every account is a real id.
   const homeAccountId = await resolveHomeAccountId(config, aws);
   const clients = new AccountClients(config.accounts, { ...aws, homeAccountId });
-  let store: Store;
-  if (config.env.redisUrl) {
-    const redis = new RedisStore({ url: config.env.redisUrl, prefix: config.env.redisKeyPrefix, logger });
-    await redis.connect().catch((err: unknown) => {
-      // Not fatal: ioredis keeps reconnecting, /healthz says 503 and commands say "try again" meanwhile.
-      logger.error({ err: errorMessage(err) }, 'redis: not reachable at start; will keep retrying');
-    });
-    store = redis;
-  } else {
-    logger.warn(
-      '!!! REDIS_URL is not set: approvals, MFA enrollments and job locks live IN MEMORY. They vanish on restart and are NOT shared between replicas: run exactly one instance, or set REDIS_URL. !!!',
-    );
-    store = new MemoryStore();
-  }
+  const { store, kind: storeKind } = await openStore(config, logger);
   const ctx: CoreContext = { config, clients, auditor: new Auditor(store.audit, clock), clock, logger };
   const deps: BaseDeps = { config, core: bindCore(ctx), store, clock, logger };
   const bot = createApp(config, deps);
@@ -54,7 +39,7 @@ async function main(): Promise<number> {
     {
       mode: bot.mode,
       port: bot.mode === 'http' ? port : config.env.port,
-      store: config.env.redisUrl ? 'redis' : 'memory',
+      store: storeKind,
     },
     bot.mode === 'http' ? `aws-user listening on :${port}/slack/events` : 'aws-user connected in Socket Mode',
   );
