@@ -46,3 +46,14 @@ export function migrate(db: Database, migrations: Migration[] = loadMigrations()
   }
   return applied;
 }
+
+/** For a read-only open: the file must be exactly at this release's schema, since it cannot be migrated. */
+export function checkSchema(db: Database, migrations: Migration[] = loadMigrations()): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  const latest = migrations.at(-1)?.version ?? 0;
+  if (current !== latest) {
+    throw new Error(
+      `the SQLite store ${db.name} is at schema version ${current}, this release reads version ${latest}; run the matching release`,
+    );
+  }
+}

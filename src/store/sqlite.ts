@@ -5,7 +5,7 @@ import { type Clock, systemClock } from '../core/clock.js';
 import { AwsUserError, StoreUnavailableError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { SqliteGrantStore } from './grant-store-sqlite.js';
-import { migrate } from './sqlite-migrations.js';
+import { checkSchema, migrate } from './sqlite-migrations.js';
 import type {
   ApproveResult,
   AuditLog,
@@ -33,6 +33,11 @@ export interface SqliteStoreOptions {
   logger?: Logger;
   /** Released after the database is closed (the instance lock, see instance-lock.ts). */
   onClose?: () => void;
+  /**
+   * A reader beside the running bot (the CLI's audit export): the file must exist and be at this release's
+   * schema; nothing is migrated and every write fails.
+   */
+  readonly?: boolean;
 }
 
 type Row = { body: string };
@@ -61,13 +66,20 @@ export class SqliteStore implements Store {
     this.path = opts.path;
     this.clock = opts.clock ?? systemClock;
     this.onClose = opts.onClose;
-    this.db = new Database(opts.path, { timeout: BUSY_TIMEOUT_MS });
+    this.db = new Database(opts.path, {
+      timeout: BUSY_TIMEOUT_MS,
+      readonly: opts.readonly ?? false,
+      fileMustExist: opts.readonly ?? false,
+    });
     try {
-      this.db.pragma('journal_mode = WAL');
-      this.db.pragma('synchronous = FULL');
-      this.db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
-      const applied = migrate(this.db);
-      if (applied.length > 0) opts.logger?.info({ path: opts.path, applied }, 'sqlite: schema migrated');
+      if (opts.readonly) {
+        checkSchema(this.db);
+      } else {
+        this.db.pragma('journal_mode = WAL');
+        this.db.pragma('synchronous = FULL');
+        const applied = migrate(this.db);
+        if (applied.length > 0) opts.logger?.info({ path: opts.path, applied }, 'sqlite: schema migrated');
+      }
     } catch (err) {
       this.db.close();
       throw err;
