@@ -198,10 +198,11 @@ describe('the first run (Socket Mode, no Redis) across kill -9', () => {
       20_000,
       'alice in IAM',
     );
-    await fake.waitFor(
-      () => fake.callsTo('chat.update').some((c) => String(c.body.text).includes('Done')),
+    // The last step of an execution: the requester hears it is done (after the store and the audit trail).
+    await fake.waitForCall(
+      'chat.postMessage',
+      (c) => String(c.body.text).includes(`\`${createId}\` is done`),
       20_000,
-      'the Done update',
     );
 
     second.proc.kill('SIGTERM');
