@@ -46,6 +46,7 @@ export class FakeSocketMode {
   private wss: WebSocketServer | undefined;
   private live: { ws: WebSocket; id: number } | undefined;
   private readonly waiting = new Map<string, Waiting>();
+  private readonly used = new Set<string>();
   private pinger: NodeJS.Timeout | undefined;
   private url = '';
 
@@ -72,10 +73,11 @@ export class FakeSocketMode {
     this.wss.on('connection', (ws, req) => {
       const ticket = new URL(req.url ?? '/', 'ws://x').searchParams.get('ticket') ?? '';
       // Slack's tickets are single-use URLs from apps.connections.open: anything else is refused.
-      if (!this.tickets.includes(ticket)) {
+      if (!this.tickets.includes(ticket) || this.used.has(ticket)) {
         ws.close(1008, 'invalid ticket');
         return;
       }
+      this.used.add(ticket);
       const id = ++this.hellos;
       this.live = { ws, id };
       ws.on('message', (data) => this.onMessage(data.toString(), id));
