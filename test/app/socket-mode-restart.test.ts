@@ -188,6 +188,15 @@ describe('the first run (Socket Mode, no Redis) across kill -9', () => {
     const pending = await fake.waitForCall('response_url', (c) => c.path === '/response/pending', 15_000);
     expect(String(pending.body.text)).toContain('alice');
 
+    // The audit trail the first process wrote, as an approver reads it in Slack.
+    await sock.slashCommand({
+      text: 'audit rita',
+      user_id: USERS.approver,
+      response_url: fake.responseUrl('audit'),
+    });
+    const audit = await fake.waitForCall('response_url', (c) => c.path === '/response/audit', 15_000);
+    expect(String(audit.body.text)).toContain('grant.apply');
+
     // And approvable, once.
     const click = await sock.interactive(
       buttonClick({ user: USERS.approver, actionId: APPROVE_ACTION, value: createId }),
