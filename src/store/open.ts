@@ -63,6 +63,12 @@ export async function openStore(
     lock.release();
     throw err;
   }
+  const dropped = store.dropStaleLeases();
+  if (dropped > 0)
+    logger.warn(
+      { leases: dropped },
+      'sqlite: dropped job leases left by a previous instance that did not stop cleanly',
+    );
   logger.info(
     { store: 'sqlite', where: path },
     `store: SQLite at ${path} (one instance per DATA_DIR; set REDIS_URL to run several replicas)`,

@@ -209,6 +209,16 @@ describe('the instance lock', () => {
     open.push(next.store);
   });
 
+  it('drops the job leases a killed instance left behind, so its jobs run at the next start, not after their TTL', async () => {
+    const dataDir = tempDataDir();
+    const first = await openStore(config(dataDir), quiet);
+    expect(await first.store.acquireLock('job:digest', 3_600_000)).toBeTruthy();
+    await first.store.close(); // as after kill -9: the lease was never released
+    const next = await openStore(config(dataDir), quiet);
+    open.push(next.store);
+    expect(await next.store.acquireLock('job:digest', 3_600_000)).toBeTruthy();
+  });
+
   it('lets a reader (the audit export) open the file beside the running bot, read-only', async () => {
     const dataDir = tempDataDir();
     const { store } = await openStore(config(dataDir), quiet);
