@@ -33,7 +33,7 @@ export async function buildContext(opts: GlobalOptions, deps: CliDeps): Promise<
     );
   const clients = deps.clients?.(config) ?? (await accountClients(config, clock));
   const sink = deps.auditSink ?? (opts.auditLog ? new JsonlAuditSink(opts.auditLog) : new MemoryAuditSink());
-  return { config, clients, auditor: new Auditor(sink, clock), clock, logger };
+  return { config, clients, auditor: new Auditor(sink, clock, logger), clock, logger };
 }
 
 async function accountClients(config: Config, clock: Clock): Promise<AccountClients> {
