@@ -3,7 +3,7 @@ import { createWriteStream } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import { loadConfig } from '../../config.js';
 import type { AuditEvent } from '../../core/audit.js';
-import { type Clock, systemClock } from '../../core/clock.js';
+import { type Clock, parseWhen, systemClock } from '../../core/clock.js';
 import { ConfigError, errorMessage, StoreUnavailableError, ValidationError } from '../../errors.js';
 import { openStore } from '../../store/open.js';
 import type { AuditLog } from '../../store/types.js';
@@ -30,25 +30,6 @@ export const CSV_COLUMNS = [
   'error',
   'details',
 ] as const;
-
-const WHEN_FIX =
-  'give an ISO date (2026-01-31, 2026-01-31T12:00:00Z) or a duration back from now (90d, 12h, 30m, 2w)';
-const UNIT_MS = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 7 * 86_400_000 } as const;
-
-/** `90d` → now − 90 days; `2026-01-31` → that UTC midnight; an ISO date-time as given. */
-export function parseWhen(option: string, value: string, now: Date): Date {
-  const v = value.trim();
-  const ago = /^(\d{1,6})([mhdw])$/.exec(v);
-  if (ago) return new Date(now.getTime() - Number(ago[1]) * UNIT_MS[ago[2] as keyof typeof UNIT_MS]);
-  const iso = /^(\d{4})-(\d{2})-(\d{2})(T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2}))?$/.exec(v);
-  const t = iso ? Date.parse(iso[4] ? v : `${v}T00:00:00Z`) : Number.NaN;
-  // Date.parse rolls 2026-02-30 over into March; a day that does not exist is a typo, not a date.
-  const day = iso && new Date(Date.UTC(Number(iso[1]), Number(iso[2]) - 1, Number(iso[3])));
-  const real = day && day.getUTCMonth() === Number(iso[2]) - 1 && day.getUTCDate() === Number(iso[3]);
-  if (Number.isNaN(t) || !real)
-    throw new ValidationError(option, `"${value}" is neither a date nor a duration`, WHEN_FIX);
-  return new Date(t);
-}
 
 /** A CSV cell: quoted when needed (RFC 4180), and a leading = + - @ tab or CR defused with ' (CSV injection). */
 export function csvCell(value: string): string {
