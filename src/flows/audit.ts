@@ -18,8 +18,8 @@ export async function pruneAuditTrail(deps: Deps): Promise<{ pruned: number; cut
   await deps.core.audit({
     actor: 'system:audit-retention',
     action: AUDIT_PRUNE_ACTION,
-    // The trail belongs to no one account.
-    account: '-',
+    // The trail belongs to no one account (and a CSV cell starting with '-' would be defused into "'-").
+    account: '',
     target: 'audit-trail',
     outcome: pruned > 0 ? 'success' : 'noop',
     requestId: `job-audit-retention-${now.toISOString()}`,
