@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type AuditEvent, Auditor, MemoryAuditSink, scrubSecretText } from '../../src/core/audit.js';
+import { type AuditEvent, Auditor, audited, MemoryAuditSink, scrubSecretText } from '../../src/core/audit.js';
 import { fixedClock } from '../../src/core/clock.js';
 import { createAccessKey } from '../../src/core/keys.js';
 import { createUser } from '../../src/core/users/create.js';
@@ -166,5 +166,28 @@ describe('Auditor.record', () => {
     ).rejects.toThrow(/secret-bearing/);
     expect(cap.text()).toBe('');
     expect(sink.events).toHaveLength(0);
+  });
+});
+
+describe('audited() when the store is down', () => {
+  it('rethrows the operation’s own error, not the store’s, and its failure event still has a log line', async () => {
+    const cap = capture('info');
+    const down = {
+      append: async () => {
+        throw new Error('store down');
+      },
+    };
+    const ctx = { auditor: new Auditor(down, fixedClock(new Date('2026-03-01T10:00:00Z')), cap.logger) };
+    const scope = { action: 'create-user', account: '123456789012', target: 'sam' };
+    const err = await audited(ctx, who, scope, async () => {
+      throw new Error('EntityAlreadyExists');
+    }).catch((e: unknown) => e);
+    expect((err as Error).message).toBe('EntityAlreadyExists');
+    expect(auditLines(cap.lines())).toEqual([
+      expect.objectContaining({ ...scope, outcome: 'failure', error: 'EntityAlreadyExists' }),
+    ]);
+    // A success is returned as such: the change is made in AWS, the trail's gap is in the log at error.
+    expect(await audited(ctx, who, scope, async () => ({ result: 'done' }))).toBe('done');
+    expect(cap.lines().filter((l) => l.auditStoreFailed === true)).toHaveLength(2);
   });
 });
