@@ -79,7 +79,7 @@ export type CoreOps = ReturnType<typeof bindCore>;
 export type { AuditEvent, AuditInput, AuditOutcome, AuditSink } from './audit.js';
 export { Auditor, MemoryAuditSink } from './audit.js';
 export { AccountClients, resolveHomeAccountId } from './aws/accounts.js';
-export { type Clock, DAY_MS, systemClock } from './clock.js';
+export { type Clock, DAY_MS, parseWhen, systemClock } from './clock.js';
 export type { Actor, CoreContext } from './context.js';
 export { findingsCsv, findingsDocument, type Summary, summarize } from './detect/findings-report.js';
 export { type Finding, type Severity, severityAtLeast } from './detect/inactivity.js';

@@ -1,4 +1,5 @@
 import { approvalExpiry } from './approval-expiry.js';
+import { auditRetention } from './audit-retention.js';
 import { inactiveDigest } from './digest.js';
 import { grantNotice } from './grant-notice.js';
 import { grantRevoke } from './grant-revoke.js';
@@ -20,4 +21,5 @@ export const jobs: readonly Job[] = [
   grantNotice,
   inactiveDigest,
   temporaryAccess,
+  auditRetention,
 ];

@@ -47,7 +47,7 @@ beforeAll(async () => {
   ctx = {
     config,
     clients: moto.clients(config.accounts, { clock }),
-    auditor: new Auditor(sink, clock),
+    auditor: new Auditor(sink, clock, silentLogger()),
     clock,
     logger: silentLogger(),
   };

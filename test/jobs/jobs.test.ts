@@ -34,7 +34,7 @@ async function jobDeps(
   const store = await redisStore();
   const clock = fixedClock(new Date('2026-03-01T00:00:00Z'));
   const config = testConfig();
-  const auditor = new Auditor(store.audit, clock);
+  const auditor = new Auditor(store.audit, clock, silentLogger());
   const deps = {
     config,
     store,
