@@ -9,7 +9,7 @@ import { createLogger } from '../../src/logger.js';
 import { MemoryStore } from '../../src/store/memory.js';
 import type { AuditLog, Store } from '../../src/store/types.js';
 import { testConfig } from '../helpers/core.js';
-import { redisStore } from '../helpers/store.js';
+import { redisStore, sqliteStore } from '../helpers/store.js';
 
 const NOW = new Date('2026-03-01T03:17:00Z');
 
@@ -65,6 +65,7 @@ function retentionDeps(store: Store) {
 const stores: [string, () => Promise<Store>][] = [
   ['memory', async () => new MemoryStore()],
   ['redis', () => redisStore()],
+  ['sqlite', async () => sqliteStore({ clock: fixedClock(NOW) })],
 ];
 
 describe.each(stores)('audit-retention on %s', (_name, open) => {

@@ -1,11 +1,12 @@
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { loadConfig } from '../../config.js';
 import type { AuditEvent } from '../../core/audit.js';
 import { type Clock, parseWhen, systemClock } from '../../core/clock.js';
 import { ConfigError, errorMessage, StoreUnavailableError, ValidationError } from '../../errors.js';
-import { openStore } from '../../store/open.js';
+import { openStore, SQLITE_FILE } from '../../store/open.js';
 import type { AuditLog } from '../../store/types.js';
 import { cliLogger } from '../context.js';
 import type { CliCommandEnv, RegisterCliCommand } from '../index.js';
@@ -120,14 +121,15 @@ async function runExport(env: CliCommandEnv, opts: ExportOptions, clock: Clock):
   const globals = env.globals();
   const config = loadConfig(env.deps.env, globals.config);
   const logger = cliLogger(globals, config, env.deps);
-  // TODO(sqlite): open read-only and without the instance lock, so the export runs beside the bot.
-  const { store, kind } = await openStore(config, logger);
+  // Read-only, without the instance lock: the export runs beside the bot that holds it.
+  const { store, kind } = await openStore(config, logger, { readOnly: true, clock }).catch((err: unknown) => {
+    if (config.env.redisUrl) throw err;
+    const path = join(resolve(config.env.dataDir), SQLITE_FILE);
+    throw new ConfigError('environment', [
+      `DATA_DIR: no audit trail readable at ${path} (${errorMessage(err)}); point DATA_DIR (or REDIS_URL) at the bot's store`,
+    ]);
+  });
   try {
-    if (kind === 'memory') {
-      throw new ConfigError('environment', [
-        'the audit trail is read from the bot’s store: set REDIS_URL (and REDIS_KEY_PREFIX) as the bot has them',
-      ]);
-    }
     await store.ping().catch((err: unknown) => {
       throw new StoreUnavailableError(
         `the ${kind} store is not reachable: ${errorMessage((err as { cause?: unknown }).cause ?? err)}`,
