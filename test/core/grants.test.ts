@@ -111,14 +111,12 @@ describe('time-bound grants in IAM', () => {
     const legacy = { ...spec, username: 'legacy' };
     const tagKey = `${GRANT_TAG_PREFIX}${grantId(legacy)}`;
     await applyGrant(ctx, { ...legacy, expiresAt: '2026-01-01T01:00:00.000Z', breakGlass: false }, who);
-    await moto
-      .iam()
-      .send(
-        new TagUserCommand({
-          UserName: 'legacy',
-          Tags: [{ Key: tagKey, Value: '2026-01-01T03:00:00.000Z' }],
-        }),
-      );
+    await moto.iam().send(
+      new TagUserCommand({
+        UserName: 'legacy',
+        Tags: [{ Key: tagKey, Value: '2026-01-01T03:00:00.000Z' }],
+      }),
+    );
     const r = await applyGrant(
       ctx,
       { ...legacy, expiresAt: '2026-01-01T02:00:00.000Z', breakGlass: false },

@@ -67,6 +67,9 @@ export async function offboardUser(
   }
   if (Object.keys(tags).length > 0)
     plan.push({ action: 'TagUser', params: { UserName, Tags: tagList(tags) } });
+  // Offboarding is what a temporary user's end does: once done, nothing is left for the reconcile to end.
+  if (previous.tags[TAG.temporaryUntil] !== undefined)
+    plan.push({ action: 'UntagUser', params: { UserName, TagKeys: [TAG.temporaryUntil] } });
   const details = { previous, calls: plan.map(describeCall), ...(deleteAfter ? { deleteAfter } : {}) };
   type Offboarded = {
     status: 'offboarded' | 'already-offboarded' | 'dry-run';
