@@ -309,6 +309,43 @@ describe.each(STORES)('the store intact: $name', (sc) => {
   });
 });
 
+describe('the grant-reconcile job', () => {
+  it('runs on jobs.grant_reconcile_schedule: every 5 minutes unless configured (6 fields run by the second)', () => {
+    expect(grantReconcile.name).toBe('grant-reconcile');
+    expect(grantReconcile.schedule(config)).toBe('*/5 * * * *');
+    const bySecond = parseFileConfig(
+      { templates: {}, jobs: { grant_reconcile_schedule: '*/30 * * * * *' } },
+      'x.yml',
+    );
+    expect(grantReconcile.schedule({ ...config, jobs: bySecond.jobs })).toBe('*/30 * * * * *');
+  });
+});
+
+describe('offboarded users past aws-user:delete-after', () => {
+  it('are deleted as the offboard sweep would, but never while the sweep itself holds its lease', async () => {
+    const clock = fixedClock(T0);
+    const deps = botDeps(new MemoryStore({ clock }), clock);
+    const username = 'leaver';
+    await newUser(username);
+    await deps.core.offboardUser(
+      { account: MOTO_ACCOUNT, username, removeAfterDays: 1 },
+      { actor: 'U0ADMIN', requestId: 'r' },
+    );
+    clock.advance(86_400_000 + 60_000);
+    const sweep = await deps.store.acquireLock('job:offboard-sweep', 60_000);
+    await grantReconcile.run(deps);
+    expect(await tagsOf(username)).toHaveProperty('aws-user:delete-after');
+    await deps.store.releaseLock('job:offboard-sweep', sweep as string);
+    await grantReconcile.run(deps);
+    await expect(tagsOf(username)).rejects.toThrow(/cannot be found|NoSuchEntity/);
+    expect((await eventsFor(deps.store, username, 'user.delete'))[0]).toMatchObject({
+      actor: 'system:grant-reconcile',
+      outcome: 'success',
+      details: { source: 'iam-tag', deleteAfter: new Date(T0.getTime() + 86_400_000).toISOString() },
+    });
+  });
+});
+
 describe('a tag written before the target was recorded (expiry only)', () => {
   it('is revoked when the user holds the group whose grant id it names, else only the tag goes', async () => {
     const clock = fixedClock(T0);
