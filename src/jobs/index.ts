@@ -2,6 +2,7 @@ import { approvalExpiry } from './approval-expiry.js';
 import { auditRetention } from './audit-retention.js';
 import { inactiveDigest } from './digest.js';
 import { grantNotice } from './grant-notice.js';
+import { grantReconcile } from './grant-reconcile.js';
 import { grantRevoke } from './grant-revoke.js';
 import type { Job } from './host.js';
 import { keyRotationSweep } from './key-rotation-sweep.js';
@@ -19,6 +20,7 @@ export const jobs: readonly Job[] = [
   mfaCleanup,
   grantRevoke,
   grantNotice,
+  grantReconcile,
   inactiveDigest,
   temporaryAccess,
   auditRetention,

@@ -122,7 +122,7 @@ describe('temporary-access', () => {
       offboardUser: async (input) => {
         if (fail) throw new Error('Throttling');
         offboarded.push(input.username);
-        return undefined;
+        return { status: 'offboarded' };
       },
     });
     const endsAt = new Date(clock.now().getTime() + 8 * 3_600_000).toISOString();

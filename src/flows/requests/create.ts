@@ -16,6 +16,9 @@ import { newRequest } from './file.js';
  */
 export async function runCreate(deps: Deps, r: PendingRequest, who: Actor): Promise<string> {
   const ownerSlackId = await resolveOwner(deps.client, r.target).catch(() => undefined);
+  const endsAt = r.durationHours
+    ? new Date(deps.clock.now().getTime() + r.durationHours * 3_600_000).toISOString()
+    : undefined;
   const result = await deps.core.createUser(
     {
       username: r.target.username,
@@ -24,6 +27,7 @@ export async function runCreate(deps: Deps, r: PendingRequest, who: Actor): Prom
       account: r.account,
       template: r.template ?? '',
       extraGroups: r.extraGroups,
+      ...(endsAt ? { temporary: { endsAt, requestId: r.id, requester: r.requester } } : {}),
     },
     who,
   );
@@ -31,8 +35,7 @@ export async function runCreate(deps: Deps, r: PendingRequest, who: Actor): Prom
     result.status === 'unchanged'
       ? `\`${result.username}\` already existed as requested; nothing changed`
       : `created \`${result.username}\`${result.arn ? ` (${result.arn})` : ''}`;
-  if (r.durationHours && result.status === 'created') {
-    const endsAt = new Date(deps.clock.now().getTime() + r.durationHours * 3_600_000).toISOString();
+  if (endsAt && result.status === 'created') {
     await deps.store.putTemporaryUser({
       id: r.id,
       account: r.account,
