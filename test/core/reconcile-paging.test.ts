@@ -41,7 +41,7 @@ function ctxOver(): CoreContext {
       credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
       clock,
     }),
-    auditor: new Auditor(new MemoryAuditSink(), clock),
+    auditor: new Auditor(new MemoryAuditSink(), clock, silentLogger()),
     clock,
     logger: silentLogger(),
     sleep: async () => undefined,

@@ -149,7 +149,7 @@ function botDeps(store: Store, clock: ReturnType<typeof fixedClock>): Deps {
     core: bindCore({
       config,
       clients: moto.clients(config.accounts, { clock }),
-      auditor: new Auditor(store.audit, clock),
+      auditor: new Auditor(store.audit, clock, logger),
       clock,
       logger,
     }),
