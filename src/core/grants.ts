@@ -13,7 +13,7 @@ import {
   UntagUserCommand,
 } from '@aws-sdk/client-iam';
 import type { FileConfig, Template } from '../config.js';
-import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
+import { ConflictError, errorMessage, NotFoundError, StepFailedError, ValidationError } from '../errors.js';
 import { audited } from './audit.js';
 import { ignoreMissing } from './aws/retry.js';
 import type { Actor, CoreContext } from './context.js';
@@ -194,12 +194,26 @@ export async function applyGrant(
         throw err;
       }
     }
-    await iam.send(
-      new TagUserCommand({
-        UserName: grant.username,
-        Tags: [{ Key: tagKey, Value: grantTagValue(expiresAt, grant.kind, grant.target) }],
-      }),
-    );
+    try {
+      await iam.send(
+        new TagUserCommand({
+          UserName: grant.username,
+          Tags: [{ Key: tagKey, Value: grantTagValue(expiresAt, grant.kind, grant.target) }],
+        }),
+      );
+    } catch (err) {
+      // Access without its expiry tag (and, the store write coming after this, without a record) would be
+      // revoked by nothing: undo what this call added before failing.
+      if (held) throw err;
+      const step =
+        grant.kind === 'group' ? `AddUserToGroup ${grant.target}` : `AttachUserPolicy ${grant.target}`;
+      try {
+        await removeAccess(iam, grant);
+      } catch (undoErr) {
+        throw new StepFailedError('TagUser', [], [`${step} (${errorMessage(undoErr)})`], { cause: err });
+      }
+      throw new StepFailedError('TagUser', [step], [], { cause: err });
+    }
     return {
       result: { extended: existing !== undefined },
       details: {
@@ -211,6 +225,19 @@ export async function applyGrant(
       },
     };
   });
+}
+
+/** Takes the group or policy away; one already gone is not an error. */
+async function removeAccess(iam: IAMClient, spec: Pick<GrantSpec, 'username' | 'kind' | 'target'>) {
+  if (spec.kind === 'group') {
+    await ignoreMissing(() =>
+      iam.send(new RemoveUserFromGroupCommand({ UserName: spec.username, GroupName: spec.target })),
+    );
+  } else {
+    await ignoreMissing(() =>
+      iam.send(new DetachUserPolicyCommand({ UserName: spec.username, PolicyArn: spec.target })),
+    );
+  }
 }
 
 /** Removes the access and the tag. Idempotent: a user, group or policy already gone is not an error. */
@@ -225,15 +252,7 @@ export async function revokeGrant(
   const id = grantId(spec);
   const scope = { action: 'grant.revoke', account: spec.account, target: spec.username };
   await audited(ctx, who, scope, async () => {
-    if (spec.kind === 'group') {
-      await ignoreMissing(() =>
-        iam.send(new RemoveUserFromGroupCommand({ UserName: spec.username, GroupName: spec.target })),
-      );
-    } else {
-      await ignoreMissing(() =>
-        iam.send(new DetachUserPolicyCommand({ UserName: spec.username, PolicyArn: spec.target })),
-      );
-    }
+    await removeAccess(iam, spec);
     await ignoreMissing(() =>
       iam.send(new UntagUserCommand({ UserName: spec.username, TagKeys: [`${GRANT_TAG_PREFIX}${id}`] })),
     );

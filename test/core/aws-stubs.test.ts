@@ -10,6 +10,7 @@ import {
   DeleteUserCommand,
   DeleteVirtualMFADeviceCommand,
   EnableMFADeviceCommand,
+  EntityTemporarilyUnmodifiableException,
   GetAccountAuthorizationDetailsCommand,
   GetGroupCommand,
   GetLoginProfileCommand,
@@ -26,10 +27,12 @@ import {
   ListSigningCertificatesCommand,
   ListSSHPublicKeysCommand,
   ListUserPoliciesCommand,
+  ListUserTagsCommand,
   ListVirtualMFADevicesCommand,
   NoSuchEntityException,
   PutUserPolicyCommand,
   RemoveUserFromGroupCommand,
+  TagUserCommand,
 } from '@aws-sdk/client-iam';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -37,11 +40,12 @@ import { Auditor, MemoryAuditSink } from '../../src/core/audit.js';
 import { AccountClients } from '../../src/core/aws/accounts.js';
 import { fixedClock, systemClock } from '../../src/core/clock.js';
 import type { CoreContext } from '../../src/core/context.js';
+import { applyGrant, grantId } from '../../src/core/grants.js';
 import { completeMfaEnrollment, startMfaEnrollment, sweepAbandonedMfa } from '../../src/core/mfa.js';
 import { createUser } from '../../src/core/users/create.js';
 import { deleteUser } from '../../src/core/users/delete.js';
 import { describeUser } from '../../src/core/users/describe.js';
-import { ValidationError } from '../../src/errors.js';
+import { StepFailedError, ValidationError } from '../../src/errors.js';
 import { silentLogger } from '../../src/logger.js';
 import { testConfig, who } from '../helpers/core.js';
 import { MOTO_ACCOUNT } from '../helpers/moto.js';
@@ -396,5 +400,53 @@ describe('EnableMFADevice with wrong codes (moto accepts any)', () => {
     expect(err.field).toBe('codes');
     expect(err.message).toMatch(/did not match/);
     expect(iam.commandCalls(EnableMFADeviceCommand)).toHaveLength(1);
+  });
+});
+
+describe('a grant whose expiry tag cannot be written (TagUser fails after AddUserToGroup)', () => {
+  const grant = {
+    account: MOTO_ACCOUNT,
+    username: 'jane',
+    kind: 'group' as const,
+    target: 'ProdDebug',
+    expiresAt: '2026-01-01T08:00:00.000Z',
+    breakGlass: false,
+  };
+  const unmodifiable = () =>
+    new EntityTemporarilyUnmodifiableException({ message: 'try later', $metadata: {} });
+
+  it('takes the group away again, so no access is left that nothing would ever revoke', async () => {
+    iam.on(ListGroupsForUserCommand).resolves({ Groups: [] });
+    iam.on(ListAttachedUserPoliciesCommand).resolves({ AttachedPolicies: [] });
+    iam.on(ListUserTagsCommand).resolves({ Tags: [] });
+    iam.on(AddUserToGroupCommand).resolves({});
+    iam.on(TagUserCommand).rejects(unmodifiable());
+    iam.on(RemoveUserFromGroupCommand).resolves({});
+    const err = await applyGrant(stubCtx(), grant, who).catch((e) => e);
+    expect(err).toBeInstanceOf(StepFailedError);
+    expect(err.message).toMatch(/step "TagUser" failed.*rolled back: AddUserToGroup ProdDebug/);
+    expect(iam.commandCalls(RemoveUserFromGroupCommand).map((c) => c.args[0].input)).toEqual([
+      { UserName: 'jane', GroupName: 'ProdDebug' },
+    ]);
+  });
+
+  it('says so when the undo fails too, and leaves standing access alone on an extension', async () => {
+    iam.on(ListGroupsForUserCommand).resolves({ Groups: [] });
+    iam.on(ListAttachedUserPoliciesCommand).resolves({ AttachedPolicies: [] });
+    iam.on(ListUserTagsCommand).resolves({ Tags: [] });
+    iam.on(AddUserToGroupCommand).resolves({});
+    iam.on(TagUserCommand).rejects(unmodifiable());
+    iam.on(RemoveUserFromGroupCommand).rejects(unmodifiable());
+    const err = await applyGrant(stubCtx(), grant, who).catch((e) => e);
+    expect(err.message).toMatch(/could NOT roll back: AddUserToGroup ProdDebug/);
+
+    iam.reset();
+    const tag = `aws-user:grant:${grantId(grant)}`;
+    iam.on(ListGroupsForUserCommand).resolves({ Groups: [{ GroupName: 'ProdDebug' } as never] });
+    iam.on(ListAttachedUserPoliciesCommand).resolves({ AttachedPolicies: [] });
+    iam.on(ListUserTagsCommand).resolves({ Tags: [{ Key: tag, Value: '2026-01-01T04:00:00.000Z' }] });
+    iam.on(TagUserCommand).rejects(unmodifiable());
+    await expect(applyGrant(stubCtx(), grant, who)).rejects.toThrow(/try later/);
+    expect(iam.commandCalls(RemoveUserFromGroupCommand)).toHaveLength(0);
   });
 });
