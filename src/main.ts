@@ -11,6 +11,8 @@ import {
 } from './core/index.js';
 import type { BaseDeps } from './deps.js';
 import { ConfigError, errorMessage } from './errors.js';
+import { LEASE_LAPSED_MS } from './flows/requests/execute.js';
+import { recoverAtStart } from './flows/requests/recover.js';
 import { jobs, startJobs } from './jobs/index.js';
 import { createLogger } from './logger.js';
 import { drainAndClose } from './shutdown.js';
@@ -35,8 +37,20 @@ async function main(): Promise<number> {
   const ctx: CoreContext = { config, clients, auditor: new Auditor(store.audit, clock), clock, logger };
   const deps: BaseDeps = { config, core: bindCore(ctx), store, clock, logger };
   const bot = createApp(config, deps);
+  const startedAt = clock.now();
   const port = await bot.start();
   const scheduled = startJobs(jobs, bot.deps);
+  // Requests a killed process left `approving` are finished from what IAM says, not 30 minutes later.
+  const recover = (at: Date) => {
+    const release = bot.deps.drain.enter('recovery');
+    if (!release) return;
+    recoverAtStart(bot.deps, { startedAt: at, exclusive: storeKind !== 'redis' })
+      .then((n) => n > 0 && logger.warn({ recovered: n }, 'recovered requests left running by a stopped bot'))
+      .catch((err: unknown) => logger.error({ err: errorMessage(err) }, 'recovery at start failed'))
+      .finally(release);
+  };
+  recover(startedAt);
+  if (storeKind === 'redis') setTimeout(() => recover(clock.now()), LEASE_LAPSED_MS + 5_000).unref();
   logger.info(
     {
       mode: bot.mode,
