@@ -1,5 +1,6 @@
 import {
   CreateAccessKeyCommand,
+  CreateLoginProfileCommand,
   CreateUserCommand,
   GetUserCommand,
   ListAccessKeysCommand,
@@ -146,5 +147,44 @@ describe('a new access key whose DM cannot be delivered', () => {
     expect(user.User?.Tags?.filter((tag) => tag.Key?.startsWith('aws-user:rotate:'))).toEqual([]);
     const events = await t.store.audit.recent({ target: 'alice', limit: 10 });
     expect(events.map((e) => `${e.action}:${e.outcome}`)).toContain('key.discard:success');
+  });
+});
+
+describe('/aws-user reset-password: the fresh password, once DMs work', () => {
+  it('resets the owner’s console password and DMs the new one to the owner only', async () => {
+    await moto
+      .iam()
+      .send(new CreateUserCommand({ UserName: 'alice', Tags: [{ Key: 'SlackUserId', Value: USERS.alice }] }));
+    await moto
+      .iam()
+      .send(new CreateLoginProfileCommand({ UserName: 'alice', Password: 'x-Aa1!x-Aa1!x-Aa1!' }));
+    await sendCommand(t.url, {
+      text: 'reset-password',
+      user_id: USERS.alice,
+      response_url: fake.responseUrl('rp'),
+    });
+    const reply = await fake.waitForCall('response_url', (c) => c.path === '/response/rp', 20_000);
+    expect(reply.body.text).toBe(
+      `New console password for \`alice\`: password sent to <@${USERS.alice}> by DM.`,
+    );
+    const dms = fake
+      .callsTo('chat.postMessage')
+      .filter((c) => String(c.body.text).includes('console password'));
+    expect(dms.map((c) => c.body.channel)).toEqual([`D${USERS.alice}`]);
+    expect(t.iamCommands).toContain('UpdateLoginProfile');
+  });
+
+  it('someone else’s user is for admins only', async () => {
+    await moto
+      .iam()
+      .send(new CreateUserCommand({ UserName: 'alice', Tags: [{ Key: 'SlackUserId', Value: USERS.alice }] }));
+    await sendCommand(t.url, {
+      text: 'reset-password alice',
+      user_id: USERS.stranger,
+      response_url: fake.responseUrl('rp2'),
+    });
+    const reply = await fake.waitForCall('response_url', (c) => c.path === '/response/rp2', 20_000);
+    expect(String(reply.body.text)).toMatch(/admin/i);
+    expect(t.iamCommands).not.toContain('UpdateLoginProfile');
   });
 });
