@@ -64,7 +64,8 @@ async function leftApproving(r: PendingRequest): Promise<void> {
   expect((await t.store.approve(r.id, USERS.approver, new Date())).result).toBe('approved');
 }
 
-const startNow = () => ({ startedAt: new Date(), exclusive: true });
+// This process started after the killed one approved: a second later.
+const startNow = () => ({ startedAt: new Date(Date.now() + 1_000), exclusive: true });
 
 function updatesOfTheMessage(): string[] {
   return fake
