@@ -7,8 +7,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetUserCommand } from '@aws-sdk/client-iam';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { parseEnv } from '../../src/config.js';
+import { silentLogger } from '../../src/logger.js';
+import { openStore } from '../../src/store/open.js';
 import type { PendingRequest } from '../../src/store/types.js';
 import { APPROVE_ACTION } from '../../src/views/approval.js';
+import { testConfig } from '../helpers/core.js';
 import { type FakeSlack, startFakeSlack } from '../helpers/fake-slack.js';
 import { MOTO_ACCOUNT, type Moto, startMoto, TEST_CREDENTIALS } from '../helpers/moto.js';
 import { freePort, waitFor } from '../helpers/ports.js';
@@ -75,7 +79,7 @@ afterAll(async () => {
   await Promise.all([moto?.stop(), fake?.stop()]);
 });
 
-function start(prefix: string, port: number) {
+function start(prefix: string, port: number, store: Record<string, string> = {}) {
   let out = '';
   const p = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     env: {
@@ -86,6 +90,7 @@ function start(prefix: string, port: number) {
       SLACK_API_URL: fake.apiUrl,
       REDIS_URL: inject('redisUrl'),
       REDIS_KEY_PREFIX: prefix,
+      ...store,
       AWS_ENDPOINT_URL: proxyUrl,
       AWS_REGION: 'us-east-1',
       AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId,
@@ -178,5 +183,36 @@ describe('npm start: SIGTERM and restart around an execution', () => {
     r.proc.kill('SIGTERM');
     expect(await r.exit).toBe(0);
     await store.close();
+  });
+});
+
+describe('npm start on the default SQLite store', () => {
+  it('finishes at once a request the killed instance left approving, however fresh its lease (one instance per file)', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'aws-user-recover-sqlite-'));
+    const config = { ...testConfig(), env: parseEnv({ DATA_DIR: dataDir }) };
+    const seeded = await openStore(config, silentLogger());
+    const now = new Date();
+    await seeded.store.createRequest(request_('r-sqlite', 'erin', now));
+    await seeded.store.approve('r-sqlite', APPROVER, now);
+    await seeded.store.close();
+    const port = await freePort();
+    const r = start('unused:', port, { REDIS_URL: '', DATA_DIR: dataDir });
+    const reader = await openStore(config, silentLogger(), { readOnly: true }).catch(() => undefined);
+    await waitFor(
+      async () => {
+        const s = reader ?? (await openStore(config, silentLogger(), { readOnly: true }));
+        return (await s.store.getRequest('r-sqlite'))?.status === 'failed';
+      },
+      30_000,
+      `recovery on SQLite (${r.output()})`,
+    );
+    r.proc.kill('SIGTERM');
+    expect(await r.exit).toBe(0);
+    const after = await openStore(config, silentLogger(), { readOnly: true });
+    expect((await after.store.getRequest('r-sqlite'))?.outcome).toBe(
+      'the bot restarted during execution, before `erin` was created: nothing exists in IAM; ask again',
+    );
+    await after.store.close();
+    await reader?.store.close();
   });
 });
