@@ -44,7 +44,7 @@ const clients = new AccountClients(config.accounts, {
 const ctx = {
   config,
   clients,
-  auditor: new Auditor(new MemoryAuditSink(), systemClock),
+  auditor: new Auditor(new MemoryAuditSink(), systemClock, silentLogger()),
   clock: systemClock,
   logger: silentLogger(),
 };

@@ -105,7 +105,7 @@ function context(endpoint: string, accounts: number) {
   return {
     config,
     clients,
-    auditor: new Auditor(new MemoryAuditSink(), systemClock),
+    auditor: new Auditor(new MemoryAuditSink(), systemClock, silentLogger()),
     clock: systemClock,
     logger: silentLogger(),
   };

@@ -70,7 +70,9 @@ export function createApp(config: Config, deps: BaseDeps): BotApp {
       ? new SocketModeReceiver({
           appToken: config.env.slackAppToken as string,
           customRoutes,
-          installerOptions: { port: config.env.port },
+          // Bolt hands installerOptions.clientOptions to the SocketModeClient's WebClient, the one that calls
+          // apps.connections.open: without it Socket Mode always went to slack.com, whatever SLACK_API_URL said.
+          installerOptions: { port: config.env.port, ...slackClientOptions(config) },
           logger,
         })
       : new HTTPReceiver({
@@ -83,7 +85,7 @@ export function createApp(config: Config, deps: BaseDeps): BotApp {
     token: config.env.slackBotToken,
     receiver,
     logger,
-    ...(config.env.slackApiUrl ? { clientOptions: { slackApiUrl: withSlash(config.env.slackApiUrl) } } : {}),
+    ...slackClientOptions(config),
   });
   const appDeps: Deps = {
     ...deps,
@@ -115,6 +117,15 @@ export function createApp(config: Config, deps: BaseDeps): BotApp {
       await app.stop();
     },
   };
+}
+
+/**
+ * WebClient options for every Slack connection the bot opens (the bot token's and Socket Mode's). A fresh
+ * object per call: the SocketModeClient writes its own retryConfig into the options it is given.
+ */
+function slackClientOptions(config: Config): { clientOptions?: { slackApiUrl: string } } {
+  const url = config.env.slackApiUrl;
+  return url ? { clientOptions: { slackApiUrl: withSlash(url) } } : {};
 }
 
 function withSlash(url: string): string {

@@ -3,6 +3,7 @@ import { extname } from 'node:path';
 import { validate as validCron } from 'node-cron';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { grantTagProblem } from './core/tags.js';
 import { GROUP_RE as IAM_NAME } from './core/templates.js';
 import { ConfigError } from './errors.js';
 
@@ -313,6 +314,20 @@ export function parseFileConfig(raw: unknown, source: string): FileConfig {
     if (t.break_glass && t.approvals_required > 1) {
       // break-glass self-approves; a multi-approver template would silently lose its second approver.
       problems.push(`templates.${name}.break_glass: cannot be true when approvals_required > 1`);
+    }
+    // Every grant is written into IAM as `aws-user:grant:<id>` = `<expiry> <kind>:<target>` (core/tags.ts).
+    const sampleExpiry = '2026-01-01T00:00:00.000Z';
+    for (const [kind, field, list] of [
+      ['group', 'groups', t.grantable.groups],
+      ['policy', 'managed_policies', t.grantable.managed_policies],
+    ] as const) {
+      list.forEach((target, i) => {
+        const problem = grantTagProblem(sampleExpiry, kind, target);
+        if (problem)
+          problems.push(
+            `templates.${name}.grantable.${field}[${i}]: ${problem} (IAM tag values allow at most 256 letters, digits, spaces and _ . : / = + - @)`,
+          );
+      });
     }
   }
   if (problems.length > 0) throw new ConfigError(source, problems);

@@ -34,7 +34,13 @@ async function main(): Promise<number> {
   const homeAccountId = await resolveHomeAccountId(config, aws);
   const clients = new AccountClients(config.accounts, { ...aws, homeAccountId });
   const { store, kind: storeKind } = await openStore(config, logger);
-  const ctx: CoreContext = { config, clients, auditor: new Auditor(store.audit, clock), clock, logger };
+  const ctx: CoreContext = {
+    config,
+    clients,
+    auditor: new Auditor(store.audit, clock, logger),
+    clock,
+    logger,
+  };
   const deps: BaseDeps = { config, core: bindCore(ctx), store, clock, logger };
   const bot = createApp(config, deps);
   const startedAt = clock.now();

@@ -59,6 +59,21 @@ describe('loadConfig', () => {
     );
   });
 
+  it('rejects a grantable group or policy that cannot be written into the aws-user:grant tag, naming the field', () => {
+    const long = `arn:aws:iam::123456789012:policy/${'p'.repeat(200)}/Admin`;
+    const tpl = (grantable: object) => ({ templates: { dev: { grantable } } });
+    expect(() => parseFileConfig(tpl({ managed_policies: [long] }), 'x.yml')).toThrow(
+      /templates\.dev\.grantable\.managed_policies\[0\]: policy "arn:aws:iam::123456789012:policy\/p+.*too long for the aws-user:grant tag/,
+    );
+    expect(() => parseFileConfig(tpl({ groups: ['Ok', 'Prod,Debug'] }), 'x.yml')).toThrow(
+      /templates\.dev\.grantable\.groups\[1\]: group "Prod,Debug" has characters an IAM tag value cannot hold/,
+    );
+    const fits = `arn:aws:iam::123456789012:policy/${'p'.repeat(180)}`;
+    expect(() =>
+      parseFileConfig(tpl({ groups: ['Prod.Debug'], managed_policies: [fits] }), 'x.yml'),
+    ).not.toThrow();
+  });
+
   it('validates every cron schedule in the schema, naming the field', () => {
     expect(() =>
       parseFileConfig(

@@ -24,16 +24,21 @@ export interface CliDeps {
 export async function buildContext(opts: GlobalOptions, deps: CliDeps): Promise<CoreContext> {
   const config = loadConfig(deps.env, opts.config);
   const clock = deps.clock ?? systemClock;
-  // CLI logs go to stderr so stdout stays machine-readable with --json.
-  const logger =
+  const logger = cliLogger(opts, config, deps);
+  const clients = deps.clients?.(config) ?? (await accountClients(config, clock));
+  const sink = deps.auditSink ?? (opts.auditLog ? new JsonlAuditSink(opts.auditLog) : new MemoryAuditSink());
+  return { config, clients, auditor: new Auditor(sink, clock, logger), clock, logger };
+}
+
+/** CLI logs go to stderr so stdout stays machine-readable with --json; quiet (warn) unless --verbose. */
+export function cliLogger(opts: GlobalOptions, config: Config, deps: CliDeps): Logger {
+  return (
     deps.logger ??
     createLogger(
       opts.verbose ? 'debug' : config.env.logLevel === 'info' ? 'warn' : config.env.logLevel,
       process.stderr,
-    );
-  const clients = deps.clients?.(config) ?? (await accountClients(config, clock));
-  const sink = deps.auditSink ?? (opts.auditLog ? new JsonlAuditSink(opts.auditLog) : new MemoryAuditSink());
-  return { config, clients, auditor: new Auditor(sink, clock), clock, logger };
+    )
+  );
 }
 
 async function accountClients(config: Config, clock: Clock): Promise<AccountClients> {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { appendFile } from 'node:fs/promises';
 import { errorMessage } from '../errors.js';
+import type { Logger } from '../logger.js';
 import type { Clock } from './clock.js';
 import type { Actor } from './context.js';
 
@@ -53,16 +54,62 @@ export function assertNoSecrets(value: unknown, path = 'details'): void {
   }
 }
 
+/**
+ * Secret-shaped text inside free text (an error's message): an otpauth URI, AWS's validation echo
+ * (`Value '…' at 'password'`), and a 40-character secret-access-key shape. Our own errors never put a
+ * secret in a message; this guards the text that comes from elsewhere (AWS, the SDK) before it is kept.
+ */
+const SECRET_TEXT: readonly [RegExp, string][] = [
+  [/otpauth:\/\/\S+/gi, 'otpauth://[redacted]'],
+  [/Value '[^']*' at '([\w.]*(?:password|secret\w*|seed|token)[\w.]*)'/gi, "Value '[redacted]' at '$1'"],
+  [
+    /(?<![A-Za-z0-9/+])(?=[A-Za-z0-9/+]*[a-z])(?=[A-Za-z0-9/+]*[A-Z])(?=[A-Za-z0-9/+]*\d)[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])/g,
+    '[redacted]',
+  ],
+];
+
+export function scrubSecretText(text: string): string {
+  return SECRET_TEXT.reduce((t, [re, by]) => t.replace(re, by), text);
+}
+
 export class Auditor {
+  /** Audit lines are written at info whatever LOG_LEVEL says (only `silent` silences them): they are evidence. */
+  private readonly log: Logger;
+
   constructor(
     private readonly sink: AuditSink,
     private readonly clock: Clock,
-  ) {}
+    logger: Logger,
+  ) {
+    this.log =
+      logger.isLevelEnabled('info') || logger.level === 'silent'
+        ? logger
+        : logger.child({}, { level: 'info' });
+  }
 
+  /**
+   * The one place events are recorded: one log line (`"audit": true` and the event's fields) for any log
+   * shipper, then the store. The line comes first so it exists even when the store does not answer. A
+   * failed append does not fail the operation, which has already happened in AWS (failing it would hide a
+   * created user and its one-time secret); it is logged at error with the event's id instead.
+   */
   async record(input: AuditInput): Promise<AuditEvent> {
     assertNoSecrets(input.details);
-    const event: AuditEvent = { id: randomUUID(), ...input, ts: input.ts ?? this.clock.now().toISOString() };
-    await this.sink.append(event);
+    const event: AuditEvent = {
+      id: randomUUID(),
+      ...input,
+      ts: input.ts ?? this.clock.now().toISOString(),
+      ...(input.error !== undefined ? { error: scrubSecretText(input.error) } : {}),
+    };
+    this.log.info({ audit: true, ...event }, `audit: ${event.action} ${event.outcome}`);
+    try {
+      await this.sink.append(event);
+    } catch (err) {
+      this.log.error(
+        { auditStoreFailed: true, eventId: event.id, action: event.action, err: errorMessage(err) },
+        'audit: the store did not keep this event; its audit log line is the only record',
+      );
+    }
     return event;
   }
 

@@ -17,13 +17,13 @@ import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import { audited } from './audit.js';
 import { ignoreMissing } from './aws/retry.js';
 import type { Actor, CoreContext } from './context.js';
-import { TAG } from './tags.js';
+import { GRANT_TAG_RULE, grantTagProblem, grantTagValue, parseGrantTag, TAG } from './tags.js';
 
 /**
  * Time-bound access: a group membership or managed policy added to an IAM user until an expiry. The expiry
- * lives in two places on purpose: the grant store (Redis sorted set, which the revoke job reads) and a tag
- * on the user (`aws-user:grant:<id>`), so anyone looking at the user in IAM sees what is temporary and a
- * lost store can be rebuilt from IAM. A grant never removes access the user had before it: granting what
+ * lives in two places on purpose: the grant store (which the revoke job reads) and a tag on the user
+ * (`aws-user:grant:<id>` = `<expiresAt> group:<Name>` or `<expiresAt> policy:<arn>`), so anyone looking at
+ * the user in IAM sees what is temporary and what the store lost is still revoked (core/reconcile.ts). A grant never removes access the user had before it: granting what
  * the user already holds permanently is refused, so a revoke can never take away standing access.
  */
 export type GrantKind = 'group' | 'policy';
@@ -163,13 +163,16 @@ export async function applyGrant(
   const access = await currentAccess(iam, grant.account, grant.username);
   const tagKey = `${GRANT_TAG_PREFIX}${id}`;
   const held = grant.kind === 'group' ? access.groups.has(grant.target) : access.policies.has(grant.target);
-  const existing = access.tags.get(tagKey);
+  const existingValue = access.tags.get(tagKey);
+  const existing = existingValue === undefined ? undefined : (parseGrantTag(existingValue)?.expiresAt ?? '');
   if (held && existing === undefined) {
     throw new ConflictError(
       `${grant.username} already holds ${grant.kind} ${grant.target} permanently; nothing to grant (a time-bound grant would remove it on expiry)`,
     );
   }
   const expiresAt = existing && existing > grant.expiresAt ? existing : grant.expiresAt;
+  const problem = grantTagProblem(expiresAt, grant.kind, grant.target);
+  if (problem) throw new ValidationError('target', problem, GRANT_TAG_RULE);
   const action = existing ? 'grant.extend' : grant.breakGlass ? 'grant.break-glass' : 'grant.apply';
   return audited(ctx, who, { action, account: grant.account, target: grant.username }, async () => {
     if (!held) {
@@ -192,7 +195,10 @@ export async function applyGrant(
       }
     }
     await iam.send(
-      new TagUserCommand({ UserName: grant.username, Tags: [{ Key: tagKey, Value: expiresAt }] }),
+      new TagUserCommand({
+        UserName: grant.username,
+        Tags: [{ Key: tagKey, Value: grantTagValue(expiresAt, grant.kind, grant.target) }],
+      }),
     );
     return {
       result: { extended: existing !== undefined },
@@ -213,6 +219,7 @@ export async function revokeGrant(
   spec: GrantSpec,
   who: Actor,
   reason: string,
+  extra: Record<string, unknown> = {},
 ): Promise<void> {
   const iam = ctx.clients.iam(spec.account, who.actor);
   const id = grantId(spec);
@@ -230,6 +237,9 @@ export async function revokeGrant(
     await ignoreMissing(() =>
       iam.send(new UntagUserCommand({ UserName: spec.username, TagKeys: [`${GRANT_TAG_PREFIX}${id}`] })),
     );
-    return { result: undefined, details: { grantId: id, kind: spec.kind, grantTarget: spec.target, reason } };
+    return {
+      result: undefined,
+      details: { grantId: id, kind: spec.kind, grantTarget: spec.target, reason, ...extra },
+    };
   });
 }

@@ -8,6 +8,15 @@ import { applyGrant, type Grant, type GrantSpec, revokeGrant } from './grants.js
 import * as keys from './keys.js';
 import * as mfa from './mfa.js';
 import { resetLoginPassword } from './password.js';
+import {
+  deleteTaggedUser,
+  endTaggedTemporaryUser,
+  findOverdue,
+  revokeTaggedGrant,
+  type TaggedDeletion,
+  type TaggedGrant,
+  type TaggedTemporaryUser,
+} from './reconcile.js';
 import { deactivateKeys, disableConsole } from './remediation.js';
 import { createUser, validateCreate } from './users/create.js';
 import { describeUser } from './users/describe.js';
@@ -75,7 +84,15 @@ export function bindCore(ctx: CoreContext) {
       deactivateKeys(ctx, input, who),
 
     applyGrant: (grant: Grant, who: Actor) => applyGrant(ctx, grant, who),
-    revokeGrant: (spec: GrantSpec, who: Actor, reason: string) => revokeGrant(ctx, spec, who, reason),
+    revokeGrant: (spec: GrantSpec, who: Actor, reason: string, details?: Record<string, unknown>) =>
+      revokeGrant(ctx, spec, who, reason, details),
+
+    /** Every overdue expiry in the IAM tags of the managed accounts (GetAccountAuthorizationDetails). */
+    findOverdueInIam: (who: Actor, opts: { accounts?: string[] } = {}) => findOverdue(ctx, who, opts),
+    revokeTaggedGrant: (g: TaggedGrant, who: Actor, opts: { spec?: GrantSpec; reason: string }) =>
+      revokeTaggedGrant(ctx, g, who, opts),
+    endTaggedTemporaryUser: (u: TaggedTemporaryUser, who: Actor) => endTaggedTemporaryUser(ctx, u, who),
+    deleteTaggedUser: (d: TaggedDeletion, who: Actor) => deleteTaggedUser(ctx, d, who),
 
     scan: (opts: Pick<ScanOptions, 'accounts'> = {}) => scan(ctx, opts),
     generateReport: (type: ReportType) => generateReport(ctx, type),
@@ -88,7 +105,7 @@ export type CoreOps = ReturnType<typeof bindCore>;
 export type { AuditEvent, AuditInput, AuditOutcome, AuditSink } from './audit.js';
 export { Auditor, MemoryAuditSink } from './audit.js';
 export { AccountClients, resolveHomeAccountId } from './aws/accounts.js';
-export { type Clock, DAY_MS, systemClock } from './clock.js';
+export { type Clock, DAY_MS, parseWhen, systemClock } from './clock.js';
 export type { Actor, CoreContext } from './context.js';
 export { findingsCsv, findingsDocument, type Summary, summarize } from './detect/findings-report.js';
 export { type Finding, type Severity, severityAtLeast } from './detect/inactivity.js';
@@ -103,6 +120,15 @@ export {
   TEMPLATE_TAG,
   validateGrantRequest,
 } from './grants.js';
+export {
+  type AccountRead,
+  IAM_TAG_SOURCE,
+  type IamExpiries,
+  type TagAct,
+  type TaggedDeletion,
+  type TaggedGrant,
+  type TaggedTemporaryUser,
+} from './reconcile.js';
 export { EMAIL_RE, GROUP_RE, USERNAME_RE } from './templates.js';
 export type { CreateUserResult } from './users/create.js';
 export type { UserSnapshot } from './users/describe.js';

@@ -141,10 +141,11 @@ export async function revokeClaimed(
   grant: Grant,
   by: string,
   reason: string,
+  details?: Record<string, unknown>,
 ): Promise<boolean> {
   const who = { actor: by, requestId: grant.id };
   try {
-    await deps.core.revokeGrant(grant, who, reason);
+    await deps.core.revokeGrant(grant, who, reason, details);
   } catch (err) {
     deps.logger.error({ err: errorMessage(err), grant: grant.id }, 'grant revoke failed; will retry');
     await deps.store.grants.release(grant, new Date(deps.clock.now().getTime() + RETRY_MS));

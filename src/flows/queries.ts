@@ -1,8 +1,12 @@
+import { type AuditOutcome, parseWhen } from '../core/index.js';
 import type { Deps } from '../deps.js';
 import { escapeText } from '../views/escape.js';
-import { auditList, pendingList } from '../views/messages.js';
+import { auditList, auditWindow, pendingList } from '../views/messages.js';
 
 export const AUDIT_LIMIT = 20;
+/** `/aws-user audit --since` counts at most this many events; past it the count says "at least". */
+export const AUDIT_COUNT_MAX = 100_000;
+const AUDIT_PAGE = 1_000;
 
 const ROLE_TEXT = {
   admin: 'admin (may approve everything, including admin-only templates and offboarding)',
@@ -17,11 +21,46 @@ export async function pendingText(deps: Deps): Promise<string> {
   return pendingList(list);
 }
 
-/** `/aws-user audit [user]`: the latest events, for approvers and admins only. */
-export async function auditText(deps: Deps, caller: string, target: string | undefined): Promise<string> {
+/**
+ * `/aws-user audit [user] [--since <when>]`: the latest events, for approvers and admins only. With
+ * `--since`, the range is read page by page (scan) for its count by outcome; the list stays the latest few.
+ */
+export async function auditText(
+  deps: Deps,
+  caller: string,
+  target: string | undefined,
+  since?: string,
+): Promise<string> {
   if (!(await deps.roles.isApprover(caller))) return 'Only approvers and admins can read the audit trail.';
-  const events = await deps.store.audit.recent({ ...(target ? { target } : {}), limit: AUDIT_LIMIT });
-  return auditList(events, target);
+  const recent = await deps.store.audit.recent({ ...(target ? { target } : {}), limit: AUDIT_LIMIT });
+  if (since === undefined) return auditList(recent, target);
+  const from = parseWhen('--since', since, deps.clock.now());
+  const outcomes: Partial<Record<AuditOutcome, number>> = {};
+  let total = 0;
+  let read = 0;
+  let cursor: string | undefined;
+  do {
+    const page = await deps.store.audit.scan({
+      since: from,
+      limit: AUDIT_PAGE,
+      ...(cursor ? { cursor } : {}),
+    });
+    read += page.events.length;
+    for (const e of page.events) {
+      if (target && e.target !== target) continue;
+      total++;
+      outcomes[e.outcome] = (outcomes[e.outcome] ?? 0) + 1;
+    }
+    cursor = page.cursor;
+  } while (cursor && read < AUDIT_COUNT_MAX);
+  return auditWindow({
+    since: from.toISOString(),
+    ...(target ? { target } : {}),
+    total,
+    complete: cursor === undefined,
+    outcomes,
+    latest: recent.filter((e) => Date.parse(e.ts) >= from.getTime()),
+  });
 }
 
 /** `/aws-user whoami`: the caller's role and their IAM users across accounts. */

@@ -24,8 +24,9 @@ export async function sweepOffboarded(deps: Deps): Promise<void> {
 export async function endTemporaryUsers(deps: Deps): Promise<void> {
   for (const g of await deps.store.takeDueTemporaryUsers(deps.clock.now())) {
     const who = { actor: 'system:temporary-access', requestId: g.id };
+    let status: string;
     try {
-      await deps.core.offboardUser({ account: g.account, username: g.username }, who);
+      ({ status } = await deps.core.offboardUser({ account: g.account, username: g.username }, who));
     } catch (err) {
       deps.logger.error(
         { err: errorMessage(err), grant: g.id },
@@ -34,6 +35,8 @@ export async function endTemporaryUsers(deps: Deps): Promise<void> {
       await deps.store.putTemporaryUser(g);
       continue;
     }
+    // The grant-reconcile job got there first (from the user's IAM tag) and has told them already.
+    if (status === 'already-offboarded') continue;
     const text = `Temporary access for IAM user \`${g.username}\` (request \`${g.id}\`) has ended: the user was offboarded.`;
     for (const user of new Set([g.owner, g.requester].filter((u): u is string => Boolean(u)))) {
       await notify(deps.client, user, text).catch(() => undefined);

@@ -1,6 +1,8 @@
 import { approvalExpiry } from './approval-expiry.js';
+import { auditRetention } from './audit-retention.js';
 import { inactiveDigest } from './digest.js';
 import { grantNotice } from './grant-notice.js';
+import { grantReconcile } from './grant-reconcile.js';
 import { grantRevoke } from './grant-revoke.js';
 import type { Job } from './host.js';
 import { keyRotationSweep } from './key-rotation-sweep.js';
@@ -18,6 +20,8 @@ export const jobs: readonly Job[] = [
   mfaCleanup,
   grantRevoke,
   grantNotice,
+  grantReconcile,
   inactiveDigest,
   temporaryAccess,
+  auditRetention,
 ];

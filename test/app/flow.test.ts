@@ -194,6 +194,12 @@ describe('create → approve → create once → DM', () => {
     expect(await t.store.takeDueTemporaryUsers(new Date(Date.now() + 7 * 3_600_000))).toEqual([]);
     const due = await t.store.takeDueTemporaryUsers(new Date(Date.now() + 9 * 3_600_000));
     expect(due).toMatchObject([{ id, username: 'alice', owner: USERS.alice, requester: USERS.requester }]);
+    // The end is in IAM too, so a lost store still ends the user (core/reconcile.ts).
+    const user = await moto.iam().send(new GetUserCommand({ UserName: 'alice' }));
+    expect(user.User?.Tags).toContainEqual({
+      Key: 'aws-user:temporary-until',
+      Value: `${due[0]?.endsAt} request:${id} requester:${USERS.requester}`,
+    });
   });
 
   it('refuses an approval click on an expired request', async () => {

@@ -59,7 +59,7 @@ function stubCtx(): CoreContext & { sleeps: number[] } {
       region: 'us-east-1',
       credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
     }),
-    auditor: new Auditor(new MemoryAuditSink(), systemClock),
+    auditor: new Auditor(new MemoryAuditSink(), systemClock, silentLogger()),
     clock: systemClock,
     logger: silentLogger(),
     sleep: async (ms) => {
@@ -336,7 +336,12 @@ describe('MFA devices carry the tag the sweep reads (AWS keeps device tags; moto
       region: 'us-east-1',
       credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
     });
-    const ctx = { ...stubCtx(), clients, clock, auditor: new Auditor(new MemoryAuditSink(), clock) };
+    const ctx = {
+      ...stubCtx(),
+      clients,
+      clock,
+      auditor: new Auditor(new MemoryAuditSink(), clock, silentLogger()),
+    };
     const serial = `arn:aws:iam::${MOTO_ACCOUNT}:mfa/sam`;
     iam
       .on(GetUserCommand)

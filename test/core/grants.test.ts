@@ -47,7 +47,7 @@ beforeAll(async () => {
   ctx = {
     config,
     clients: moto.clients(config.accounts, { clock }),
-    auditor: new Auditor(sink, clock),
+    auditor: new Auditor(sink, clock, silentLogger()),
     clock,
     logger: silentLogger(),
   };
@@ -80,7 +80,8 @@ describe('time-bound grants in IAM', () => {
     expect(first.extended).toBe(false);
     expect(await groupsOf('jane')).toEqual(['ProdDebug']);
     const tagKey = `${GRANT_TAG_PREFIX}${grantId(spec)}`;
-    expect((await tagsOf('jane'))[tagKey]).toBe('2026-01-01T02:00:00.000Z');
+    // What was granted travels with the expiry, so IAM alone is enough to revoke it (core/reconcile.ts).
+    expect((await tagsOf('jane'))[tagKey]).toBe('2026-01-01T02:00:00.000Z group:ProdDebug');
 
     const again = await applyGrant(
       ctx,
@@ -89,7 +90,7 @@ describe('time-bound grants in IAM', () => {
     );
     expect(again.extended).toBe(true);
     expect(await groupsOf('jane')).toEqual(['ProdDebug']);
-    expect((await tagsOf('jane'))[tagKey]).toBe('2026-01-01T02:00:00.000Z');
+    expect((await tagsOf('jane'))[tagKey]).toBe('2026-01-01T02:00:00.000Z group:ProdDebug');
 
     await revokeGrant(ctx, spec, who, 'expired');
     expect(await groupsOf('jane')).toEqual([]);
@@ -102,6 +103,27 @@ describe('time-bound grants in IAM', () => {
       'grant.revoke',
       'grant.revoke',
     ]);
+  });
+
+  it('reads a tag written before the target was recorded (expiry only) and rewrites it in the new format', async () => {
+    const { TagUserCommand } = await import('@aws-sdk/client-iam');
+    await moto.iam().send(new CreateUserCommand({ UserName: 'legacy' }));
+    const legacy = { ...spec, username: 'legacy' };
+    const tagKey = `${GRANT_TAG_PREFIX}${grantId(legacy)}`;
+    await applyGrant(ctx, { ...legacy, expiresAt: '2026-01-01T01:00:00.000Z', breakGlass: false }, who);
+    await moto.iam().send(
+      new TagUserCommand({
+        UserName: 'legacy',
+        Tags: [{ Key: tagKey, Value: '2026-01-01T03:00:00.000Z' }],
+      }),
+    );
+    const r = await applyGrant(
+      ctx,
+      { ...legacy, expiresAt: '2026-01-01T02:00:00.000Z', breakGlass: false },
+      who,
+    );
+    expect(r.extended).toBe(true);
+    expect((await tagsOf('legacy'))[tagKey]).toBe('2026-01-01T03:00:00.000Z group:ProdDebug');
   });
 
   it('refuses to grant what the user already holds permanently, so a revoke never removes standing access', async () => {

@@ -184,7 +184,7 @@ describe('digest job against moto, a fake Slack and a fake Jira', () => {
     const core = bindCore({
       config,
       clients,
-      auditor: new Auditor(new MemoryAuditSink(), clock),
+      auditor: new Auditor(new MemoryAuditSink(), clock, silentLogger()),
       clock,
       logger: silentLogger(),
       sleep: async () => undefined,

@@ -56,7 +56,7 @@ async function replica(prefix: string, clock = fixedClock(T0)) {
     core: bindCore({
       config,
       clients: moto.clients(config.accounts, { clock }),
-      auditor: new Auditor(sink, clock),
+      auditor: new Auditor(sink, clock, logger),
       clock,
       logger,
     }),

@@ -106,7 +106,7 @@ export async function startBot(o: StartBotOptions): Promise<TestBot> {
   const ctx: CoreContext = {
     config,
     clients,
-    auditor: new Auditor(store.audit, clock),
+    auditor: new Auditor(store.audit, clock, logger),
     clock,
     logger,
     sleep: async () => undefined,

@@ -47,7 +47,7 @@ export function testCtx(moto: Moto, opts: { clock?: Clock; config?: Config } = {
   return {
     config: opts.config ?? testConfig(),
     clients,
-    auditor: new Auditor(sink, clock),
+    auditor: new Auditor(sink, clock, logger),
     clock,
     logger,
     sleep: async () => undefined,

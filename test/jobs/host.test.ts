@@ -68,6 +68,7 @@ describe('jobs host', () => {
         'grant-revoke',
         'inactive-digest',
         'temporary-access',
+        'grant-reconcile',
       ]),
     );
     await handle.stop();

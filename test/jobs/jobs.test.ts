@@ -34,7 +34,7 @@ async function jobDeps(
   const store = await redisStore();
   const clock = fixedClock(new Date('2026-03-01T00:00:00Z'));
   const config = testConfig();
-  const auditor = new Auditor(store.audit, clock);
+  const auditor = new Auditor(store.audit, clock, silentLogger());
   const deps = {
     config,
     store,
@@ -122,7 +122,7 @@ describe('temporary-access', () => {
       offboardUser: async (input) => {
         if (fail) throw new Error('Throttling');
         offboarded.push(input.username);
-        return undefined;
+        return { status: 'offboarded' };
       },
     });
     const endsAt = new Date(clock.now().getTime() + 8 * 3_600_000).toISOString();

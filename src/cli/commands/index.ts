@@ -1,4 +1,5 @@
 import type { RegisterCliCommand } from '../index.js';
+import { auditCommand } from './audit.js';
 import { bulkCreateCommand } from './bulk-create.js';
 import { createUserCommand } from './create-user.js';
 import { deleteUserCommand } from './delete-user.js';
@@ -27,5 +28,6 @@ export const commands: RegisterCliCommand[] = [
   sweepCommand,
   scanCommand,
   reportCommand,
+  auditCommand,
   templatesCommand,
 ];

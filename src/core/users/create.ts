@@ -13,6 +13,7 @@ import {
 } from '../aws/retry.js';
 import type { Actor, CoreContext } from '../context.js';
 import { generatePassword } from '../password.js';
+import { TAG, temporaryTagValue } from '../tags.js';
 import { createPlan, type DesiredState, type PlannedCall } from '../templates.js';
 import { describeUser, differences, getUser, type UserSnapshot } from './describe.js';
 import { checkRemote, ExistenceCache } from './existence.js';
@@ -117,8 +118,17 @@ export async function createUser(
     const state = checkCreateInput(ctx, input);
     await checkRemote(iam, account, state, opts.cache ?? new ExistenceCache());
     const plan = createPlan(input.username, state);
+    if (input.temporary) {
+      const params = (plan[0] as PlannedCall).params as { Tags: { Key: string; Value: string }[] };
+      params.Tags = [...params.Tags, { Key: TAG.temporaryUntil, Value: temporaryTagValue(input.temporary) }];
+    }
     const base = { account, username: input.username, plan, ...summary(state) };
-    const details = { template: input.template, ...summary(state), tags: state.tags };
+    const details = {
+      template: input.template,
+      ...summary(state),
+      tags: state.tags,
+      ...(input.temporary ? { temporaryUntil: input.temporary.endsAt } : {}),
+    };
     const identical = { ...details, existing: 'identical' };
 
     if (opts.dryRun) {

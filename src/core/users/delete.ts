@@ -88,6 +88,8 @@ export interface DeleteOptions {
   dryRun?: boolean;
   /** Cleanup + DeleteUser rounds before giving up on DeleteConflict. */
   attempts?: number;
+  /** Merged into the audit event's details (e.g. why the user was due). */
+  auditDetails?: Record<string, unknown>;
 }
 
 /**
@@ -108,7 +110,7 @@ export async function deleteUser(
     await audited(ctx, who, { action: 'user.delete', account, target: input.username }, async () => ({
       result: undefined,
       outcome: 'noop',
-      details: { reason: 'absent' },
+      details: { reason: 'absent', ...opts.auditDetails },
     }));
     return { status: 'absent', removed: [], plan: [] };
   }
@@ -135,7 +137,10 @@ export async function deleteUser(
         trail,
         opts.attempts ?? 5,
       );
-      return { result: { status: 'deleted', removed, plan: firstPlan }, details: { removed } };
+      return {
+        result: { status: 'deleted', removed, plan: firstPlan },
+        details: { removed, ...opts.auditDetails },
+      };
     },
   );
 }

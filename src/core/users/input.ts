@@ -1,6 +1,6 @@
 import { ValidationError } from '../../errors.js';
 import type { CoreContext } from '../context.js';
-import { PROFILE_TAG } from '../tags.js';
+import { isTagValue, PROFILE_TAG, type TemporaryTag } from '../tags.js';
 import {
   type DesiredState,
   desiredState,
@@ -25,14 +25,17 @@ export interface CreateUserInput extends UserProfile {
   template: string;
   extraGroups?: string[];
   console?: boolean;
+  /**
+   * A temporary user (the create modal's duration): written with CreateUser itself as the
+   * `aws-user:temporary-until` tag, so the user's end is in IAM from its first moment. Not part of the
+   * desired state: a re-run of the same request (a later `until`) still finds the user identical.
+   */
+  temporary?: TemporaryTag;
 }
-
-/** IAM tag values: letters, digits, spaces and _ . : / = + - @, at most 256. */
-const TAG_VALUE_RE = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{0,256}$/u;
 
 export function checkTagValue(field: string, value: string | undefined): void {
   if (value === undefined) return;
-  if (!TAG_VALUE_RE.test(value)) {
+  if (!isTagValue(value)) {
     throw new ValidationError(
       field,
       `"${value.slice(0, 80)}" cannot be stored as an IAM tag value`,

@@ -20,7 +20,7 @@ export async function offboardUser(
   ctx: CoreContext,
   input: { account: string; username: string; removeAfterDays?: number },
   who: Actor,
-  opts: { dryRun?: boolean } = {},
+  opts: { dryRun?: boolean; auditDetails?: Record<string, unknown> } = {},
 ): Promise<{
   status: 'offboarded' | 'already-offboarded' | 'dry-run';
   previous: UserSnapshot;
@@ -67,7 +67,15 @@ export async function offboardUser(
   }
   if (Object.keys(tags).length > 0)
     plan.push({ action: 'TagUser', params: { UserName, Tags: tagList(tags) } });
-  const details = { previous, calls: plan.map(describeCall), ...(deleteAfter ? { deleteAfter } : {}) };
+  // Offboarding is what a temporary user's end does: once done, nothing is left for the reconcile to end.
+  if (previous.tags[TAG.temporaryUntil] !== undefined)
+    plan.push({ action: 'UntagUser', params: { UserName, TagKeys: [TAG.temporaryUntil] } });
+  const details = {
+    previous,
+    calls: plan.map(describeCall),
+    ...(deleteAfter ? { deleteAfter } : {}),
+    ...opts.auditDetails,
+  };
   type Offboarded = {
     status: 'offboarded' | 'already-offboarded' | 'dry-run';
     previous: UserSnapshot;

@@ -10,8 +10,11 @@ import { CREATE_BLOCKS } from '../../views/create-modal.js';
 import { newRequest } from './file.js';
 import { deliverPassword, deliveryLine, resetHint } from './password.js';
 
-/** What core's createUser gets for a request: also what recovery compares an existing user against. */
-export function createInput(r: PendingRequest, ownerSlackId: string | undefined) {
+/**
+ * What core's createUser gets for a request: also what recovery compares an existing user against
+ * (without `endsAt`: the temporary tag is outside the desired state).
+ */
+export function createInput(r: PendingRequest, ownerSlackId: string | undefined, endsAt?: string) {
   return {
     username: r.target.username,
     email: r.target.email ?? '',
@@ -19,18 +22,24 @@ export function createInput(r: PendingRequest, ownerSlackId: string | undefined)
     account: r.account,
     template: r.template ?? '',
     extraGroups: r.extraGroups,
+    ...(endsAt ? { temporary: { endsAt, requestId: r.id, requester: r.requester } } : {}),
   };
 }
 
-/** A temporary user's end: counted from the approval, so a recovered run ends when the approved one would have. */
+/** A temporary user's end, counted from the approval, so a recovered run ends when the approved one would have. */
+export function temporaryEnd(deps: Pick<Deps, 'clock'>, r: PendingRequest): string | undefined {
+  if (!r.durationHours) return undefined;
+  const from = Date.parse(r.decidedAt ?? '') || deps.clock.now().getTime();
+  return new Date(from + r.durationHours * 3_600_000).toISOString();
+}
+
 export async function recordTemporaryUser(
   deps: Deps,
   r: PendingRequest,
   username: string,
   ownerSlackId: string | undefined,
+  endsAt: string,
 ): Promise<string> {
-  const from = Date.parse(r.decidedAt ?? '') || deps.clock.now().getTime();
-  const endsAt = new Date(from + (r.durationHours ?? 0) * 3_600_000).toISOString();
   await deps.store.putTemporaryUser({
     id: r.id,
     account: r.account,
@@ -49,13 +58,14 @@ export async function recordTemporaryUser(
  */
 export async function runCreate(deps: Deps, r: PendingRequest, who: Actor): Promise<string> {
   const ownerSlackId = await resolveOwner(deps.client, r.target).catch(() => undefined);
-  const result = await deps.core.createUser(createInput(r, ownerSlackId), who);
+  const endsAt = temporaryEnd(deps, r);
+  const result = await deps.core.createUser(createInput(r, ownerSlackId, endsAt), who);
   let line =
     result.status === 'unchanged'
       ? `\`${result.username}\` already existed as requested; nothing changed`
       : `created \`${result.username}\`${result.arn ? ` (${result.arn})` : ''}`;
-  if (r.durationHours && result.status === 'created')
-    line += await recordTemporaryUser(deps, r, result.username, ownerSlackId);
+  if (endsAt && result.status === 'created')
+    line += await recordTemporaryUser(deps, r, result.username, ownerSlackId, endsAt);
   if (!result.password) return line;
   const target = { account: result.account, username: result.username };
   if (!ownerSlackId) {

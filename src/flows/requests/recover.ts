@@ -3,7 +3,7 @@ import type { Deps } from '../../deps.js';
 import { ConflictError, errorMessage, NotFoundError, ValidationError } from '../../errors.js';
 import { notify, resolveOwner } from '../../slack/dm.js';
 import type { PendingRequest } from '../../store/types.js';
-import { createInput, recordTemporaryUser } from './create.js';
+import { createInput, recordTemporaryUser, temporaryEnd } from './create.js';
 import { failureLine, LEASE_LAPSED_MS, run } from './execute.js';
 import { deliveryLine, resetHint, sendFreshPassword } from './password.js';
 import { auditRequest, updateApprovalMessage } from './record.js';
@@ -109,7 +109,8 @@ async function reconcileCreate(deps: Deps, r: PendingRequest, who: Actor): Promi
     };
   }
   let line = `${RESTARTED}; ${name} exists in IAM as requested (${snap.arn})`;
-  if (r.durationHours) line += await recordTemporaryUser(deps, r, r.target.username, owner);
+  const endsAt = temporaryEnd(deps, r);
+  if (endsAt) line += await recordTemporaryUser(deps, r, r.target.username, owner, endsAt);
   if (!snap.hasLoginProfile) return { status: 'done', outcome: line };
   const target = { account: r.account, username: r.target.username };
   if (!owner)

@@ -97,7 +97,13 @@ describe("the home account: one rule, the README's", () => {
     await moto.iam().send(new CreateUserCommand({ UserName: 'jane' }));
     const sink = new MemoryAuditSink();
     const clock = fixedClock(new Date());
-    const ctx = { config, clients, auditor: new Auditor(sink, clock), clock, logger: silentLogger() };
+    const ctx = {
+      config,
+      clients,
+      auditor: new Auditor(sink, clock, silentLogger()),
+      clock,
+      logger: silentLogger(),
+    };
     const r = await offboardUser(ctx, { account: clients.home.id, username: 'jane' }, who);
     expect(r.previous.account).toBe(MOTO_ACCOUNT);
     expect(clients.assumeRoleCalls).toBe(0);

@@ -339,6 +339,30 @@ describe('offboardUser and sweepOffboarded', () => {
   });
 });
 
+describe('temporary users', () => {
+  it('carry their end in IAM from CreateUser on, stay identical on a re-run, and lose the tag when offboarded', async () => {
+    const c = testCtx(moto, { clock: fixedClock(new Date('2026-01-10T00:00:00Z')) });
+    const temp = { ...jane, username: 'temp.jane' };
+    const temporary = { endsAt: '2026-01-10T08:00:00.000Z', requestId: 'req-9', requester: 'UREQ' };
+    expect((await createUser(c, { ...temp, temporary }, who)).status).toBe('created');
+    const tagged = await describeUser(c, MOTO_ACCOUNT, 'temp.jane');
+    expect(tagged.tags['aws-user:temporary-until']).toBe(
+      '2026-01-10T08:00:00.000Z request:req-9 requester:UREQ',
+    );
+    // Executing the same request again (a crash recovery) computes a later end: still the same user.
+    const again = await createUser(
+      c,
+      { ...temp, temporary: { ...temporary, endsAt: '2026-01-10T09:00:00.000Z' } },
+      who,
+    );
+    expect(again.status).toBe('unchanged');
+    await offboardUser(c, { account: MOTO_ACCOUNT, username: 'temp.jane' }, who);
+    expect(
+      (await describeUser(c, MOTO_ACCOUNT, 'temp.jane')).tags['aws-user:temporary-until'],
+    ).toBeUndefined();
+  });
+});
+
 const SSH_KEY =
   'ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQDUgDRD0Zt/VbnsW5X8Rgt8Xg6kGVyNWMc+Lpq7GiRtIBEUS1PeFTNj8CSkU3Z3eDPlDSWoVVEiK4mUpi1X6JZCe7DVzw9ezt4gh8e5YfEMoYf8aYWqjBDCNrSITQ0jnuH5Vh41WQAUYXyeU2+tKZEFQqIeuy1cXt5qCVH5sfn1kOwZXO1bHzfPr/0E1bKbERD9vqIbTQrSH2nT3XLGTW5U+qA5MtNHqHaE6gAqbuDJV8ryYn0JylmWYSSJ3fiBHbAxiyNP7hRhLqwvfN3Ew3hu9T5VfwDq3c8bB7GTXQxBn/+ZNXMQOA47qsf0R6mQqEBg6xD7DZXqjDe7cm8ZLxXt test@example';
 const CERT = readFileSync('test/fixtures/signing-cert.pem', 'utf8');
