@@ -255,6 +255,15 @@ export class SqliteStore implements Store {
     );
   }
 
+  async renewApproving(id: string, now: Date): Promise<void> {
+    this.run(() =>
+      this.sql(`UPDATE requests SET approving_since_ms = ? WHERE id = ? AND status = 'approving'`).run(
+        now.getTime(),
+        id,
+      ),
+    );
+  }
+
   async listApprovingSince(cutoff: Date): Promise<PendingRequest[]> {
     return this.read(() =>
       (

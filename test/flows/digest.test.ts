@@ -13,6 +13,7 @@ import { runDigest } from '../../src/flows/digest.js';
 import { inactiveDigest } from '../../src/jobs/digest.js';
 import { runJob } from '../../src/jobs/index.js';
 import { silentLogger } from '../../src/logger.js';
+import { Drain } from '../../src/slack/drain.js';
 import {
   DIGEST_TICKETS_BLOCK,
   digestMessage,
@@ -196,6 +197,7 @@ describe('digest job against moto, a fake Slack and a fake Jira', () => {
       clock,
       logger: silentLogger(),
       client: new WebClient('xoxb-test-token', { slackApiUrl: slack.apiUrl }),
+      drain: new Drain(),
     } as unknown as Deps;
   }
 

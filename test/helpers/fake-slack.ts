@@ -28,10 +28,25 @@ export interface RecordedCall {
   path?: string;
 }
 
+/** A handler's answer other than HTTP 200: `httpReply(503)`, `httpReply(429, { 'retry-after': '1' })`. */
+export class HttpReply {
+  constructor(
+    readonly status: number,
+    readonly headers: Record<string, string> = {},
+    readonly body: Record<string, unknown> = { ok: false },
+  ) {}
+}
+
+export function httpReply(status: number, headers: Record<string, string> = {}): HttpReply {
+  return new HttpReply(status, headers);
+}
+
+/** A handler answers with a body (HTTP 200), an HttpReply, or undefined for the built-in answer. */
+type HandlerResult = Record<string, unknown> | HttpReply | undefined;
 export type MethodHandler = (
   body: Record<string, unknown>,
   call: RecordedCall,
-) => Record<string, unknown> | Promise<Record<string, unknown>>;
+) => HandlerResult | Promise<HandlerResult>;
 
 const JSON_FIELDS = ['blocks', 'attachments', 'view', 'files', 'users', 'metadata'];
 
@@ -118,6 +133,11 @@ export class FakeSlack {
     return this;
   }
 
+  off(method: string): this {
+    this.handlers.delete(method);
+    return this;
+  }
+
   callsTo(method: string): RecordedCall[] {
     return this.calls.filter((c) => c.method === method);
   }
@@ -151,8 +171,8 @@ export class FakeSlack {
   async start(): Promise<this> {
     this.server = createServer((req, res) => {
       void this.handle(req).then(
-        ({ status, body }) => {
-          res.writeHead(status, { 'content-type': 'application/json' });
+        ({ status, body, headers }) => {
+          res.writeHead(status, { 'content-type': 'application/json', ...headers });
           res.end(JSON.stringify(body));
         },
         (err: Error) => {
@@ -175,7 +195,9 @@ export class FakeSlack {
     });
   }
 
-  private async handle(req: IncomingMessage): Promise<{ status: number; body: Record<string, unknown> }> {
+  private async handle(
+    req: IncomingMessage,
+  ): Promise<{ status: number; body: Record<string, unknown>; headers?: Record<string, string> }> {
     const raw = await readAll(req);
     const path = (req.url ?? '/').split('?')[0] as string;
     const auth = req.headers.authorization;
@@ -202,9 +224,10 @@ export class FakeSlack {
     if (typeof body.token === 'string' && !token) delete body.token;
     const call: RecordedCall = { method, body, token, at: Date.now() };
     this.calls.push(call);
-    const custom = this.handlers.get(method);
-    if (custom) return { status: 200, body: await custom(body, call) };
-    return { status: 200, body: this.builtin(method, body) };
+    const custom = await this.handlers.get(method)?.(body, call);
+    if (custom instanceof HttpReply)
+      return { status: custom.status, body: custom.body, headers: custom.headers };
+    return { status: 200, body: custom ?? this.builtin(method, body) };
   }
 
   private builtin(method: string, b: Record<string, unknown>): Record<string, unknown> {

@@ -6,6 +6,7 @@ import type { Deps } from '../../src/deps.js';
 import { auditRetention } from '../../src/jobs/audit-retention.js';
 import { jobs, runJob } from '../../src/jobs/index.js';
 import { createLogger } from '../../src/logger.js';
+import { Drain } from '../../src/slack/drain.js';
 import { MemoryStore } from '../../src/store/memory.js';
 import type { AuditLog, Store } from '../../src/store/types.js';
 import { testConfig } from '../helpers/core.js';
@@ -53,6 +54,7 @@ function retentionDeps(store: Store) {
     clock,
     logger,
     core: { audit: (e: Parameters<CoreOps['audit']>[0]) => auditor.record(e) } as unknown as CoreOps,
+    drain: new Drain(),
   } as unknown as Deps;
   const lines = () =>
     text
