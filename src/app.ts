@@ -8,6 +8,7 @@ import * as handlers from './handlers/index.js';
 import { healthRoute } from './health.js';
 import type { Logger } from './logger.js';
 import { FollowUpGate } from './slack/ack-gate.js';
+import { Drain } from './slack/drain.js';
 import { Roles } from './slack/roles.js';
 
 export const EVENTS_PATH = '/slack/events';
@@ -89,6 +90,7 @@ export function createApp(config: Config, deps: BaseDeps): BotApp {
     client: app.client,
     roles: new Roles(config, app.client, deps.clock, deps.logger),
     followUps: new FollowUpGate(),
+    drain: new Drain(),
     commandUsage: commands.subcommands.map((s) => s.usage),
   };
   commands.register(app, appDeps);

@@ -249,6 +249,8 @@ const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   JIRA_EMAIL: z.string().optional(),
   JIRA_API_TOKEN: z.string().optional(),
+  /** How long SIGTERM waits for running executions and jobs before the process exits anyway. */
+  SHUTDOWN_GRACE_SECONDS: z.coerce.number().min(0).max(3600).default(25),
 });
 
 export interface RuntimeEnv {
@@ -265,6 +267,7 @@ export interface RuntimeEnv {
   port: number;
   jiraEmail: string | undefined;
   jiraApiToken: string | undefined;
+  shutdownGraceMs: number;
 }
 
 export interface Config extends FileConfig {
@@ -357,6 +360,7 @@ export function parseEnv(env: Record<string, string | undefined>): RuntimeEnv {
     port: e.PORT,
     jiraEmail: e.JIRA_EMAIL,
     jiraApiToken: e.JIRA_API_TOKEN,
+    shutdownGraceMs: e.SHUTDOWN_GRACE_SECONDS * 1000,
   };
 }
 

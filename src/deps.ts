@@ -3,6 +3,7 @@ import type { Config } from './config.js';
 import type { Clock, CoreOps } from './core/index.js';
 import type { Logger } from './logger.js';
 import type { FollowUpGate } from './slack/ack-gate.js';
+import type { Drain } from './slack/drain.js';
 import type { Roles } from './slack/roles.js';
 import type { Store } from './store/types.js';
 
@@ -27,6 +28,8 @@ export interface Deps extends BaseDeps {
   client: WebClient;
   roles: Roles;
   followUps: FollowUpGate;
+  /** Executions and job runs in progress: shutdown stops new ones and waits for these (bounded). */
+  drain: Drain;
   /** `/aws-user` usage lines, for App Home: handed in by the app so flows never import commands/. */
   commandUsage: readonly string[];
 }

@@ -11,13 +11,17 @@ import {
 } from './core/index.js';
 import type { BaseDeps } from './deps.js';
 import { ConfigError, errorMessage } from './errors.js';
+import { LEASE_LAPSED_MS } from './flows/requests/execute.js';
+import { recoverAtStart } from './flows/requests/recover.js';
 import { jobs, startJobs } from './jobs/index.js';
 import { createLogger } from './logger.js';
+import { drainAndClose } from './shutdown.js';
 import { openStore } from './store/open.js';
 
 /**
  * The real wiring: config → AWS clients → store (Redis, or memory with a loud warning) → Bolt app →
- * receiver + jobs. SIGTERM/SIGINT stop taking requests, stop the jobs, then close Redis.
+ * receiver + jobs. SIGTERM/SIGINT stop taking requests and jobs, let running work finish (bounded by
+ * SHUTDOWN_GRACE_SECONDS), then close the store (src/shutdown.ts).
  */
 async function main(): Promise<number> {
   const config = loadConfig(process.env);
@@ -33,8 +37,20 @@ async function main(): Promise<number> {
   const ctx: CoreContext = { config, clients, auditor: new Auditor(store.audit, clock), clock, logger };
   const deps: BaseDeps = { config, core: bindCore(ctx), store, clock, logger };
   const bot = createApp(config, deps);
+  const startedAt = clock.now();
   const port = await bot.start();
   const scheduled = startJobs(jobs, bot.deps);
+  // Requests a killed process left `approving` are finished from what IAM says, not 30 minutes later.
+  const recover = (at: Date) => {
+    const release = bot.deps.drain.enter('recovery');
+    if (!release) return;
+    recoverAtStart(bot.deps, { startedAt: at, exclusive: storeKind !== 'redis' })
+      .then((n) => n > 0 && logger.warn({ recovered: n }, 'recovered requests left running by a stopped bot'))
+      .catch((err: unknown) => logger.error({ err: errorMessage(err) }, 'recovery at start failed'))
+      .finally(release);
+  };
+  recover(startedAt);
+  if (storeKind === 'redis') setTimeout(() => recover(clock.now()), LEASE_LAPSED_MS + 5_000).unref();
   logger.info(
     {
       mode: bot.mode,
@@ -48,14 +64,20 @@ async function main(): Promise<number> {
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal }, 'shutting down');
-    const force = setTimeout(() => process.exit(1), 10_000);
+    logger.info({ signal, graceMs: config.env.shutdownGraceMs }, 'shutting down');
+    // The grace bounds the wait for running work; this bounds everything else (a hung receiver or store).
+    const force = setTimeout(() => process.exit(1), config.env.shutdownGraceMs + 10_000);
     force.unref();
-    await scheduled.stop().catch(() => undefined);
-    await bot.stop().catch((err: unknown) => logger.warn({ err: errorMessage(err) }, 'receiver stop failed'));
-    await store.close().catch(() => undefined);
+    const { drained } = await drainAndClose({
+      drain: bot.deps.drain,
+      jobs: scheduled,
+      receiver: bot,
+      store,
+      logger,
+      graceMs: config.env.shutdownGraceMs,
+    });
     clients.destroy();
-    process.exit(0);
+    process.exit(drained ? 0 : 1);
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));

@@ -1,6 +1,7 @@
 import type { App } from '@slack/bolt';
 import type { Deps } from '../deps.js';
 import { errorMessage } from '../errors.js';
+import { RESTARTING } from '../slack/drain.js';
 import type { CommandArgs } from '../slack/listener.js';
 import { failureText } from '../slack/reply.js';
 import { audit } from './audit.js';
@@ -63,17 +64,26 @@ export function router(deps: Deps, list: readonly Subcommand[] = subcommands) {
       });
       return;
     }
-    await ack();
-    await deps.followUps.afterAck();
-    const reply = async (text: string) => {
-      await respond({ response_type: 'ephemeral', replace_original: false, text });
-    };
-    const ctx: CommandContext = { args, command, reply };
+    const release = deps.drain.enter(`command:${name}`);
+    if (!release) {
+      await ack({ response_type: 'ephemeral', text: RESTARTING });
+      return;
+    }
     try {
-      await entry.run(ctx);
-    } catch (err) {
-      deps.logger.warn({ err: errorMessage(err), subcommand: name }, 'command failed');
-      await reply(failureText(err)).catch(() => undefined);
+      await ack();
+      await deps.followUps.afterAck();
+      const reply = async (text: string) => {
+        await respond({ response_type: 'ephemeral', replace_original: false, text });
+      };
+      const ctx: CommandContext = { args, command, reply };
+      try {
+        await entry.run(ctx);
+      } catch (err) {
+        deps.logger.warn({ err: errorMessage(err), subcommand: name }, 'command failed');
+        await reply(failureText(err)).catch(() => undefined);
+      }
+    } finally {
+      release();
     }
   };
 }

@@ -7,6 +7,7 @@ import { type ScanOptions, scan } from './detect/scan.js';
 import { applyGrant, type Grant, type GrantSpec, revokeGrant } from './grants.js';
 import * as keys from './keys.js';
 import * as mfa from './mfa.js';
+import { resetLoginPassword } from './password.js';
 import { deactivateKeys, disableConsole } from './remediation.js';
 import { createUser, validateCreate } from './users/create.js';
 import { describeUser } from './users/describe.js';
@@ -47,6 +48,14 @@ export function bindCore(ctx: CoreContext) {
     rotateAccessKey: (input: { account: string; username: string }, who: Actor) =>
       keys.rotateAccessKey(ctx, input, who),
     sweepKeyRotations: (who: Actor) => keys.sweepKeyRotations(ctx, {}, who),
+    /** Deletes a new key whose secret was never delivered, and drops the old keys' rotation schedule. */
+    discardAccessKey: (
+      input: { account: string; username: string; accessKeyId: string; oldKeyIds: readonly string[] },
+      who: Actor,
+    ) => keys.discardAccessKey(ctx, input, who),
+    /** A fresh console password (PasswordResetRequired), returned once: the old one stops working. */
+    resetPassword: (input: { account: string; username: string }, who: Actor) =>
+      resetLoginPassword(ctx, input, who),
 
     startMfaEnrollment: (input: { account: string; username: string }, who: Actor) =>
       mfa.startMfaEnrollment(ctx, input, who),

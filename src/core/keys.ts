@@ -207,6 +207,40 @@ export async function rotateAccessKey(
   });
 }
 
+/**
+ * Takes back a new key whose secret never reached its owner (the DM failed): the key is deleted, so no
+ * secret exists that nobody (or the wrong party) holds, and the rotation schedule that `rotateAccessKey`
+ * put on the old keys is removed, so they are not deactivated in favour of a key that is gone.
+ */
+export async function discardAccessKey(
+  ctx: CoreContext,
+  input: { account: string; username: string; accessKeyId: string; oldKeyIds: readonly string[] },
+  who: Actor,
+): Promise<void> {
+  validateUsername(input.username);
+  const { id: account } = ctx.clients.resolve(input.account);
+  const iam = ctx.clients.iam(account, who.actor);
+  const UserName = input.username;
+  const scope = { action: 'key.discard', account, target: UserName };
+  await audited(ctx, who, scope, async () => {
+    await withRetry(
+      ctx,
+      () => iam.send(new DeleteAccessKeyCommand({ UserName, AccessKeyId: input.accessKeyId })),
+      isUnmodifiable,
+    ).catch((err: unknown) => {
+      if (!(err instanceof NoSuchEntityException)) throw err;
+    });
+    if (input.oldKeyIds.length > 0) {
+      const TagKeys = input.oldKeyIds.map((id) => `${TAG.rotatePrefix}${id}`);
+      await withRetry(ctx, () => iam.send(new UntagUserCommand({ UserName, TagKeys })), isUnmodifiable);
+    }
+    return {
+      result: undefined,
+      details: { accessKeyId: input.accessKeyId, keptOldKeys: [...input.oldKeyIds] },
+    };
+  });
+}
+
 /** Rotates every user whose active key is older than `olderThanDays` and not already being rotated. */
 export async function rotateOldKeys(
   ctx: CoreContext,

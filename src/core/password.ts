@@ -5,12 +5,14 @@ import {
   type PasswordPolicy,
   UpdateAccountPasswordPolicyCommand,
   type UpdateAccountPasswordPolicyCommandInput,
+  UpdateLoginProfileCommand,
 } from '@aws-sdk/client-iam';
 import type { FileConfig } from '../config.js';
 import { audited } from './audit.js';
-import { awsErrorName } from './aws/retry.js';
+import { awsErrorName, isUnmodifiable, withRetry } from './aws/retry.js';
 import type { Actor, CoreContext } from './context.js';
-import type { PlannedCall } from './templates.js';
+import { type PlannedCall, validateUsername } from './templates.js';
+import { onUser } from './users/describe.js';
 
 type Policy = FileConfig['password_policy'];
 
@@ -114,5 +116,39 @@ export async function applyPasswordPolicy(
       throw err;
     });
     return { result: { plan, changed: true }, details };
+  });
+}
+
+/**
+ * A new console password for a user that has one, with PasswordResetRequired. Used when a password the bot
+ * generated may be held by nobody or by the wrong party (a DM that failed, a process that died before
+ * sending it): the old one stops working. Returned once, to the caller only; never logged or audited.
+ */
+export async function resetLoginPassword(
+  ctx: CoreContext,
+  input: { account: string; username: string },
+  who: Actor,
+): Promise<{ password: string }> {
+  validateUsername(input.username);
+  const { id: account } = ctx.clients.resolve(input.account);
+  const iam = ctx.clients.iam(account, who.actor);
+  const scope = { action: 'user.reset-password', account, target: input.username };
+  return audited(ctx, who, scope, async () => {
+    const password = generatePassword(ctx.config.password_policy);
+    await onUser(account, input.username, () =>
+      withRetry(
+        ctx,
+        () =>
+          iam.send(
+            new UpdateLoginProfileCommand({
+              UserName: input.username,
+              Password: password,
+              PasswordResetRequired: true,
+            }),
+          ),
+        isUnmodifiable,
+      ),
+    );
+    return { result: { password }, details: { passwordResetRequired: true } };
   });
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Deps } from '../deps.js';
 import { errorMessage } from '../errors.js';
-import { sendSecretDm } from '../slack/dm.js';
+import { sendSecretDm, undeliveredReason } from '../slack/dm.js';
 import { escapeText } from '../views/escape.js';
 import { accessKeySecretMessage } from '../views/messages.js';
 import { resolveTarget } from './targets.js';
@@ -35,8 +35,24 @@ export async function rotateKeys(deps: Deps, caller: string, args: readonly stri
       }),
     );
   } catch (err) {
-    deps.logger.error({ err: errorMessage(err) }, 'could not DM the new access key');
-    return `A new key ${out.newKey.accessKeyId} was created but could not be delivered by DM; deactivate it and try again.`;
+    // A secret nobody (or the wrong party) holds must not stay valid: the key goes, the old ones stay.
+    const reason = undeliveredReason(err);
+    const { accessKeyId } = out.newKey;
+    deps.logger.error({ err: errorMessage(err), reason, accessKeyId }, 'could not DM the new access key');
+    try {
+      await deps.core.discardAccessKey(
+        { account: target.account, username: target.username, accessKeyId, oldKeyIds: out.oldKeyIds },
+        who,
+      );
+    } catch (discardErr) {
+      deps.logger.error(
+        { err: errorMessage(discardErr), accessKeyId },
+        'could not delete the undelivered key',
+      );
+      return `A new key ${accessKeyId} was created but could not be delivered by DM (${reason}), and deleting it failed (${errorMessage(discardErr)}): delete it in IAM now.`;
+    }
+    const kept = out.oldKeyIds.length ? ' The old key(s) stay as they were.' : '';
+    return `The new key for \`${escapeText(target.username)}\` could not be delivered by DM (${reason}), so it was deleted and nobody holds it.${kept} Try again once the owner's DMs work.`;
   }
   const to = target.owner === caller ? 'you' : `<@${target.owner}>`;
   return `New access key \`${out.newKey.accessKeyId}\` for \`${escapeText(target.username)}\` sent to ${to} by DM.`;

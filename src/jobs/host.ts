@@ -18,10 +18,21 @@ export interface Job {
 
 const DEFAULT_LOCK_MS = 10 * 60_000;
 
-export type JobOutcome = 'ran' | 'locked' | 'failed';
+export type JobOutcome = 'ran' | 'locked' | 'failed' | 'stopping';
 
 /** One guarded run: only the replica that gets the Redis lease runs it; errors are logged, never thrown. */
 export async function runJob(job: Job, deps: Deps): Promise<JobOutcome> {
+  // A run in progress holds up shutdown (bounded); none starts once shutdown has begun.
+  const release = deps.drain.enter(`job:${job.name}`);
+  if (!release) return 'stopping';
+  try {
+    return await runLocked(job, deps);
+  } finally {
+    release();
+  }
+}
+
+async function runLocked(job: Job, deps: Deps): Promise<JobOutcome> {
   const log = deps.logger.child({ job: job.name });
   let token: string | undefined;
   try {

@@ -7,6 +7,7 @@ import type {
 } from '@slack/bolt';
 import type { Deps } from '../deps.js';
 import { errorMessage } from '../errors.js';
+import { RESTARTING } from './drain.js';
 import { ephemeral, failureText, type Where } from './reply.js';
 
 /** What a button's work gets once Slack has its ack: who clicked, the button's value, and a private reply. */
@@ -34,6 +35,12 @@ export function onButton(deps: Deps, label: string, work: (c: Click) => Promise<
     await deps.followUps.afterAck();
     const where: Where = { channel: body.channel?.id, user: body.user.id };
     const reply = (text: string) => ephemeral(deps.client, deps.logger, where, text);
+    // An Approve click during shutdown must not start an execution the process will not wait for.
+    const release = deps.drain.enter(`button:${label}`);
+    if (!release) {
+      await reply(RESTARTING);
+      return;
+    }
     try {
       await work({
         user: body.user.id,
@@ -46,6 +53,8 @@ export function onButton(deps: Deps, label: string, work: (c: Click) => Promise<
     } catch (err) {
       deps.logger.warn({ err: errorMessage(err), action: label }, 'action failed');
       await reply(failureText(err));
+    } finally {
+      release();
     }
   };
 }

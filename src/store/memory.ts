@@ -23,6 +23,8 @@ export interface MemoryStoreOptions {
  */
 export class MemoryStore implements Store {
   private readonly requests = new Map<string, PendingRequest>();
+  /** Approving requests' last lease renewal (epoch ms); absent = the approval itself. */
+  private readonly leases = new Map<string, number>();
   private readonly mfa = new Map<string, MfaEnrollmentRecord>();
   private readonly findings = new Map<string, { ref: FindingRef; until: number }>();
   private readonly locks = new Map<string, { token: string; until: number }>();
@@ -110,9 +112,14 @@ export class MemoryStore implements Store {
     return moved;
   }
 
+  async renewApproving(id: string, now: Date): Promise<void> {
+    if (this.requests.get(id)?.status === 'approving') this.leases.set(id, now.getTime());
+  }
+
   async listApprovingSince(cutoff: Date): Promise<PendingRequest[]> {
+    const leaseOf = (r: PendingRequest) => this.leases.get(r.id) ?? Date.parse(r.decidedAt ?? '');
     return [...this.requests.values()]
-      .filter((r) => r.status === 'approving' && Date.parse(r.decidedAt ?? '') < cutoff.getTime())
+      .filter((r) => r.status === 'approving' && leaseOf(r) < cutoff.getTime())
       .map((r) => this.copy(r));
   }
 

@@ -189,6 +189,11 @@ export class RedisStore implements Store {
     return moved;
   }
 
+  async renewApproving(id: string, now: Date): Promise<void> {
+    // XX: only moves a score that is there; finish() removes the id, so a late renewal adds nothing back.
+    await this.wrap(() => this.redis.zadd(this.k('approving'), 'XX', now.getTime(), id));
+  }
+
   async listApprovingSince(cutoff: Date): Promise<PendingRequest[]> {
     const ids = await this.wrap(() =>
       this.redis.zrangebyscore(this.k('approving'), '-inf', `(${cutoff.getTime()}`),

@@ -136,7 +136,15 @@ export interface Store {
   /** Marks every pending request whose expiresAt ≤ now as expired; returns those it moved. */
   expireDue(now: Date): Promise<PendingRequest[]>;
   listPending(): Promise<PendingRequest[]>;
-  /** Requests that started running before `cutoff` and never finished (their replica died mid-run). */
+  /**
+   * The running replica's lease on an approving request: execution renews it every few seconds, so a
+   * request whose lease lapsed has no live replica. A no-op once the request is no longer approving.
+   */
+  renewApproving(id: string, now: Date): Promise<void>;
+  /**
+   * Approving requests whose lease was last taken (the approval) or renewed before `cutoff`: their replica
+   * died mid-run (crash, kill -9, deploy past the shutdown grace).
+   */
   listApprovingSince(cutoff: Date): Promise<PendingRequest[]>;
 
   putMfa(e: MfaEnrollmentRecord): Promise<void>;

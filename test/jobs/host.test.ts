@@ -3,6 +3,7 @@ import { parseFileConfig } from '../../src/config.js';
 import type { Deps } from '../../src/deps.js';
 import { type Job, jobs, runJob, startJobs } from '../../src/jobs/index.js';
 import { silentLogger } from '../../src/logger.js';
+import { Drain } from '../../src/slack/drain.js';
 import { redisStore } from '../helpers/store.js';
 
 function depsWith(store: Deps['store'], config: Partial<Deps['config']> = {}): Deps {
@@ -10,6 +11,7 @@ function depsWith(store: Deps['store'], config: Partial<Deps['config']> = {}): D
     store,
     logger: silentLogger(),
     config: { jobs: { timezone: 'UTC' }, ...config },
+    drain: new Drain(),
   } as unknown as Deps;
 }
 

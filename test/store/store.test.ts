@@ -205,6 +205,25 @@ describe.each([
     expect((await s.listApprovingSince(later(5_001))).map((r) => r.id)).toEqual([recent.id]);
   });
 
+  it('a renewed lease keeps an approving request out of recovery; a finished one is never brought back', async () => {
+    const s = await store();
+    const live = request();
+    const dead = request();
+    for (const r of [live, dead]) await s.createRequest(r);
+    await s.approve(live.id, 'UA', later(1_000));
+    await s.approve(dead.id, 'UA', later(1_000));
+    await s.renewApproving(live.id, later(60_000));
+    expect((await s.listApprovingSince(later(30_000))).map((r) => r.id)).toEqual([dead.id]);
+    expect((await s.listApprovingSince(later(60_001))).map((r) => r.id).sort()).toEqual(
+      [live.id, dead.id].sort(),
+    );
+    await s.finish(live.id, 'done', 'created', later(61_000));
+    await s.renewApproving(live.id, later(62_000));
+    await s.renewApproving(request().id, later(62_000));
+    expect((await s.listApprovingSince(later(999_999))).map((r) => r.id)).toEqual([dead.id]);
+    expect((await s.getRequest(live.id))?.status).toBe('done');
+  });
+
   it('answers a ping', async () => {
     const s = await store();
     await expect(s.ping()).resolves.toBeUndefined();

@@ -2,66 +2,72 @@ import { randomUUID } from 'node:crypto';
 import { type Actor, EMAIL_RE, GROUP_RE, USERNAME_RE } from '../../core/index.js';
 import type { Deps } from '../../deps.js';
 import { ConflictError, errorMessage, ValidationError } from '../../errors.js';
-import { resolveOwner, sendSecretDm } from '../../slack/dm.js';
+import { resolveOwner } from '../../slack/dm.js';
 import { withTimeout } from '../../slack/timeout.js';
 import { userInfo } from '../../slack/users.js';
 import type { PendingRequest } from '../../store/types.js';
 import { CREATE_BLOCKS } from '../../views/create-modal.js';
-import { passwordSecretMessage } from '../../views/messages.js';
 import { newRequest } from './file.js';
+import { deliverPassword, deliveryLine } from './password.js';
+
+/** What core's createUser gets for a request: also what recovery compares an existing user against. */
+export function createInput(r: PendingRequest, ownerSlackId: string | undefined) {
+  return {
+    username: r.target.username,
+    email: r.target.email ?? '',
+    ...(ownerSlackId ? { slackUserId: ownerSlackId } : {}),
+    account: r.account,
+    template: r.template ?? '',
+    extraGroups: r.extraGroups,
+  };
+}
+
+/** A temporary user's end: counted from the approval, so a recovered run ends when the approved one would have. */
+export async function recordTemporaryUser(
+  deps: Deps,
+  r: PendingRequest,
+  username: string,
+  ownerSlackId: string | undefined,
+): Promise<string> {
+  const from = Date.parse(r.decidedAt ?? '') || deps.clock.now().getTime();
+  const endsAt = new Date(from + (r.durationHours ?? 0) * 3_600_000).toISOString();
+  await deps.store.putTemporaryUser({
+    id: r.id,
+    account: r.account,
+    username,
+    ...(ownerSlackId ? { owner: ownerSlackId } : {}),
+    requester: r.requester,
+    endsAt,
+  });
+  return `; temporary: access is removed at ${endsAt}`;
+}
 
 /**
  * An approved create: the user through core (with rollback), the temporary-user record when it has a
- * duration, and the initial password by DM to the owner only. Returns the secret-free outcome line.
+ * duration, and the initial password by DM to the owner only (reset when the DM fails, so no password
+ * stands that nobody holds). Returns the secret-free outcome line.
  */
 export async function runCreate(deps: Deps, r: PendingRequest, who: Actor): Promise<string> {
   const ownerSlackId = await resolveOwner(deps.client, r.target).catch(() => undefined);
-  const result = await deps.core.createUser(
-    {
-      username: r.target.username,
-      email: r.target.email ?? '',
-      ...(ownerSlackId ? { slackUserId: ownerSlackId } : {}),
-      account: r.account,
-      template: r.template ?? '',
-      extraGroups: r.extraGroups,
-    },
-    who,
-  );
+  const result = await deps.core.createUser(createInput(r, ownerSlackId), who);
   let line =
     result.status === 'unchanged'
       ? `\`${result.username}\` already existed as requested; nothing changed`
       : `created \`${result.username}\`${result.arn ? ` (${result.arn})` : ''}`;
-  if (r.durationHours && result.status === 'created') {
-    const endsAt = new Date(deps.clock.now().getTime() + r.durationHours * 3_600_000).toISOString();
-    await deps.store.putTemporaryUser({
-      id: r.id,
-      account: r.account,
-      username: result.username,
-      ...(ownerSlackId ? { owner: ownerSlackId } : {}),
-      requester: r.requester,
-      endsAt,
-    });
-    line += `; temporary: access is removed at ${endsAt}`;
-  }
+  if (r.durationHours && result.status === 'created')
+    line += await recordTemporaryUser(deps, r, result.username, ownerSlackId);
   if (!result.password) return line;
-  if (!ownerSlackId)
-    return `${line}; no Slack user found for the owner, so the initial password was not delivered: reset it`;
-  try {
-    await sendSecretDm(
-      deps.client,
-      ownerSlackId,
-      passwordSecretMessage({
-        username: result.username,
-        account: result.account,
-        password: result.password,
-        ...(deps.config.slack.sign_in_url ? { signInUrl: deps.config.slack.sign_in_url } : {}),
-      }),
+  const target = { account: result.account, username: result.username };
+  if (!ownerSlackId) {
+    // Nobody to send it to: the generated password must not stand either.
+    const reset = await deps.core.resetPassword(target, who).then(
+      () => 'it was reset, so nobody holds it',
+      (err: unknown) => `resetting it failed too (${errorMessage(err)}): reset it in IAM NOW`,
     );
-    return `${line}; initial password sent to <@${ownerSlackId}> by DM`;
-  } catch (err) {
-    deps.logger.error({ err: errorMessage(err), request: r.id }, 'could not DM the initial password');
-    return `${line}; the initial password could NOT be delivered by DM: reset it for the owner`;
+    return `${line}; no Slack user found for the owner, so the initial password was not delivered and ${reset}: NEEDS A PASSWORD RESET once the owner is tagged`;
   }
+  const delivery = await deliverPassword(deps, target, ownerSlackId, result.password, who);
+  return `${line}; ${deliveryLine(delivery, ownerSlackId)}`;
 }
 
 /** What the create / onboard modal asks for, as read from its state. */

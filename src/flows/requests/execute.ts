@@ -16,7 +16,7 @@ const PROGRESS: Record<PendingRequest['kind'], string> = {
 };
 
 /** Only StepFailedError carries a step; anything else is reported by message (which never holds a secret). */
-function failureLine(err: unknown): string {
+export function failureLine(err: unknown): string {
   if (err instanceof StepFailedError) {
     const undone =
       err.rolledBack.length > 0 ? `rolled back: ${err.rolledBack.join(', ')}` : 'nothing to roll back';
@@ -28,7 +28,11 @@ function failureLine(err: unknown): string {
 }
 
 /** The kind's own module does the work and returns the outcome line. */
-function run(deps: Deps, r: PendingRequest, who: { actor: string; requestId: string }): Promise<string> {
+export function run(
+  deps: Deps,
+  r: PendingRequest,
+  who: { actor: string; requestId: string },
+): Promise<string> {
   switch (r.kind) {
     case 'create':
       return runCreate(deps, r, who);
@@ -41,11 +45,31 @@ function run(deps: Deps, r: PendingRequest, who: { actor: string; requestId: str
   }
 }
 
+/** How often a running execution renews its lease in the store (Store.renewApproving). */
+export const LEASE_RENEW_MS = 15_000;
+/** A lease not renewed for this long has no live replica behind it: recovery may take the request. */
+export const LEASE_LAPSED_MS = 2 * 60_000;
+
 /**
  * Runs a request this replica won (status approving), then the message, the audit trail and the
- * requester. Never throws: every failure ends as a `failed` request with the step that broke.
+ * requester. Never throws: every failure ends as a `failed` request with the step that broke. While it
+ * runs, it renews its lease, so that recovery (recover.ts) never takes a request a live replica runs.
  */
 export async function executeRequest(deps: Deps, r: PendingRequest): Promise<void> {
+  const renew = setInterval(() => {
+    deps.store.renewApproving(r.id, deps.clock.now()).catch((err: unknown) => {
+      deps.logger.warn({ err: errorMessage(err), request: r.id }, 'could not renew the execution lease');
+    });
+  }, LEASE_RENEW_MS);
+  renew.unref();
+  try {
+    await execute(deps, r);
+  } finally {
+    clearInterval(renew);
+  }
+}
+
+async function execute(deps: Deps, r: PendingRequest): Promise<void> {
   const approver = r.decidedBy ?? 'unknown';
   const who = { actor: approver, requestId: r.id };
   const log = deps.logger.child({ request: r.id });
