@@ -12,9 +12,12 @@ import {
 } from '@aws-sdk/client-iam';
 import { AccountClients } from '../../src/core/aws/accounts.js';
 import type { PendingRequest } from '../../src/store/types.js';
+import { APPROVE_ACTION } from '../../src/views/approval.js';
+import { createValues, requestIdFrom, submitCreate, type TestBot, USERS } from '../helpers/bot.js';
 import type { FakeSlack } from '../helpers/fake-slack.js';
 import type { AppliedCall, FaultProxy } from '../helpers/fault-proxy.js';
 import { MOTO_ACCOUNT, type Moto, TEST_CREDENTIALS } from '../helpers/moto.js';
+import { buttonClick, sendInteraction } from '../helpers/slack-requests.js';
 
 /**
  * What the fault suite shares: moto seen through the fault proxy, an inventory of everything in IAM, the
@@ -141,7 +144,8 @@ export function dmsTo(fake: FakeSlack, user: string): string[] {
 export function lastApprovalUpdate(fake: FakeSlack): string {
   const updates = fake.callsTo('chat.update').filter((c) => c.body.channel === 'C0APPROVALS');
   const last = updates.at(-1);
-  return last ? `${String(last.body.text ?? '')} ${JSON.stringify(last.body.blocks ?? '')}` : '';
+  const text = last ? `${String(last.body.text ?? '')} ${JSON.stringify(last.body.blocks ?? '')}` : '';
+  return text.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
 }
 
 export type FigureKind =
@@ -189,4 +193,67 @@ export async function until<T>(
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 25));
   }
+}
+
+export interface CreateRun {
+  id: string;
+  final: PendingRequest;
+  /** IAM entities of the user that no outcome claims, plus what AWS would have refused to delete. */
+  orphans: string[];
+  /** What the outcome claims that IAM does not hold. */
+  missing: string[];
+  /** The requester's DMs about the request after filing (the outcome). */
+  toRequester: string[];
+  /** DMs to the owner (the password). */
+  toOwner: string[];
+  approval: string;
+}
+
+/**
+ * Files a `developer` create for `user` as the requester, runs `arm` (inject faults), approves it, waits
+ * until the request is terminal and the requester is told, then takes the inventory.
+ */
+export async function approveCreate(o: {
+  bot: TestBot;
+  fake: FakeSlack;
+  moto: Moto;
+  proxy?: FaultProxy;
+  user: string;
+  arm?: () => void | Promise<void>;
+  settle?: (id: string) => Promise<PendingRequest>;
+}): Promise<CreateRun> {
+  const { bot, fake } = o;
+  await submitCreate(bot, createValues({ username: o.user }));
+  const msg = await fake.waitForCall(
+    'chat.postMessage',
+    (c) => c.body.channel === 'C0APPROVALS' && JSON.stringify(c.body).includes(o.user),
+  );
+  const id = requestIdFrom(msg);
+  await o.arm?.();
+  await sendInteraction(bot.url, buttonClick({ user: USERS.approver, actionId: APPROVE_ACTION, value: id }));
+  const outcome = (d: string) => d.includes(id) && !d.includes('waiting for approval');
+  const final = await (o.settle ?? ((rid: string) => terminal(bot, rid)))(id);
+  await fake.waitFor(() => dmsTo(fake, USERS.requester).some(outcome), 15_000, 'the requester told');
+  const held = ownedBy(o.user, await inventory(o.moto.iam()));
+  const claimed = final.status === 'done' ? developer(o.user) : [];
+  return {
+    id,
+    final,
+    orphans: [...difference(held, claimed), ...(o.proxy ? awsDeleteConflicts(o.proxy.applied) : [])],
+    missing: difference(claimed, held),
+    toRequester: dmsTo(fake, USERS.requester).filter(outcome),
+    toOwner: dmsTo(fake, USERS.alice),
+    approval: lastApprovalUpdate(fake),
+  };
+}
+
+export function terminal(bot: TestBot, id: string, timeoutMs = 20_000): Promise<PendingRequest> {
+  return until(
+    'a terminal request',
+    async () => {
+      const r = await bot.store.getRequest(id);
+      return r && TERMINAL.has(r.status) ? r : undefined;
+    },
+    timeoutMs,
+  );
 }

@@ -28,6 +28,14 @@ export interface RecordedCall {
   path?: string;
 }
 
+/** A scripted HTTP failure: `times` matching calls answer `status` (429 with Retry-After: `retryAfter` s). */
+export interface HttpFailure {
+  status: number;
+  retryAfter?: number;
+  times?: number;
+  match?: (body: Record<string, unknown>) => boolean;
+}
+
 export type MethodHandler = (
   body: Record<string, unknown>,
   call: RecordedCall,
@@ -90,6 +98,7 @@ export class FakeSlack {
   /** Files that exist (uploaded and not deleted). */
   readonly files = new Set<string>();
   private readonly handlers = new Map<string, MethodHandler>();
+  private readonly failures: (HttpFailure & { method: string; left: number })[] = [];
   private server: Server | undefined;
   private seq = 0;
   url = '';
@@ -115,6 +124,12 @@ export class FakeSlack {
 
   on(method: string, handler: MethodHandler): this {
     this.handlers.set(method, handler);
+    return this;
+  }
+
+  /** Makes matching calls to `method` fail at the HTTP level (still recorded), e.g. 429 or 503. */
+  failHttp(method: string, f: HttpFailure): this {
+    this.failures.push({ ...f, method, left: f.times ?? 1 });
     return this;
   }
 
@@ -145,14 +160,15 @@ export class FakeSlack {
 
   reset(): void {
     this.calls.length = 0;
+    this.failures.length = 0;
     this.uploads.clear();
   }
 
   async start(): Promise<this> {
     this.server = createServer((req, res) => {
       void this.handle(req).then(
-        ({ status, body }) => {
-          res.writeHead(status, { 'content-type': 'application/json' });
+        ({ status, body, headers }) => {
+          res.writeHead(status, { 'content-type': 'application/json', ...headers });
           res.end(JSON.stringify(body));
         },
         (err: Error) => {
@@ -175,7 +191,9 @@ export class FakeSlack {
     });
   }
 
-  private async handle(req: IncomingMessage): Promise<{ status: number; body: Record<string, unknown> }> {
+  private async handle(
+    req: IncomingMessage,
+  ): Promise<{ status: number; body: Record<string, unknown>; headers?: Record<string, string> }> {
     const raw = await readAll(req);
     const path = (req.url ?? '/').split('?')[0] as string;
     const auth = req.headers.authorization;
@@ -202,6 +220,13 @@ export class FakeSlack {
     if (typeof body.token === 'string' && !token) delete body.token;
     const call: RecordedCall = { method, body, token, at: Date.now() };
     this.calls.push(call);
+    const fail = this.failures.find((f) => f.method === method && f.left > 0 && (f.match?.(body) ?? true));
+    if (fail) {
+      fail.left--;
+      const headers: Record<string, string> =
+        fail.retryAfter !== undefined ? { 'retry-after': String(fail.retryAfter) } : {};
+      return { status: fail.status, body: { ok: false, error: `http_${fail.status}` }, headers };
+    }
     const custom = this.handlers.get(method);
     if (custom) return { status: 200, body: await custom(body, call) };
     return { status: 200, body: this.builtin(method, body) };

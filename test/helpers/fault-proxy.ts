@@ -52,6 +52,8 @@ export interface FaultProxy {
   endpoint: string;
   /** Adds a rule; rules are checked in the order added and the first that fires wins. */
   inject(rule: FaultRule): void;
+  /** Runs `fn` (awaited) before the next `action` is forwarded: a place to kill or restart something. */
+  before(action: string, fn: () => Promise<void>): void;
   /** Drops every rule and the records. */
   clear(): void;
   /** Every fault thrown so far, in order. */
@@ -104,6 +106,7 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
   const injected: InjectedFault[] = [];
   const actions: string[] = [];
   const applied: AppliedCall[] = [];
+  const hooks: { action: string; fn: () => Promise<void> }[] = [];
 
   function pick(action: string): FaultKind | undefined {
     let fired: FaultKind | undefined;
@@ -145,6 +148,8 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
       const body = await readAll(req);
       const action = new URLSearchParams(body.toString('utf8')).get('Action') ?? '';
       if (action) actions.push(action);
+      const hook = hooks.findIndex((h) => h.action === action);
+      if (hook >= 0) await hooks.splice(hook, 1)[0]?.fn();
       const kind = action ? pick(action) : undefined;
       if (kind) injected.push({ kind, action });
       if (kind === 'reset-before') {
@@ -181,8 +186,12 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
     inject(rule) {
       rules.push({ nth: 1, times: 1, ...rule, seen: 0 });
     },
+    before(action, fn) {
+      hooks.push({ action, fn });
+    },
     clear() {
       rules.length = 0;
+      hooks.length = 0;
       injected.length = 0;
       actions.length = 0;
       applied.length = 0;
