@@ -251,7 +251,8 @@ export function terminal(bot: TestBot, id: string, timeoutMs = 20_000): Promise<
   return until(
     'a terminal request',
     async () => {
-      const r = await bot.store.getRequest(id);
+      // The store may be down on purpose (the Redis scenarios): keep asking.
+      const r = await bot.store.getRequest(id).catch(() => undefined);
       return r && TERMINAL.has(r.status) ? r : undefined;
     },
     timeoutMs,
