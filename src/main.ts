@@ -19,9 +19,9 @@ import { drainAndClose } from './shutdown.js';
 import { openStore } from './store/open.js';
 
 /**
- * The real wiring: config → AWS clients → store (Redis, or memory with a loud warning) → Bolt app →
+ * The real wiring: config → AWS clients → store (Redis, or the SQLite file under DATA_DIR) → Bolt app →
  * receiver + jobs. SIGTERM/SIGINT stop taking requests and jobs, let running work finish (bounded by
- * SHUTDOWN_GRACE_SECONDS), then close the store (src/shutdown.ts).
+ * SHUTDOWN_GRACE_SECONDS), then close the store (and with it SQLite's instance lock): src/shutdown.ts.
  */
 async function main(): Promise<number> {
   const config = loadConfig(process.env);

@@ -13,6 +13,7 @@ import { offboard } from './offboard.js';
 import { pending } from './pending.js';
 import { report } from './report.js';
 import { breakGlassCommand, request } from './request.js';
+import { resetPasswordCommand } from './reset-password.js';
 import { rotateKeys } from './rotate-keys.js';
 import type { CommandContext, Subcommand } from './types.js';
 import { whoami } from './whoami.js';
@@ -29,6 +30,7 @@ export const subcommands: readonly Subcommand[] = [
   onboard,
   offboard,
   rotateKeys,
+  resetPasswordCommand,
   mfa,
   pending,
   audit,

@@ -4,6 +4,7 @@ import { errorMessage } from '../errors.js';
 import { sendSecretDm, undeliveredReason } from '../slack/dm.js';
 import { escapeText } from '../views/escape.js';
 import { accessKeySecretMessage } from '../views/messages.js';
+import { deliveryLine, sendFreshPassword } from './requests/password.js';
 import { resolveTarget } from './targets.js';
 
 /**
@@ -56,4 +57,23 @@ export async function rotateKeys(deps: Deps, caller: string, args: readonly stri
   }
   const to = target.owner === caller ? 'you' : `<@${target.owner}>`;
   return `New access key \`${out.newKey.accessKeyId}\` for \`${escapeText(target.username)}\` sent to ${to} by DM.`;
+}
+
+/**
+ * A fresh console password for the target, by DM to its owner only (self-service, or an admin for
+ * someone else's user): how a password that could not be delivered, or died with a killed bot, is
+ * replaced. If this DM fails too, the password is reset again, so nobody holds it.
+ */
+export async function resetPassword(deps: Deps, caller: string, args: readonly string[]): Promise<string> {
+  const found = await resolveTarget(deps, caller, args);
+  if (!found.ok) return found.message;
+  const { target } = found;
+  const name = `\`${escapeText(target.username)}\``;
+  if (!target.owner)
+    return `${name} has no SlackUserId tag, so there is nobody to DM the new password to; tag it first.`;
+  const snap = await deps.core.describeUser(target.account, target.username);
+  if (!snap.hasLoginProfile) return `${name} has no console access, so it has no password to reset.`;
+  const who = { actor: caller, requestId: `reset-${randomUUID()}` };
+  const delivery = await sendFreshPassword(deps, target, target.owner, who);
+  return `New console password for ${name}: ${deliveryLine(delivery, target.owner, target, 'password')}.`;
 }

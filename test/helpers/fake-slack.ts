@@ -28,6 +28,19 @@ export interface RecordedCall {
   path?: string;
 }
 
+/** A handler's answer other than HTTP 200: `httpReply(503)`, `httpReply(429, { 'retry-after': '1' })`. */
+export class HttpReply {
+  constructor(
+    readonly status: number,
+    readonly headers: Record<string, string> = {},
+    readonly body: Record<string, unknown> = { ok: false },
+  ) {}
+}
+
+export function httpReply(status: number, headers: Record<string, string> = {}): HttpReply {
+  return new HttpReply(status, headers);
+}
+
 /** A scripted HTTP failure: `times` matching calls answer `status` (429 with Retry-After: `retryAfter` s). */
 export interface HttpFailure {
   status: number;
@@ -36,10 +49,12 @@ export interface HttpFailure {
   match?: (body: Record<string, unknown>) => boolean;
 }
 
+/** A handler answers with a body (HTTP 200), an HttpReply, or undefined for the built-in answer. */
+type HandlerResult = Record<string, unknown> | HttpReply | undefined;
 export type MethodHandler = (
   body: Record<string, unknown>,
   call: RecordedCall,
-) => Record<string, unknown> | Promise<Record<string, unknown>>;
+) => HandlerResult | Promise<HandlerResult>;
 
 const JSON_FIELDS = ['blocks', 'attachments', 'view', 'files', 'users', 'metadata'];
 
@@ -98,7 +113,6 @@ export class FakeSlack {
   /** Files that exist (uploaded and not deleted). */
   readonly files = new Set<string>();
   private readonly handlers = new Map<string, MethodHandler>();
-  private readonly failures: (HttpFailure & { method: string; left: number })[] = [];
   private server: Server | undefined;
   private seq = 0;
   url = '';
@@ -127,9 +141,23 @@ export class FakeSlack {
     return this;
   }
 
-  /** Makes matching calls to `method` fail at the HTTP level (still recorded), e.g. 429 or 503. */
+  /**
+   * Makes the next `times` matching calls to `method` fail at the HTTP level (still recorded); other calls
+   * get the built-in answer. Replaces any handler on `method`; `off(method)` or a new handler ends it.
+   */
   failHttp(method: string, f: HttpFailure): this {
-    this.failures.push({ ...f, method, left: f.times ?? 1 });
+    let left = f.times ?? 1;
+    const headers: Record<string, string> =
+      f.retryAfter !== undefined ? { 'retry-after': String(f.retryAfter) } : {};
+    return this.on(method, (body) => {
+      if (left <= 0 || !(f.match?.(body) ?? true)) return undefined;
+      left--;
+      return httpReply(f.status, headers);
+    });
+  }
+
+  off(method: string): this {
+    this.handlers.delete(method);
     return this;
   }
 
@@ -160,7 +188,6 @@ export class FakeSlack {
 
   reset(): void {
     this.calls.length = 0;
-    this.failures.length = 0;
     this.uploads.clear();
   }
 
@@ -220,16 +247,10 @@ export class FakeSlack {
     if (typeof body.token === 'string' && !token) delete body.token;
     const call: RecordedCall = { method, body, token, at: Date.now() };
     this.calls.push(call);
-    const fail = this.failures.find((f) => f.method === method && f.left > 0 && (f.match?.(body) ?? true));
-    if (fail) {
-      fail.left--;
-      const headers: Record<string, string> =
-        fail.retryAfter !== undefined ? { 'retry-after': String(fail.retryAfter) } : {};
-      return { status: fail.status, body: { ok: false, error: `http_${fail.status}` }, headers };
-    }
-    const custom = this.handlers.get(method);
-    if (custom) return { status: 200, body: await custom(body, call) };
-    return { status: 200, body: this.builtin(method, body) };
+    const custom = await this.handlers.get(method)?.(body, call);
+    if (custom instanceof HttpReply)
+      return { status: custom.status, body: custom.body, headers: custom.headers };
+    return { status: 200, body: custom ?? this.builtin(method, body) };
   }
 
   private builtin(method: string, b: Record<string, unknown>): Record<string, unknown> {

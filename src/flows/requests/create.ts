@@ -8,7 +8,7 @@ import { userInfo } from '../../slack/users.js';
 import type { PendingRequest } from '../../store/types.js';
 import { CREATE_BLOCKS } from '../../views/create-modal.js';
 import { newRequest } from './file.js';
-import { deliverPassword, deliveryLine } from './password.js';
+import { deliverPassword, deliveryLine, resetHint } from './password.js';
 
 /** What core's createUser gets for a request: also what recovery compares an existing user against. */
 export function createInput(r: PendingRequest, ownerSlackId: string | undefined) {
@@ -64,10 +64,10 @@ export async function runCreate(deps: Deps, r: PendingRequest, who: Actor): Prom
       () => 'it was reset, so nobody holds it',
       (err: unknown) => `resetting it failed too (${errorMessage(err)}): reset it in IAM NOW`,
     );
-    return `${line}; no Slack user found for the owner, so the initial password was not delivered and ${reset}: NEEDS A PASSWORD RESET once the owner is tagged`;
+    return `${line}; no Slack user found for the owner, so the initial password was not delivered and ${reset}: NEEDS A PASSWORD RESET (tag the owner, then ${resetHint(target)})`;
   }
   const delivery = await deliverPassword(deps, target, ownerSlackId, result.password, who);
-  return `${line}; ${deliveryLine(delivery, ownerSlackId)}`;
+  return `${line}; ${deliveryLine(delivery, ownerSlackId, target)}`;
 }
 
 /** What the create / onboard modal asks for, as read from its state. */

@@ -62,10 +62,20 @@ export async function sendFreshPassword(
   return deliverPassword(deps, target, ownerSlackId, password, who);
 }
 
+/** The command that sends a fresh password later, for the approvers' message. */
+export function resetHint(target: PasswordTarget): string {
+  return `\`/aws-user reset-password ${target.username} ${target.account}\``;
+}
+
 /** The approvers' and requester's words for a delivery, e.g. "initial password sent to @x by DM". */
-export function deliveryLine(d: Delivery, ownerSlackId: string, what = 'initial password'): string {
+export function deliveryLine(
+  d: Delivery,
+  ownerSlackId: string,
+  target: PasswordTarget,
+  what = 'initial password',
+): string {
   if (d.delivered) return `${what} sent to <@${ownerSlackId}> by DM`;
   if (d.reset)
-    return `the ${what} could NOT be delivered to <@${ownerSlackId}> by DM (${d.reason}), so it was reset and nobody holds it: NEEDS A PASSWORD RESET for the owner once their DMs work`;
+    return `the ${what} could NOT be delivered to <@${ownerSlackId}> by DM (${d.reason}), so it was reset and nobody holds it: NEEDS A PASSWORD RESET (${resetHint(target)} once the owner's DMs work)`;
   return `the ${what} could NOT be delivered to <@${ownerSlackId}> by DM (${d.reason}) and resetting it failed too (${d.resetError ?? 'unknown'}): reset the password in IAM NOW`;
 }

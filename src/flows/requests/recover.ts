@@ -5,7 +5,7 @@ import { notify, resolveOwner } from '../../slack/dm.js';
 import type { PendingRequest } from '../../store/types.js';
 import { createInput, recordTemporaryUser } from './create.js';
 import { failureLine, LEASE_LAPSED_MS, run } from './execute.js';
-import { deliveryLine, sendFreshPassword } from './password.js';
+import { deliveryLine, resetHint, sendFreshPassword } from './password.js';
 import { auditRequest, updateApprovalMessage } from './record.js';
 
 export const RESTARTED = 'the bot restarted during execution';
@@ -111,22 +111,22 @@ async function reconcileCreate(deps: Deps, r: PendingRequest, who: Actor): Promi
   let line = `${RESTARTED}; ${name} exists in IAM as requested (${snap.arn})`;
   if (r.durationHours) line += await recordTemporaryUser(deps, r, r.target.username, owner);
   if (!snap.hasLoginProfile) return { status: 'done', outcome: line };
+  const target = { account: r.account, username: r.target.username };
   if (!owner)
     return {
       status: 'done',
-      outcome: `${line}; its initial password was lost with the process and no Slack user was found for the owner: NEEDS A PASSWORD RESET`,
+      outcome: `${line}; its initial password was lost with the process and no Slack user was found for the owner: NEEDS A PASSWORD RESET (tag the owner, then ${resetHint(target)})`,
     };
-  const target = { account: r.account, username: r.target.username };
   try {
     const delivery = await sendFreshPassword(deps, target, owner, who);
     return {
       status: 'done',
-      outcome: `${line}; its initial password was lost with the process, so it was reset and the new ${deliveryLine(delivery, owner, 'password')}`,
+      outcome: `${line}; its initial password was lost with the process, so it was reset and the new ${deliveryLine(delivery, owner, target, 'password')}`,
     };
   } catch (err) {
     return {
       status: 'done',
-      outcome: `${line}; its initial password was lost with the process and resetting it failed (${errorMessage(err)}): NEEDS A PASSWORD RESET`,
+      outcome: `${line}; its initial password was lost with the process and resetting it failed (${errorMessage(err)}): NEEDS A PASSWORD RESET (${resetHint(target)})`,
     };
   }
 }
