@@ -26,7 +26,10 @@ afterAll(async () => {
   await t?.stop();
   await Promise.all([moto?.stop(), fake?.stop()]);
 });
-beforeEach(() => fake.reset());
+beforeEach(() => {
+  fake.reset();
+  fake.off('chat.postMessage').off('chat.update');
+});
 
 interface Scenario {
   name: string;

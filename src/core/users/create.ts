@@ -89,8 +89,9 @@ function retried(err: unknown): boolean {
  * CreateUser of ours leaves when it landed and its answer was lost. Anyone else's user would differ.
  */
 function isOwnLostCreate(snap: UserSnapshot, state: DesiredState): boolean {
+  // Tags only the bot writes (aws-user:…) may ride along on CreateUser outside the desired state.
   const sameTags =
-    Object.keys(snap.tags).length === Object.keys(state.tags).length &&
+    Object.keys(snap.tags).every((k) => k in state.tags || k.startsWith('aws-user:')) &&
     Object.entries(state.tags).every(([k, v]) => snap.tags[k] === v);
   return (
     sameTags &&
