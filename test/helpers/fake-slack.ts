@@ -41,6 +41,14 @@ export function httpReply(status: number, headers: Record<string, string> = {}):
   return new HttpReply(status, headers);
 }
 
+/** A scripted HTTP failure: `times` matching calls answer `status` (429 with Retry-After: `retryAfter` s). */
+export interface HttpFailure {
+  status: number;
+  retryAfter?: number;
+  times?: number;
+  match?: (body: Record<string, unknown>) => boolean;
+}
+
 /** A handler answers with a body (HTTP 200), an HttpReply, or undefined for the built-in answer. */
 type HandlerResult = Record<string, unknown> | HttpReply | undefined;
 export type MethodHandler = (
@@ -131,6 +139,21 @@ export class FakeSlack {
   on(method: string, handler: MethodHandler): this {
     this.handlers.set(method, handler);
     return this;
+  }
+
+  /**
+   * Makes the next `times` matching calls to `method` fail at the HTTP level (still recorded); other calls
+   * get the built-in answer. Replaces any handler on `method`; `off(method)` or a new handler ends it.
+   */
+  failHttp(method: string, f: HttpFailure): this {
+    let left = f.times ?? 1;
+    const headers: Record<string, string> =
+      f.retryAfter !== undefined ? { 'retry-after': String(f.retryAfter) } : {};
+    return this.on(method, (body) => {
+      if (left <= 0 || !(f.match?.(body) ?? true)) return undefined;
+      left--;
+      return httpReply(f.status, headers);
+    });
   }
 
   off(method: string): this {

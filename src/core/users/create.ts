@@ -80,6 +80,32 @@ function summary(state: DesiredState) {
   };
 }
 
+/** Whether the SDK sent the call more than once: an earlier attempt may have landed without its answer. */
+function retried(err: unknown): boolean {
+  return ((err as { $metadata?: { attempts?: number } }).$metadata?.attempts ?? 1) > 1;
+}
+
+/**
+ * A user holding only what CreateUser itself sets (the planned tags and boundary) and nothing else: what a
+ * CreateUser of ours leaves when it landed and its answer was lost. Anyone else's user would differ.
+ */
+function isOwnLostCreate(snap: UserSnapshot, state: DesiredState): boolean {
+  // Tags only the bot writes (aws-user:…) may ride along on CreateUser outside the desired state.
+  const sameTags =
+    Object.keys(snap.tags).every((k) => k in state.tags || k.startsWith('aws-user:')) &&
+    Object.entries(state.tags).every(([k, v]) => snap.tags[k] === v);
+  return (
+    sameTags &&
+    (snap.permissionBoundary ?? undefined) === state.permissionBoundary &&
+    snap.groups.length === 0 &&
+    snap.managedPolicies.length === 0 &&
+    Object.keys(snap.inlinePolicies).length === 0 &&
+    !snap.hasLoginProfile &&
+    snap.accessKeys.length === 0 &&
+    snap.mfaDevices.length === 0
+  );
+}
+
 /** Reverse-order undo for a created step. */
 function undoFor(call: PlannedCall): PlannedCall | undefined {
   const UserName = call.params.UserName;
@@ -151,12 +177,19 @@ export async function createUser(
     } catch (err) {
       if (!(err instanceof EntityAlreadyExistsException))
         throw new StepFailedError('CreateUser', [], [], { cause: err });
-      const snap = await assertIdentical(ctx, input, state, who);
-      return {
-        result: { ...base, status: 'unchanged', arn: snap.arn, plan: [] },
-        outcome: 'noop',
-        details: identical,
-      };
+      const lost = retried(err) ? await describeUser(ctx, input.account, input.username, who) : undefined;
+      if (lost && isOwnLostCreate(lost, state)) {
+        // Our first attempt landed but its answer was lost: the user is ours, carry on with the plan.
+        ctx.logger.warn({ username: input.username }, 'CreateUser landed on an earlier attempt; continuing');
+        arn = lost.arn;
+      } else {
+        const snap = await assertIdentical(ctx, input, state, who);
+        return {
+          result: { ...base, status: 'unchanged', arn: snap.arn, plan: [] },
+          outcome: 'noop',
+          details: identical,
+        };
+      }
     }
 
     const done: PlannedCall[] = [createCall];
@@ -174,11 +207,18 @@ export async function createUser(
           () => runCall(iam, call, secret),
           (e) => isNoSuchEntity(e) || isUnmodifiable(e),
           { attempts: 5, baseMs: 300 },
-        );
+        ).catch((e: unknown) => {
+          // The login profile an earlier attempt made (answer lost) is this one: the retry sent the same password.
+          if (
+            !(call.action === 'CreateLoginProfile' && e instanceof EntityAlreadyExistsException && retried(e))
+          )
+            throw e;
+        });
         done.push(call);
       } catch (err) {
         password = undefined;
-        const { rolledBack, failures } = await rollback(ctx, iam, done);
+        // A failed call may still have landed (its answer lost): undo it too; undoing what is not there is a no-op.
+        const { rolledBack, failures } = await rollback(ctx, iam, done, call);
         const failure = new StepFailedError(describeCall(call), rolledBack, failures, { cause: err });
         await trail.fail(failure, {
           details: { ...details, failedStep: describeCall(call), rolledBack, rollbackFailures: failures },
@@ -202,10 +242,11 @@ async function rollback(
   ctx: CoreContext,
   iam: IAMClient,
   done: readonly PlannedCall[],
+  failed: PlannedCall,
 ): Promise<{ rolledBack: string[]; failures: string[] }> {
   const rolledBack: string[] = [];
   const failures: string[] = [];
-  for (const call of [...done].reverse()) {
+  for (const call of [failed, ...[...done].reverse()]) {
     const undo = undoFor(call);
     if (!undo) continue;
     try {
@@ -221,7 +262,8 @@ async function rollback(
           },
         ),
       );
-      rolledBack.push(describeCall(call));
+      // The failed call is undone quietly: whether it had landed is unknown, and undoing nothing is a no-op.
+      if (call !== failed) rolledBack.push(describeCall(call));
     } catch (err) {
       failures.push(`${describeCall(call)} (${awsErrorName(err)})`);
     }
