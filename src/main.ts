@@ -16,8 +16,9 @@ import { createLogger } from './logger.js';
 import { openStore } from './store/open.js';
 
 /**
- * The real wiring: config → AWS clients → store (Redis, or memory with a loud warning) → Bolt app →
- * receiver + jobs. SIGTERM/SIGINT stop taking requests, stop the jobs, then close Redis.
+ * The real wiring: config → AWS clients → store (Redis, or the SQLite file under DATA_DIR) → Bolt app →
+ * receiver + jobs. SIGTERM/SIGINT stop taking requests, stop the jobs, then close the store (and with it
+ * SQLite's instance lock).
  */
 async function main(): Promise<number> {
   const config = loadConfig(process.env);

@@ -17,9 +17,9 @@ export interface MemoryStoreOptions {
 }
 
 /**
- * Single-process store for `npm start` without Redis: same semantics as RedisStore (JS is single-threaded,
- * so each method body is atomic), but nothing survives a restart and two replicas would each approve.
- * main.ts logs a loud warning when it is used.
+ * For unit tests only: the store contract in its simplest form (JS is single-threaded, so each method body
+ * is atomic), but nothing survives a restart. Nothing in src/ constructs it; without REDIS_URL the bot runs
+ * on SqliteStore.
  */
 export class MemoryStore implements Store {
   private readonly requests = new Map<string, PendingRequest>();

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -91,20 +91,32 @@ describe('npm start (src/main.ts)', () => {
     expect(r.output()).toContain('shutting down');
   });
 
-  it('warns loudly when REDIS_URL is not set, and healthz still answers', async () => {
-    const port = await freePort();
-    const r = run({
+  it('without REDIS_URL keeps its state in a SQLite file under DATA_DIR, created on first run, and refuses a second instance on it', async () => {
+    const dataDir = join(dir, `data-${randomBytes(4).toString('hex')}`, 'nested');
+    const env = {
       SLACK_BOT_TOKEN: 'xoxb-test',
       SLACK_SIGNING_SECRET: SIGNING_SECRET,
       SLACK_API_URL: fake.apiUrl,
       AWS_ENDPOINT_URL: moto.endpoint,
       AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId,
       AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey,
-      PORT: String(port),
-    });
+      DATA_DIR: dataDir,
+    };
+    const port = await freePort();
+    const r = run({ ...env, PORT: String(port) });
     proc = r.proc;
     await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).ok, 20_000, 'healthz');
-    expect(r.output()).toContain('REDIS_URL is not set');
+    expect(existsSync(join(dataDir, 'aws-user.db'))).toBe(true);
+    expect(r.output()).toContain(`store: SQLite at ${join(dataDir, 'aws-user.db')}`);
+    expect(r.output()).not.toContain('IN MEMORY');
+
+    const second = run({ ...env, PORT: String(await freePort()) });
+    expect(await second.exit).toBe(1);
+    expect(second.output()).toContain(
+      `another aws-user instance is already running on the SQLite store in DATA_DIR=${dataDir}`,
+    );
+    expect(second.output()).toContain('REDIS_URL');
+
     r.proc.kill('SIGINT');
     expect(await r.exit).toBe(0);
   });

@@ -1,7 +1,12 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { inject } from 'vitest';
+import { afterEach, inject } from 'vitest';
+import type { Clock } from '../../src/core/clock.js';
 import { RedisStore } from '../../src/store/redis.js';
+import { SqliteStore } from '../../src/store/sqlite.js';
 
 /** A RedisStore on the suite's Redis under a random prefix, connected. */
 export async function redisStore(prefix = `t:${randomBytes(6).toString('hex')}:`): Promise<RedisStore> {
@@ -38,4 +43,21 @@ export async function monitorCommands(prefix: string, fn: () => Promise<void>): 
     monitor.disconnect();
     client.disconnect();
   }
+}
+
+const tempDirs: string[] = [];
+afterEach(() => {
+  for (const d of tempDirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+/** A fresh directory for one test's SQLite file, removed after the test (close the stores first). */
+export function tempDataDir(): string {
+  const d = mkdtempSync(join(tmpdir(), 'aws-user-sqlite-'));
+  tempDirs.push(d);
+  return d;
+}
+
+/** A SqliteStore on `path` (default: a new file in a fresh temp dir). */
+export function sqliteStore(opts: { path?: string; clock?: Clock } = {}): SqliteStore {
+  return new SqliteStore({ path: opts.path ?? join(tempDataDir(), 'aws-user.db'), clock: opts.clock });
 }

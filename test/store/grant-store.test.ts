@@ -1,14 +1,16 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { afterAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, inject, it } from 'vitest';
 import { fixedClock } from '../../src/core/clock.js';
 import { type Grant, grantId } from '../../src/core/grants.js';
 import { ConflictError } from '../../src/errors.js';
 import type { GrantStore } from '../../src/store/grant-store.js';
 import { MemoryGrantStore } from '../../src/store/grant-store-memory.js';
 import { RedisGrantStore } from '../../src/store/grant-store-redis.js';
-import { monitorCommands } from '../helpers/store.js';
+import type { SqliteStore } from '../../src/store/sqlite.js';
+import { monitorCommands, sqliteStore, tempDataDir } from '../helpers/store.js';
 
 const connections: Redis[] = [];
 function redis(): Redis {
@@ -16,8 +18,12 @@ function redis(): Redis {
   connections.push(r);
   return r;
 }
+const files: SqliteStore[] = [];
 afterAll(async () => {
   await Promise.all(connections.map((c) => c.quit()));
+});
+afterEach(async () => {
+  await Promise.all(files.splice(0).map((s) => s.close()));
 });
 
 const T0 = Date.parse('2026-01-01T00:00:00Z');
@@ -53,6 +59,18 @@ const makers: [string, () => Pair][] = [
     () => {
       const prefix = `test:${randomUUID()}:`;
       return [new RedisGrantStore(redis(), prefix), new RedisGrantStore(redis(), prefix)];
+    },
+  ],
+  [
+    'sqlite',
+    () => {
+      // Two connections on one file: the claims must serialise through SQLite's write lock, not JS.
+      const path = join(tempDataDir(), 'aws-user.db');
+      const clock = fixedClock(new Date(T0));
+      const a = sqliteStore({ path, clock });
+      const b = sqliteStore({ path, clock });
+      files.push(a, b);
+      return [a.grants, b.grants];
     },
   ],
   [

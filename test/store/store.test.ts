@@ -1,13 +1,13 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { fixedClock } from '../../src/core/clock.js';
+import { type Clock, fixedClock } from '../../src/core/clock.js';
 import { StoreUnavailableError } from '../../src/errors.js';
 import { MemoryStore } from '../../src/store/memory.js';
 import { RedisStore } from '../../src/store/redis.js';
 import type { PendingRequest, Store } from '../../src/store/types.js';
 import { freePort } from '../helpers/ports.js';
-import { monitorCommands, redisStore } from '../helpers/store.js';
+import { monitorCommands, redisStore, sqliteStore } from '../helpers/store.js';
 
 const T0 = new Date('2026-01-01T00:00:00Z');
 const later = (ms: number) => new Date(T0.getTime() + ms);
@@ -37,8 +37,10 @@ afterEach(async () => {
   await Promise.all(stores.splice(0).map((s) => s.close()));
 });
 
+/** The one contract every store keeps; each test gets a fresh store (a new file, a new key prefix). */
 describe.each([
   ['memory', async () => new MemoryStore() as Store],
+  ['sqlite', async () => sqliteStore() as Store],
   ['redis', async () => (await redisStore()) as Store],
 ])('%s store', (_name, make) => {
   async function store(): Promise<Store> {
@@ -257,10 +259,19 @@ describe.each([
   });
 });
 
-describe('memory store on an injected clock', () => {
+describe.each([
+  ['memory', (clock: Clock) => new MemoryStore({ clock }) as Store],
+  ['sqlite', (clock: Clock) => sqliteStore({ clock }) as Store],
+])('%s store on an injected clock', (_name, make) => {
+  function store(clock: Clock): Store {
+    const s = make(clock);
+    stores.push(s);
+    return s;
+  }
+
   it('lets a lock lapse when the clock passes its TTL, and not before', async () => {
     const clock = fixedClock(T0);
-    const s = new MemoryStore({ clock });
+    const s = store(clock);
     const held = await s.acquireLock('job', 10_000);
     expect(held).toBeTruthy();
     clock.advance(9_999);
@@ -274,7 +285,7 @@ describe('memory store on an injected clock', () => {
 
   it('forgets a finding ref when the clock passes its TTL, and not before', async () => {
     const clock = fixedClock(T0);
-    const s = new MemoryStore({ clock });
+    const s = store(clock);
     const ref = { id: 'f1', account: '1', accountName: 'prod', username: 'alice', type: 'stale-key' };
     await s.putFindingRefs([ref], 60_000);
     clock.advance(59_999);
@@ -285,7 +296,7 @@ describe('memory store on an injected clock', () => {
 
   it("runs the grant store's allowance window on the same clock", async () => {
     const clock = fixedClock(T0);
-    const s = new MemoryStore({ clock });
+    const s = store(clock);
     expect(await s.grants.takeAllowance('bg:U1', 1, 60)).toBe(true);
     expect(await s.grants.takeAllowance('bg:U1', 1, 60)).toBe(false);
     clock.advance(60_000);
