@@ -95,6 +95,7 @@ trap restore EXIT
 
 export PATH="$nodedir/bin:$PATH"
 export npm_config_nodedir="$nodedir"
+export JOBS="${JOBS:-max}" # node-gyp compiles on every core
 echo "with-node: node $(node --version) ($nodedir), npm $(npm --version)"
 start=$SECONDS
 npm rebuild
