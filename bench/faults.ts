@@ -60,7 +60,7 @@ const table = [
 ].join('\n');
 const failing = figures.filter((f) => !f.survived || f.orphans || f.approvalsLost || f.grantsLost);
 const notes = failing.length
-  ? `\n\nNot survived (known bugs, kept in the suite as \`it.fails\` until fixed):\n${failing
+  ? `\n\nNot survived:\n${failing
       .map(
         (f) =>
           `- ${f.kind}: ${f.scenario} (orphans ${f.orphans}, approvals lost ${f.approvalsLost}, grants lost ${f.grantsLost})`,
