@@ -72,7 +72,8 @@ const quiet = createLogger('silent');
 async function child(
   args: string[],
 ): Promise<{ proc: ChildProcess; output: () => string; exit: Promise<number | null> }> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'test/store/fixtures/sqlite-child.ts', ...args], {
+  const script = ['--expose-gc', '--import', 'tsx', 'test/store/fixtures/sqlite-child.ts'];
+  const proc = spawn(process.execPath, [...script, ...args], {
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   children.push(proc);
