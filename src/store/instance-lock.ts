@@ -13,6 +13,12 @@ export interface InstanceLock {
  * (a PID file would). A second process, or a second open in this one, fails at once instead of waiting.
  * Local filesystems only: fcntl locks over NFS are not to be trusted, and neither is SQLite's WAL there.
  */
+/**
+ * Every lock this process holds. better-sqlite3 closes a Database its finalizer collects, and closing drops
+ * the file lock: a holder that kept no reference of its own would lose the lock at the next GC.
+ */
+const heldLocks = new Set<Database.Database>();
+
 export function acquireInstanceLock(path: string, hint: { dataDir: string }): InstanceLock {
   const db = new Database(path, { timeout: 0 });
   try {
@@ -29,12 +35,11 @@ export function acquireInstanceLock(path: string, hint: { dataDir: string }): In
     }
     throw err;
   }
-  let held = true;
+  heldLocks.add(db);
   return {
     path,
     release() {
-      if (!held) return;
-      held = false;
+      if (!heldLocks.delete(db)) return;
       // Closing rolls the open transaction back and drops the file lock.
       db.close();
     },
