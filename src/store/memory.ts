@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { MemoryAuditSink } from '../core/audit.js';
 import { type Clock, systemClock } from '../core/clock.js';
 import { MemoryGrantStore } from './grant-store-memory.js';
+import { MemoryJobRunStore } from './job-runs-memory.js';
 import type {
   ApproveResult,
   DenyResult,
@@ -30,12 +31,14 @@ export class MemoryStore implements Store {
   private readonly locks = new Map<string, { token: string; until: number }>();
   readonly audit = new MemoryAuditSink();
   readonly grants: MemoryGrantStore;
+  readonly jobs: MemoryJobRunStore;
   /** Lock leases and finding-ref TTLs run on it, so tests can move time past them. */
   private readonly clock: Clock;
 
   constructor(opts: MemoryStoreOptions = {}) {
     this.clock = opts.clock ?? systemClock;
     this.grants = new MemoryGrantStore(this.clock);
+    this.jobs = new MemoryJobRunStore(this.clock);
   }
 
   private nowMs(): number {

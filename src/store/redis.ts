@@ -4,6 +4,7 @@ import type { AuditEvent } from '../core/audit.js';
 import { StoreUnavailableError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { RedisGrantStore } from './grant-store-redis.js';
+import { RedisJobRunStore } from './job-runs-redis.js';
 import { LuaCommands } from './lua.js';
 import type {
   ApproveResult,
@@ -72,6 +73,7 @@ export class RedisStore implements Store {
   readonly prefix: string;
   private readonly scripts: LuaCommands<ScriptName>;
   readonly grants: RedisGrantStore;
+  readonly jobs: RedisJobRunStore;
 
   constructor(opts: RedisStoreOptions) {
     this.prefix = opts.prefix ?? 'aws-user:';
@@ -89,6 +91,7 @@ export class RedisStore implements Store {
     });
     this.scripts = new LuaCommands(this.redis, SCRIPTS);
     this.grants = new RedisGrantStore(this.redis, this.prefix);
+    this.jobs = new RedisJobRunStore(this.redis, this.prefix);
   }
 
   /** Connects once at start; later outages are handled by ioredis's reconnect. */

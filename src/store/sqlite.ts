@@ -4,7 +4,8 @@ import type { AuditEvent } from '../core/audit.js';
 import { type Clock, systemClock } from '../core/clock.js';
 import { AwsUserError, StoreUnavailableError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { SqliteGrantStore } from './grant-store-sqlite.js';
+import { type SqliteAccess, SqliteGrantStore } from './grant-store-sqlite.js';
+import { SqliteJobRunStore } from './job-runs-sqlite.js';
 import { checkSchema, migrate } from './sqlite-migrations.js';
 import type {
   ApproveResult,
@@ -58,6 +59,7 @@ export class SqliteStore implements Store {
   readonly db: Database.Database;
   readonly path: string;
   readonly grants: SqliteGrantStore;
+  readonly jobs: SqliteJobRunStore;
   private readonly clock: Clock;
   private readonly onClose?: () => void;
   private closed = false;
@@ -84,10 +86,13 @@ export class SqliteStore implements Store {
       this.db.close();
       throw err;
     }
-    this.grants = new SqliteGrantStore(
-      { run: (fn) => this.run(fn), read: (fn) => this.read(fn), sql: (text) => this.sql(text) },
-      this.clock,
-    );
+    const access: SqliteAccess = {
+      run: (fn) => this.run(fn),
+      read: (fn) => this.read(fn),
+      sql: (text) => this.sql(text),
+    };
+    this.grants = new SqliteGrantStore(access, this.clock);
+    this.jobs = new SqliteJobRunStore(access, this.clock);
   }
 
   private readonly statements = new Map<string, Database.Statement>();
@@ -383,7 +388,7 @@ export class SqliteStore implements Store {
    * run now rather than after the lease's TTL (up to an hour for the digest). Returns how many went.
    */
   dropStaleLeases(): number {
-    return this.run(() => this.sql('DELETE FROM locks').run().changes);
+    return this.run(() => this.sql('DELETE FROM locks').run().changes) + this.jobs.dropLeases();
   }
 
   async releaseLock(name: string, token: string): Promise<boolean> {

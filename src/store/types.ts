@@ -1,5 +1,6 @@
 import type { AuditEvent, AuditSink } from '../core/audit.js';
 import type { GrantStore } from './grant-store.js';
+import type { JobRunStore } from './job-runs.js';
 
 /**
  * What the bot keeps between requests. Never a secret: no password, key secret, MFA seed or QR bytes is
@@ -167,6 +168,8 @@ export interface Store {
 
   /** Time-bound grants, on the same connection. */
   readonly grants: GrantStore;
+  /** Scheduled-job runs: one run per job per cron tick across replicas, and missed-tick catch-up. */
+  readonly jobs: JobRunStore;
 
   readonly audit: AuditLog;
   close(): Promise<void>;
