@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { extname } from 'node:path';
 import { validate as validCron } from 'node-cron';
 import { parse as parseYaml } from 'yaml';
@@ -252,6 +253,14 @@ const envSchema = z.object({
   JIRA_API_TOKEN: z.string().optional(),
   /** How long SIGTERM waits for running executions and jobs before the process exits anyway. */
   SHUTDOWN_GRACE_SECONDS: z.coerce.number().min(0).max(3600).default(25),
+  /**
+   * This process's name in job records, /healthz and every log line, so an operator sees which replica ran
+   * what. Defaults to `<hostname>-<pid>` (a pod's name in Kubernetes, a container id in Docker).
+   */
+  REPLICA_ID: z
+    .string()
+    .regex(/^[\w.:-]{1,64}$/, 'use 1-64 letters, digits, and . _ : -')
+    .optional(),
 });
 
 export interface RuntimeEnv {
@@ -269,6 +278,7 @@ export interface RuntimeEnv {
   jiraEmail: string | undefined;
   jiraApiToken: string | undefined;
   shutdownGraceMs: number;
+  replicaId: string;
 }
 
 export interface Config extends FileConfig {
@@ -376,6 +386,7 @@ export function parseEnv(env: Record<string, string | undefined>): RuntimeEnv {
     jiraEmail: e.JIRA_EMAIL,
     jiraApiToken: e.JIRA_API_TOKEN,
     shutdownGraceMs: e.SHUTDOWN_GRACE_SECONDS * 1000,
+    replicaId: e.REPLICA_ID ?? `${hostname().slice(0, 48)}-${process.pid}`,
   };
 }
 

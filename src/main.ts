@@ -27,7 +27,8 @@ async function main(): Promise<number> {
   const config = loadConfig(process.env);
   const missing = missingSlackEnv(config.env);
   if (missing) throw new ConfigError('environment', [missing]);
-  const logger = createLogger(config.env.logLevel);
+  // Every line names the replica, so an operator can see which one ran what (and the job leases working).
+  const logger = createLogger(config.env.logLevel).child({ replica: config.env.replicaId });
   const clock = systemClock;
   const aws = { endpoint: config.env.awsEndpointUrl, region: config.env.awsRegion, clock };
   // Resolved once, before anything runs: past this point every account is a real id.

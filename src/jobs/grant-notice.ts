@@ -5,7 +5,6 @@ import type { Job } from './host.js';
 export const grantNotice: Job = {
   name: 'grant-notice',
   schedule: (c) => c.jobs.grant_revoke_schedule,
-  lockMs: 5 * 60_000,
   async run(deps) {
     await sendExpiryNotices(deps);
   },

@@ -9,7 +9,6 @@ export const grantReconcile: Job = {
   name: 'grant-reconcile',
   schedule: (c) => c.jobs.grant_reconcile_schedule,
   // Reading many accounts can take a while; the lease must outlive it so no second replica starts.
-  lockMs: 30 * 60_000,
   async run(deps) {
     const r = await reconcileFromIam(deps);
     const acted = r.grants.done + r.temporaryUsers.done + r.deletions.done;

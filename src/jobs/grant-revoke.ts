@@ -5,7 +5,6 @@ import type { Job } from './host.js';
 export const grantRevoke: Job = {
   name: 'grant-revoke',
   schedule: (c) => c.jobs.grant_revoke_schedule,
-  lockMs: 5 * 60_000,
   async run(deps) {
     const r = await revokeDue(deps);
     if (r.revoked || r.failed) deps.logger.info(r, 'grant-revoke');

@@ -5,82 +5,191 @@ import { errorMessage } from '../errors.js';
 
 /**
  * A job is a file in src/jobs exporting one of these, listed once in src/jobs/index.ts. `run` takes deps so
- * tests call it directly; the host adds the schedule and the cross-replica lock.
+ * tests call it directly; the host adds the schedule and the once-per-tick guarantee across replicas.
  */
 export interface Job {
   name: string;
   /** The cron expression, usually from config.jobs. */
   schedule(config: Config): string;
   run(deps: Deps): Promise<void>;
-  /** How long one run may hold the lock; a crashed replica's lock frees itself after this. */
-  lockMs?: number;
+  /**
+   * Whether a tick that passed while no replica was up (a deploy, a crash) is run once at the next start.
+   * Right for rare jobs whose tick matters (the monthly digest); wrong for frequent sweeps, whose next tick
+   * comes within minutes and does the same work.
+   */
+  catchUp?: boolean;
 }
 
-const DEFAULT_LOCK_MS = 10 * 60_000;
+/**
+ * A run's lease, renewed every third of it while the run lasts: a long digest keeps it, and a replica that
+ * dies mid-run frees the job within this long.
+ */
+export const JOB_LEASE_MS = 2 * 60_000;
 
-export type JobOutcome = 'ran' | 'locked' | 'failed' | 'stopping';
+export type JobOutcome = 'ran' | 'skipped' | 'failed' | 'stopping';
 
-/** One guarded run: only the replica that gets the Redis lease runs it; errors are logged, never thrown. */
-export async function runJob(job: Job, deps: Deps): Promise<JobOutcome> {
+export interface JobRun {
+  /** The scheduled tick this run belongs to: node-cron's slot, the same instant on every replica. */
+  tick: Date;
+  /** A catch-up at start: may retake a tick whose replica died before completing it. */
+  catchUp?: boolean;
+  /** The tick after this one, recorded so the next start can tell a missed tick. */
+  nextDue?: Date;
+}
+
+/**
+ * One run of `job` for one scheduled tick, on whichever replica claims the tick first; every other replica
+ * (an earlier or later clock, a late timer) finds it claimed and logs that it skipped. Errors are logged,
+ * never thrown.
+ */
+export async function runJob(job: Job, deps: Deps, run: JobRun): Promise<JobOutcome> {
   // A run in progress holds up shutdown (bounded); none starts once shutdown has begun.
   const release = deps.drain.enter(`job:${job.name}`);
   if (!release) return 'stopping';
   try {
-    return await runLocked(job, deps);
+    return await runClaimed(job, deps, run);
   } finally {
     release();
   }
 }
 
-async function runLocked(job: Job, deps: Deps): Promise<JobOutcome> {
-  const log = deps.logger.child({ job: job.name });
-  let token: string | undefined;
+async function runClaimed(job: Job, deps: Deps, run: JobRun): Promise<JobOutcome> {
+  const replica = deps.config.env.replicaId;
+  const log = deps.logger.child({
+    job: job.name,
+    tick: run.tick.toISOString(),
+    ...(run.catchUp ? { catchUp: true } : {}),
+  });
+  const jobs = deps.store.jobs;
+  let claim: Awaited<ReturnType<typeof jobs.claim>>;
   try {
-    token = await deps.store.acquireLock(`job:${job.name}`, job.lockMs ?? DEFAULT_LOCK_MS);
+    claim = await jobs.claim(job.name, run.tick, { replica, leaseMs: JOB_LEASE_MS, retake: run.catchUp });
   } catch (err) {
-    log.warn({ err: errorMessage(err) }, 'job skipped: lock store unavailable');
+    log.warn({ err: errorMessage(err) }, 'job skipped: the store is unavailable');
     return 'failed';
   }
-  if (!token) {
-    log.debug('job skipped: another replica holds the lock');
-    return 'locked';
+  if (!claim.claimed) {
+    log.info({ reason: claim.reason, by: claim.by }, `job skipped: ${SKIPPED[claim.reason]}`);
+    return 'skipped';
   }
+  const { token } = claim;
+  const renew = setInterval(() => {
+    jobs.renew(job.name, token, JOB_LEASE_MS).then(
+      (held) => held || log.warn('job lease lost while running (the store lapsed it); another run may start'),
+      (err: unknown) => log.warn({ err: errorMessage(err) }, 'job lease renewal failed'),
+    );
+  }, JOB_LEASE_MS / 3);
+  renew.unref();
   const started = performance.now();
+  let outcome: 'ok' | 'failed' = 'ok';
   try {
+    log.info('job started');
     await job.run(deps);
-    log.info({ ms: Math.round(performance.now() - started) }, 'job finished');
-    return 'ran';
   } catch (err) {
+    outcome = 'failed';
     log.error({ err: errorMessage(err) }, 'job failed');
-    return 'failed';
   } finally {
-    await deps.store.releaseLock(`job:${job.name}`, token).catch(() => undefined);
+    clearInterval(renew);
   }
+  const ms = Math.round(performance.now() - started);
+  if (outcome === 'ok') log.info({ ms }, 'job finished');
+  await jobs
+    .complete(job.name, run.tick, token, {
+      replica,
+      outcome,
+      now: deps.clock.now(),
+      durationMs: ms,
+      nextDue: run.nextDue,
+    })
+    .catch((err: unknown) =>
+      // The lease lapses by itself; the tick stays claimed, so no replica runs it again.
+      log.warn({ err: errorMessage(err) }, 'job completion not recorded: the store is unavailable'),
+    );
+  return outcome === 'ok' ? 'ran' : 'failed';
 }
+
+const SKIPPED: Record<'done' | 'running' | 'claimed' | 'superseded', string> = {
+  done: 'this tick already ran',
+  running: 'a run of this job is in progress',
+  claimed: 'this tick was claimed by a replica that stopped before finishing it',
+  superseded: 'a later tick already ran (this clock is behind)',
+};
 
 export interface JobsHandle {
   tasks: ScheduledTask[];
+  /** Registration and any catch-up runs at start; resolves when they are done (never rejects). */
+  ready: Promise<void>;
   stop(): Promise<void>;
 }
 
-/** Schedules every job with node-cron (noOverlap: a slow run is never doubled up within one process). */
+/** The first scheduled tick strictly after `after`, from the task's own schedule and timezone. */
+function tickAfter(task: ScheduledTask, after: Date): Date | undefined {
+  return task.getNextRuns(3).find((d) => d.getTime() > after.getTime());
+}
+
+/**
+ * Schedules every job with node-cron (noOverlap: a slow run is never doubled up within one process), each
+ * run identified by node-cron's scheduled slot. At start, each job's schedule is registered in the store;
+ * a job that catches up and whose next due tick passed unrun runs that tick once.
+ */
 export function startJobs(jobs: readonly Job[], deps: Deps): JobsHandle {
-  const tasks = jobs.map((job) => {
+  const scheduled = jobs.map((job) => {
     const expr = job.schedule(deps.config);
     if (!cron.validate(expr))
       throw new Error(`jobs: "${expr}" is not a valid cron expression for ${job.name}`);
-    return cron.schedule(
+    const task: ScheduledTask = cron.schedule(
       expr,
-      async () => {
-        await runJob(job, deps);
+      async (ctx) => {
+        await runJob(job, deps, { tick: ctx.date, nextDue: tickAfter(task, ctx.date) });
       },
       { timezone: deps.config.jobs.timezone, noOverlap: true, name: job.name },
     );
+    return { job, expr, task };
   });
+  const ready = Promise.all(scheduled.map(({ job, expr, task }) => catchUp(job, expr, task, deps))).then(
+    () => undefined,
+  );
   return {
-    tasks,
+    tasks: scheduled.map((s) => s.task),
+    ready,
     async stop() {
-      await Promise.all(tasks.map((t) => t.stop()));
+      await Promise.all(scheduled.map((s) => s.task.stop()));
     },
   };
+}
+
+async function catchUp(job: Job, expr: string, task: ScheduledTask, deps: Deps): Promise<void> {
+  const log = deps.logger.child({ job: job.name });
+  const upcoming = task.getNextRun();
+  if (!upcoming) return;
+  try {
+    const { state, reset } = await deps.store.jobs.register(job.name, expr, upcoming);
+    if (reset) {
+      log.info({ schedule: expr, nextDue: upcoming.toISOString() }, 'job schedule registered');
+      return;
+    }
+    const due = state.nextDue ? Date.parse(state.nextDue) : undefined;
+    const completed = state.completedTick ? Date.parse(state.completedTick) : undefined;
+    if (due === undefined || due > deps.clock.now().getTime()) return;
+    if (completed !== undefined && completed >= due) return;
+    // The latest tick that never completed: normally nextDue; a later claim whose replica died wins.
+    const claimed = state.claimedTick ? Date.parse(state.claimedTick) : undefined;
+    const tick = new Date(
+      claimed !== undefined && claimed > due && claimed <= deps.clock.now().getTime() ? claimed : due,
+    );
+    if (!job.catchUp) {
+      log.info(
+        { missed: tick.toISOString(), next: upcoming.toISOString() },
+        'job missed a tick while no replica was up; not caught up, it runs at its next tick',
+      );
+      return;
+    }
+    log.warn(
+      { missed: tick.toISOString() },
+      'job missed a tick while no replica was up; running it once now',
+    );
+    await runJob(job, deps, { tick, catchUp: true, nextDue: task.getNextRun() ?? undefined });
+  } catch (err) {
+    log.warn({ err: errorMessage(err) }, 'job registration at start failed; no catch-up this time');
+  }
 }

@@ -240,12 +240,18 @@ describe('digest job against moto, a fake Slack and a fake Jira', () => {
     await d.store.close();
   });
 
-  it('runs on one replica only when two share Redis', async () => {
+  it('runs on one replica only when two share Redis, including one that fires late for the same tick', async () => {
     slack.reset();
     const prefix = `t:digest:${Math.random().toString(36).slice(2)}:`;
     const [a, b] = [await deps(prefix), await deps(prefix)];
-    const outcomes = await Promise.all([runJob(inactiveDigest, a), runJob(inactiveDigest, b)]);
-    expect(outcomes.sort()).toEqual(['locked', 'ran']);
+    const tick = new Date('2026-12-01T09:00:00Z');
+    const outcomes = await Promise.all([
+      runJob(inactiveDigest, a, { tick }),
+      runJob(inactiveDigest, b, { tick }),
+    ]);
+    expect(outcomes.sort()).toEqual(['ran', 'skipped']);
+    // The slower clock's replica fires a second later, after the run finished: still nothing.
+    expect(await runJob(inactiveDigest, b, { tick })).toBe('skipped');
     expect(slack.callsTo('chat.postMessage')).toHaveLength(1);
     expect(inactiveDigest.schedule(config)).toBe('0 9 1 * *');
     await a.store.close();

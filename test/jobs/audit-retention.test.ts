@@ -93,7 +93,7 @@ describe.each(stores)('audit-retention on %s', (_name, open) => {
       await store.audit.append(event(i, age));
     const { deps, lines } = retentionDeps(store);
 
-    expect(await runJob(auditRetention, deps)).toBe('ran');
+    expect(await runJob(auditRetention, deps, { tick: NOW })).toBe('ran');
 
     const left = await all(store.audit);
     const cutoff = new Date(NOW.getTime() - 400 * DAY_MS).toISOString();
@@ -113,7 +113,7 @@ describe.each(stores)('audit-retention on %s', (_name, open) => {
     ]);
 
     // The next run finds nothing to delete, keeps the first run's record, and says so.
-    expect(await runJob(auditRetention, deps)).toBe('ran');
+    expect(await runJob(auditRetention, deps, { tick: new Date(NOW.getTime() + DAY_MS) })).toBe('ran');
     const again = await all(store.audit);
     expect(again).toHaveLength(5);
     expect(again.at(-1)).toMatchObject({ outcome: 'noop', details: { pruned: 0 } });
