@@ -2,35 +2,54 @@ import type { CustomRoute } from '@slack/bolt/dist/receivers/custom-routes.js';
 import type { BaseDeps } from './deps.js';
 import { errorMessage } from './errors.js';
 import { withTimeout } from './slack/timeout.js';
+import type { JobState } from './store/job-runs.js';
 
 /** Each health probe gets this long; a hung Redis or STS must not hang the load balancer's check. */
 const HEALTH_PROBE_MS = 2000;
 
 export interface Health {
   status: number;
-  body: { status: 'ok' | 'degraded'; redis: string; aws: string | { account: string; arn: string } };
+  body: {
+    status: 'ok' | 'degraded';
+    /** This process (REPLICA_ID): which replica answered. */
+    replica: string;
+    /** The store (Redis or the SQLite file) answers. */
+    store: string;
+    aws: string | { account: string; arn: string };
+    /**
+     * Every scheduled job's last tick, who ran it and how it went, and who runs it now: what an operator
+     * reads to see the once-per-tick lease working across replicas. Informational: never degrades status.
+     */
+    jobs: Record<string, Omit<JobState, 'job'>> | string;
+  };
 }
 
 export async function checkHealth(deps: BaseDeps): Promise<Health> {
-  const redis = withTimeout(
-    deps.store.ping().then(
-      () => 'ok',
-      (err: unknown) => `down: ${errorMessage(err)}`,
-    ),
+  const down = (err: unknown) => `down: ${errorMessage(err)}`;
+  const store = withTimeout(
+    deps.store.ping().then(() => 'ok', down),
     HEALTH_PROBE_MS,
     'down: timeout',
   );
   const aws = withTimeout(
-    deps.core.identity().then(
-      (id) => id as Health['body']['aws'],
-      (err: unknown) => `down: ${errorMessage(err)}`,
-    ),
+    deps.core.identity().then((id) => id as Health['body']['aws'], down),
     HEALTH_PROBE_MS,
     'down: timeout',
   );
-  const [r, a] = await Promise.all([redis, aws]);
-  const ok = r === 'ok' && typeof a === 'object';
-  return { status: ok ? 200 : 503, body: { status: ok ? 'ok' : 'degraded', redis: r, aws: a } };
+  const jobs = withTimeout(
+    deps.store.jobs.list().then(
+      (states) => Object.fromEntries(states.map(({ job, ...rest }) => [job, rest])),
+      (err: unknown) => `unavailable: ${errorMessage(err)}`,
+    ),
+    HEALTH_PROBE_MS,
+    'unavailable: timeout',
+  );
+  const [s, a, j] = await Promise.all([store, aws, jobs]);
+  const ok = s === 'ok' && typeof a === 'object';
+  return {
+    status: ok ? 200 : 503,
+    body: { status: ok ? 'ok' : 'degraded', replica: deps.config.env.replicaId, store: s, aws: a, jobs: j },
+  };
 }
 
 export function healthRoute(deps: BaseDeps): CustomRoute {

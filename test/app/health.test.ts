@@ -20,7 +20,7 @@ afterAll(async () => {
 });
 
 describe('/healthz and start-up modes', () => {
-  it('reports Redis and the AWS identity, and 503 when AWS does not answer', async () => {
+  it('reports the replica, the store, the AWS identity and the jobs, and 503 when AWS does not answer', async () => {
     let awsDown = false;
     t = await startBot({
       fake,
@@ -37,15 +37,41 @@ describe('/healthz and start-up modes', () => {
     expect(ok.status).toBe(200);
     expect(await ok.json()).toEqual({
       status: 'ok',
-      redis: 'ok',
+      replica: t.deps.config.env.replicaId,
+      store: 'ok',
       aws: { account: '123456789012', arn: expect.stringContaining('arn:aws:') },
+      jobs: {},
+    });
+    // A job run, as the next probe shows it: its last tick, who ran it, and how it went.
+    const tick = new Date('2026-12-01T09:00:00Z');
+    const claim = await t.deps.store.jobs.claim('inactive-digest', tick, { replica: 'b', leaseMs: 60_000 });
+    expect(((await (await fetch(t.healthUrl)).json()) as { jobs: unknown }).jobs).toEqual({
+      'inactive-digest': { claimedTick: tick.toISOString(), claimedBy: 'b', runningBy: 'b' },
+    });
+    if (claim.claimed)
+      await t.deps.store.jobs.complete('inactive-digest', tick, claim.token, {
+        replica: 'b',
+        outcome: 'ok',
+        now: tick,
+        durationMs: 41,
+      });
+    expect(((await (await fetch(t.healthUrl)).json()) as { jobs: unknown }).jobs).toEqual({
+      'inactive-digest': {
+        claimedTick: tick.toISOString(),
+        claimedBy: 'b',
+        completedTick: tick.toISOString(),
+        completedBy: 'b',
+        completedAt: tick.toISOString(),
+        outcome: 'ok',
+        durationMs: 41,
+      },
     });
     awsDown = true;
     const down = await fetch(t.healthUrl);
     expect(down.status).toBe(503);
     expect(await down.json()).toMatchObject({
       status: 'degraded',
-      redis: 'ok',
+      store: 'ok',
       aws: expect.stringMatching(/^down: ExpiredToken/),
     });
   });

@@ -64,6 +64,8 @@ describe('npm start (src/main.ts)', () => {
       SLACK_SIGNING_SECRET: SIGNING_SECRET,
       SLACK_API_URL: fake.apiUrl,
       REDIS_URL: inject('redisUrl'),
+      REDIS_KEY_PREFIX: `t:main:${randomBytes(4).toString('hex')}:`,
+      REPLICA_ID: 'main-test',
       AWS_ENDPOINT_URL: moto.endpoint,
       AWS_REGION: 'us-east-1',
       AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId,
@@ -76,7 +78,8 @@ describe('npm start (src/main.ts)', () => {
     await waitFor(async () => (await fetch(health)).ok, 20_000, `healthz (${r.output()})`);
     expect(await (await fetch(health)).json()).toMatchObject({
       status: 'ok',
-      redis: 'ok',
+      replica: 'main-test',
+      store: 'ok',
       aws: { account: MOTO_ACCOUNT },
     });
     const res = await sendCommand(`http://127.0.0.1:${port}/slack/events`, {

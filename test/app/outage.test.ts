@@ -54,7 +54,7 @@ afterAll(async () => {
 
 it('answers "approvals store unavailable, try again" within 3 s while Redis is down, then recovers', async () => {
   const health = await fetch(t.healthUrl);
-  expect(await health.json()).toMatchObject({ status: 'ok', redis: 'ok', aws: { account: '123456789012' } });
+  expect(await health.json()).toMatchObject({ status: 'ok', store: 'ok', aws: { account: '123456789012' } });
   expect(health.status).toBe(200);
   await stopRedis();
 
@@ -87,7 +87,7 @@ it('answers "approvals store unavailable, try again" within 3 s while Redis is d
 
   const down = await fetch(t.healthUrl);
   expect(down.status).toBe(503);
-  expect(((await down.json()) as { redis: string }).redis).toMatch(/^down/);
+  expect(((await down.json()) as { store: string }).store).toMatch(/^down/);
 
   // ioredis reconnects by itself once Redis is back.
   redis = startRedis();
