@@ -26,6 +26,9 @@ export interface Job {
  */
 export const JOB_LEASE_MS = 2 * 60_000;
 
+/** How late a tick may still fire on this replica (bounded by the next tick, see startJobs). */
+const LATE_TICK_MS = 5 * 60_000;
+
 export type JobOutcome = 'ran' | 'skipped' | 'failed' | 'stopping';
 
 export interface JobRun {
@@ -142,7 +145,21 @@ export function startJobs(jobs: readonly Job[], deps: Deps): JobsHandle {
       async (ctx) => {
         await runJob(job, deps, { tick: ctx.date, nextDue: tickAfter(task, ctx.date) });
       },
-      { timezone: deps.config.jobs.timezone, noOverlap: true, name: job.name },
+      {
+        timezone: deps.config.jobs.timezone,
+        noOverlap: true,
+        name: job.name,
+        // node-cron drops a slot fired more than 1 s late (a GC pause, a busy CPU) by default. The tick's claim
+        // makes a late run safe, so run it unless the next slot has already come (node-cron's own bound).
+        missedExecutionTolerance: LATE_TICK_MS,
+      },
+    );
+    task.on('execution:missed', (ctx) =>
+      deps.logger
+        .child({ job: job.name, tick: ctx.date.toISOString() })
+        .warn(
+          'job tick missed: this replica fired after the next tick was due; another replica may have run it',
+        ),
     );
     return { job, expr, task };
   });

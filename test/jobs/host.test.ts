@@ -1,11 +1,12 @@
 import { Writable } from 'node:stream';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { parseFileConfig } from '../../src/config.js';
 import { systemClock } from '../../src/core/clock.js';
 import type { Deps } from '../../src/deps.js';
 import { type Job, jobs, runJob, startJobs } from '../../src/jobs/index.js';
 import { createLogger } from '../../src/logger.js';
 import { Drain } from '../../src/slack/drain.js';
+import { MemoryStore } from '../../src/store/memory.js';
 import type { Store } from '../../src/store/types.js';
 import { redisStore, sqliteStore } from '../helpers/store.js';
 
@@ -118,6 +119,36 @@ describe('jobs host: one run per scheduled tick', () => {
     expect(await runJob(job, a.deps, { tick: TICK })).toBe('failed');
     expect(ran).toEqual([]);
     expect(a.lines).toContainEqual(expect.objectContaining({ msg: 'job skipped: the store is unavailable' }));
+  });
+});
+
+describe('jobs host: a late tick', () => {
+  it('still runs a tick that fires seconds late (a stalled event loop), tick named by its slot', async () => {
+    vi.useFakeTimers({ toFake: ['Date', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'] });
+    try {
+      vi.setSystemTime(new Date('2026-12-01T09:00:58Z'));
+      const a = replica(new MemoryStore(), 'a');
+      const ran: string[] = [];
+      const job: Job = {
+        name: 'minutely',
+        schedule: () => '0 * * * * *',
+        run: async () => {
+          ran.push(new Date().toISOString());
+        },
+      };
+      const h = startJobs([job], a.deps);
+      // The process is stuck across the slot: the clock moves on 5.5 s, no timer fires; the heartbeat set
+      // for 09:01:00 then fires at 09:01:05.5.
+      vi.setSystemTime(new Date('2026-12-01T09:01:03.500Z'));
+      await vi.advanceTimersByTimeAsync(2_000);
+      await vi.waitFor(() => expect(ran).toHaveLength(1));
+      expect(a.lines).toContainEqual(
+        expect.objectContaining({ msg: 'job finished', tick: '2026-12-01T09:01:00.000Z' }),
+      );
+      await h.stop();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
 
