@@ -8,7 +8,7 @@ import { digestMessage, type TicketLink, TOP_FINDINGS } from '../views/digest.js
 /**
  * The scheduled SOC 2 digest: scan every account, open Jira tickets for new findings at/above
  * ticket_min_severity (when Jira is configured), post the summary to config.slack.digest_channel and attach
- * the CSV and JSON reports with files.uploadV2. The jobs host runs it on one replica (Redis lease).
+ * the CSV and JSON reports with files.uploadV2. The jobs host runs it once per tick across replicas.
  */
 
 export type JiraFactory = (deps: Deps) => { client: JiraClient; jira: JiraConfig } | undefined;
