@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,8 +29,9 @@ import { buttonClick, viewSubmission } from '../helpers/slack-requests.js';
  * server. A request is filed and a grant approved over the socket, the process is SIGKILLed, and the next
  * process still has the pending request (and approves it once), the grant and the audit trail.
  *
- * `npm start` is `node dist/main.js`: the test builds once and spawns that command itself rather than npm,
- * because `kill -9` of npm would kill npm alone and leave the bot running as an orphan, which is not a crash.
+ * `npm start` is `node dist/main.js` (built by the global setup): the test spawns that command itself rather
+ * than npm, because `kill -9` of npm would kill npm alone and leave the bot running as an orphan, which is not
+ * a crash.
  */
 const dir = mkdtempSync(join(tmpdir(), 'aws-user-socket-restart-'));
 const dataDir = join(dir, 'data');
@@ -101,8 +102,6 @@ async function startBotProcess(connection: number): Promise<{ proc: ChildProcess
 }
 
 beforeAll(async () => {
-  const build = spawnSync('npm', ['run', 'build'], { encoding: 'utf8' });
-  if (build.status !== 0) throw new Error(`npm run build failed:\n${build.stdout}\n${build.stderr}`);
   [moto, fake] = await Promise.all([startMoto(), startFakeSlack()]);
   sock = await startFakeSocketMode(fake);
   seedSlack(fake);

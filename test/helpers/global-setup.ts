@@ -34,6 +34,11 @@ export default async function setup(project: TestProject): Promise<() => Promise
   if (spawnSync('moto_server', ['--help'], { stdio: 'ignore' }).status !== 0) {
     throw new Error("moto_server not found on PATH: install it with pip install 'moto[server]==5.2.1'");
   }
+  // The files that run the real process (`npm start`: node dist/main.js) need dist/ built from this tree.
+  // Built once here, before any file starts: a file building it while another file's bot runs from it
+  // would rewrite dist/ under that bot.
+  const build = spawnSync('npm', ['run', 'build'], { encoding: 'utf8' });
+  if (build.status !== 0) throw new Error(`npm run build failed:\n${build.stdout}\n${build.stderr}`);
   let url = process.env.REDIS_TEST_URL;
   if (!url) {
     if (await redisAnswers(6379)) {
