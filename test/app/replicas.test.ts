@@ -10,12 +10,12 @@ import { APPROVE_ACTION } from '../../src/views/approval.js';
 import { CREATE_CALLBACK } from '../../src/views/create-modal.js';
 import { GRANT_BLOCKS, GRANT_REQUEST_CALLBACK } from '../../src/views/grant-modal.js';
 import { createValues, requestIdFrom, seedSlack, USERS } from '../helpers/bot.js';
+import { type BotProcess, killAll, logLines, startBotProcess } from '../helpers/bot-process.js';
 import { type FakeSlack, type RecordedCall, startFakeSlack } from '../helpers/fake-slack.js';
 import { skewedClockEnv } from '../helpers/faketime.js';
 import { type FaultProxy, startFaultProxy } from '../helpers/fault-proxy.js';
 import { MOTO_ACCOUNT, type Moto, startMoto, TEST_CREDENTIALS } from '../helpers/moto.js';
 import { waitFor } from '../helpers/ports.js';
-import { type BotProcess, killAll, logLines, startBotProcess } from '../helpers/replicas.js';
 import { buttonClick, SIGNING_SECRET, sendInteraction, viewSubmission } from '../helpers/slack-requests.js';
 import { redisStore } from '../helpers/store.js';
 

@@ -1,5 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -17,10 +16,11 @@ import { APPROVE_ACTION } from '../../src/views/approval.js';
 import { CREATE_CALLBACK } from '../../src/views/create-modal.js';
 import { GRANT_BLOCKS, GRANT_REQUEST_CALLBACK } from '../../src/views/grant-modal.js';
 import { createValues, requestIdFrom, seedSlack, USERS } from '../helpers/bot.js';
+import { type BotProcess, killAll, startBotProcess } from '../helpers/bot-process.js';
 import { type FakeSlack, startFakeSlack } from '../helpers/fake-slack.js';
 import { type FakeSocketMode, startFakeSocketMode } from '../helpers/fake-socket-mode.js';
 import { MOTO_ACCOUNT, type Moto, startMoto, TEST_CREDENTIALS } from '../helpers/moto.js';
-import { freePort, waitFor } from '../helpers/ports.js';
+import { waitFor } from '../helpers/ports.js';
 import { buttonClick, viewSubmission } from '../helpers/slack-requests.js';
 
 /**
@@ -54,19 +54,8 @@ const APP_TOKEN = 'xapp-1-A0APP-1-restart';
 let moto: Moto;
 let fake: FakeSlack;
 let sock: FakeSocketMode;
-const procs: ChildProcess[] = [];
-
-/** `npm start`'s command, read from package.json so the two cannot drift apart. */
-function startCommand(): string[] {
-  const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: { start: string } };
-  const [cmd, ...args] = pkg.scripts.start.split(/\s+/);
-  expect(cmd).toBe('node');
-  return args;
-}
-
-function env(port: number): Record<string, string> {
+function env(): Record<string, string> {
   return {
-    PATH: process.env.PATH ?? '',
     AWS_USER_CONFIG: configPath,
     DATA_DIR: dataDir,
     SLACK_BOT_TOKEN: 'xoxb-test',
@@ -76,29 +65,15 @@ function env(port: number): Record<string, string> {
     AWS_REGION: 'us-east-1',
     AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId,
     AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey,
-    PORT: String(port),
     LOG_LEVEL: 'info',
   };
 }
 
-async function startBotProcess(connection: number): Promise<{ proc: ChildProcess; output: () => string }> {
-  const port = await freePort();
-  let out = '';
-  const proc = spawn(process.execPath, startCommand(), { env: env(port), stdio: ['ignore', 'pipe', 'pipe'] });
-  procs.push(proc);
-  proc.stdout?.on('data', (d: Buffer) => {
-    out += d.toString();
-  });
-  proc.stderr?.on('data', (d: Buffer) => {
-    out += d.toString();
-  });
-  await waitFor(
-    async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).ok,
-    30_000,
-    `bot healthz (${out})`,
-  );
+/** The built bot, up (its /healthz answers) and connected as the socket's `connection`-th client. */
+async function start(connection: number): Promise<BotProcess> {
+  const bot = await startBotProcess(`socket-${connection}`, env());
   await sock.waitForConnection(connection, 30_000);
-  return { proc, output: () => out };
+  return bot;
 }
 
 beforeAll(async () => {
@@ -117,7 +92,7 @@ beforeAll(async () => {
   );
 }, 240_000);
 afterAll(async () => {
-  for (const p of procs) if (p.exitCode === null) p.kill('SIGKILL');
+  await killAll();
   await sock?.stop();
   await Promise.all([moto?.stop(), fake?.stop()]);
 });
@@ -138,7 +113,7 @@ async function approvalFor(text: string): Promise<string> {
 
 describe('the first run (Socket Mode, no Redis) across kill -9', () => {
   it('keeps the pending request, the grant and the audit trail, and approves the request once after the restart', async () => {
-    const first = await startBotProcess(1);
+    const first = await start(1);
 
     // A create request, filed over the socket and left pending.
     await sock.slashCommand({ text: 'create', user_id: USERS.requester, response_url: fake.responseUrl() });
@@ -173,9 +148,9 @@ describe('the first run (Socket Mode, no Redis) across kill -9', () => {
     await waitFor(async () => (await ritaGroups()).includes('ProdDebug'), 20_000, 'the grant in IAM');
 
     first.proc.kill('SIGKILL');
-    await new Promise((r) => first.proc.once('exit', r));
+    await first.exit;
 
-    const second = await startBotProcess(2);
+    const second = await start(2);
     expect(fake.callsTo('apps.connections.open')).toHaveLength(2);
 
     // Still pending, as the requester sees it.
@@ -214,7 +189,7 @@ describe('the first run (Socket Mode, no Redis) across kill -9', () => {
     );
 
     second.proc.kill('SIGTERM');
-    expect(await new Promise((r) => second.proc.once('exit', r))).toBe(0);
+    expect(await second.exit).toBe(0);
 
     // What the next start would find on disk: the file under DATA_DIR, read through the bot's own store.
     const { store, kind } = await openStore(

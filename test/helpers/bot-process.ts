@@ -4,16 +4,17 @@ import { EVENTS_PATH } from '../../src/app.js';
 import { freePort, waitFor } from './ports.js';
 
 /**
- * Real bot processes for the replica suite: `npm start`'s command (read from package.json, so the two cannot
- * drift apart) spawned directly with node, not through npm, so a signal reaches the bot itself rather than
- * an npm wrapper that may not forward it.
+ * Real bot processes (the replica suite, the Socket Mode restart): `npm start`'s command (read from
+ * package.json, so the two cannot drift apart; dist/ is built by the global setup) spawned directly with node,
+ * not through npm, so a signal (SIGTERM, or kill -9 for a crash) reaches the bot itself rather than an npm
+ * wrapper that may not forward it, or would die alone and leave the bot running.
  */
 
 /** `npm start`'s arguments after `node`. */
 export function startCommand(): string[] {
   const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: { start: string } };
   const [cmd, ...args] = pkg.scripts.start.split(/\s+/);
-  if (cmd !== 'node') throw new Error(`npm start is "${pkg.scripts.start}"; the suite expects "node …"`);
+  if (cmd !== 'node') throw new Error(`npm start is "${pkg.scripts.start}"; the tests expect "node …"`);
   return args;
 }
 
@@ -53,11 +54,11 @@ export async function startBotProcess(id: string, env: Record<string, string>): 
   const base = `http://127.0.0.1:${port}`;
   await waitFor(
     async () => {
-      if (proc.exitCode !== null) throw new Error(`replica ${id} exited ${proc.exitCode}: ${out}`);
+      if (proc.exitCode !== null) throw new Error(`bot ${id} exited ${proc.exitCode}: ${out}`);
       return (await fetch(`${base}/healthz`)).ok;
     },
     30_000,
-    `replica ${id}'s /healthz (${out.slice(-2000)})`,
+    `bot ${id}'s /healthz (${out.slice(-2000)})`,
   );
   return {
     id,
