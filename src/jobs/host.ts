@@ -2,6 +2,7 @@ import cron, { type ScheduledTask } from 'node-cron';
 import type { Config } from '../config.js';
 import type { Deps } from '../deps.js';
 import { errorMessage } from '../errors.js';
+import type { SkipReason } from '../store/job-runs.js';
 
 /**
  * A job is a file in src/jobs exporting one of these, listed once in src/jobs/index.ts. `run` takes deps so
@@ -86,7 +87,7 @@ async function runClaimed(job: Job, deps: Deps, run: JobRun): Promise<JobOutcome
   const started = performance.now();
   let outcome: 'ok' | 'failed' = 'ok';
   try {
-    log.info('job started');
+    log.debug('job started');
     await job.run(deps);
   } catch (err) {
     outcome = 'failed';
@@ -111,11 +112,11 @@ async function runClaimed(job: Job, deps: Deps, run: JobRun): Promise<JobOutcome
   return outcome === 'ok' ? 'ran' : 'failed';
 }
 
-const SKIPPED: Record<'done' | 'running' | 'claimed' | 'superseded', string> = {
+const SKIPPED: Record<SkipReason, string> = {
   done: 'this tick already ran',
   running: 'a run of this job is in progress',
   claimed: 'this tick was claimed by a replica that stopped before finishing it',
-  superseded: 'a later tick already ran (this clock is behind)',
+  superseded: 'a later tick was already claimed (this clock is behind, or this replica fired very late)',
 };
 
 export interface JobsHandle {
