@@ -164,19 +164,28 @@ export function startJobs(jobs: readonly Job[], deps: Deps): JobsHandle {
     );
     return { job, expr, task };
   });
-  const ready = Promise.all(scheduled.map(({ job, expr, task }) => catchUp(job, expr, task, deps))).then(
-    () => undefined,
-  );
+  const retries = new Set<NodeJS.Timeout>();
+  const ready = Promise.all(
+    scheduled.map(({ job, expr, task }) => catchUp(job, expr, task, deps, retries)),
+  ).then(() => undefined);
   return {
     tasks: scheduled.map((s) => s.task),
     ready,
     async stop() {
+      for (const t of retries) clearTimeout(t);
+      retries.clear();
       await Promise.all(scheduled.map((s) => s.task.stop()));
     },
   };
 }
 
-async function catchUp(job: Job, expr: string, task: ScheduledTask, deps: Deps): Promise<void> {
+async function catchUp(
+  job: Job,
+  expr: string,
+  task: ScheduledTask,
+  deps: Deps,
+  retries: Set<NodeJS.Timeout>,
+): Promise<void> {
   const log = deps.logger.child({ job: job.name });
   const upcoming = task.getNextRun();
   if (!upcoming) return;
@@ -206,7 +215,18 @@ async function catchUp(job: Job, expr: string, task: ScheduledTask, deps: Deps):
       { missed: tick.toISOString() },
       'job missed a tick while no replica was up; running it once now',
     );
-    await runJob(job, deps, { tick, catchUp: true, nextDue: task.getNextRun() ?? undefined });
+    const run = () => runJob(job, deps, { tick, catchUp: true, nextDue: task.getNextRun() ?? undefined });
+    if ((await run()) !== 'skipped') return;
+    // Another run holds the tick: a live replica finishing it, or one killed mid-run whose lease has not
+    // lapsed yet (Redis; the embedded store drops a dead instance's leases at open). Ask once more when that
+    // lease must have lapsed: the tick is then done, still running, or retaken here.
+    log.info({ missed: tick.toISOString() }, 'job catch-up deferred until the running lease has lapsed');
+    const retry = setTimeout(() => {
+      retries.delete(retry);
+      void run();
+    }, JOB_LEASE_MS + 5_000);
+    retry.unref();
+    retries.add(retry);
   } catch (err) {
     log.warn({ err: errorMessage(err) }, 'job registration at start failed; no catch-up this time');
   }

@@ -3,6 +3,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { parseFileConfig } from '../../src/config.js';
 import { systemClock } from '../../src/core/clock.js';
 import type { Deps } from '../../src/deps.js';
+import { JOB_LEASE_MS } from '../../src/jobs/host.js';
 import { type Job, jobs, runJob, startJobs } from '../../src/jobs/index.js';
 import { createLogger } from '../../src/logger.js';
 import { Drain } from '../../src/slack/drain.js';
@@ -212,6 +213,37 @@ describe('jobs host: missed ticks at start', () => {
     await startJobs([job], a.deps).ready;
     expect(ran).toEqual(['a']);
     await s.close();
+  });
+
+  it('retakes a tick held by a replica killed mid-run once its lease lapsed (Redis: the restart finds it still held)', async () => {
+    vi.useFakeTimers({ toFake: ['Date', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'] });
+    try {
+      vi.setSystemTime(new Date('2026-12-01T09:00:30Z'));
+      const s = new MemoryStore();
+      const { job, ran } = counting('digest', { catchUp: true });
+      const tick = new Date('2026-12-01T09:00:00Z');
+      await s.jobs.register(job.name, '0 9 1 * *', tick);
+      // Replica "dead" claimed the tick and was killed 30 s in; its lease runs for two minutes more.
+      expect((await s.jobs.claim(job.name, tick, { replica: 'dead', leaseMs: JOB_LEASE_MS })).claimed).toBe(
+        true,
+      );
+      const a = replica(s, 'a', config());
+      const h = startJobs([job], a.deps);
+      await h.ready;
+      expect(ran).toEqual([]);
+      expect(a.lines).toContainEqual(
+        expect.objectContaining({ msg: 'job skipped: a run of this job is in progress', by: 'dead' }),
+      );
+      await vi.advanceTimersByTimeAsync(JOB_LEASE_MS + 5_000);
+      await vi.waitFor(() => expect(ran).toEqual(['a']));
+      await vi.advanceTimersByTimeAsync(100); // the run's own 40 ms
+      expect(a.lines).toContainEqual(
+        expect.objectContaining({ msg: 'job finished', tick: tick.toISOString(), catchUp: true }),
+      );
+      await h.stop();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('does not catch up a frequent sweep, and says it will run at its next tick', async () => {
