@@ -7,18 +7,18 @@ export interface InstanceLock {
 }
 
 /**
+ * Every lock this process holds. better-sqlite3 closes a Database its finalizer collects, and closing drops
+ * the file lock: a holder that kept no reference of its own would lose the lock at the next GC.
+ */
+const heldLocks = new Set<Database.Database>();
+
+/**
  * One bot per SQLite file. The lock is a second, tiny SQLite file held in EXCLUSIVE locking mode inside a
  * write transaction that is never committed: SQLite's own file lock (POSIX fcntl), which the kernel drops
  * when the holding process ends in any way, kill -9 included, so a crash never leaves a stale lock behind
  * (a PID file would). A second process, or a second open in this one, fails at once instead of waiting.
  * Local filesystems only: fcntl locks over NFS are not to be trusted, and neither is SQLite's WAL there.
  */
-/**
- * Every lock this process holds. better-sqlite3 closes a Database its finalizer collects, and closing drops
- * the file lock: a holder that kept no reference of its own would lose the lock at the next GC.
- */
-const heldLocks = new Set<Database.Database>();
-
 export function acquireInstanceLock(path: string, hint: { dataDir: string }): InstanceLock {
   const db = new Database(path, { timeout: 0 });
   try {
