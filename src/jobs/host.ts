@@ -197,13 +197,12 @@ async function catchUp(
     }
     const due = state.nextDue ? Date.parse(state.nextDue) : undefined;
     const completed = state.completedTick ? Date.parse(state.completedTick) : undefined;
-    if (due === undefined || due > deps.clock.now().getTime()) return;
+    const now = deps.clock.now().getTime();
+    if (due === undefined || due > now) return;
     if (completed !== undefined && completed >= due) return;
     // The latest tick that never completed: normally nextDue; a later claim whose replica died wins.
     const claimed = state.claimedTick ? Date.parse(state.claimedTick) : undefined;
-    const tick = new Date(
-      claimed !== undefined && claimed > due && claimed <= deps.clock.now().getTime() ? claimed : due,
-    );
+    const tick = new Date(claimed !== undefined && claimed > due && claimed <= now ? claimed : due);
     if (!job.catchUp) {
       log.info(
         { missed: tick.toISOString(), next: upcoming.toISOString() },

@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { type Clock, systemClock } from '../core/clock.js';
 import {
+  applyClaim,
   applyCompletion,
   applyRegistration,
+  applyRenewal,
   type ClaimOptions,
   decideClaim,
   type JobRow,
@@ -10,6 +12,7 @@ import {
   type JobState,
   jobStateOf,
   type RunResult,
+  runningBy,
   type TickClaim,
 } from './job-runs.js';
 
@@ -26,7 +29,7 @@ export class MemoryJobRunStore implements JobRunStore {
   async register(job: string, schedule: string, nextDue: Date): Promise<{ state: JobState; reset: boolean }> {
     const { row, reset } = applyRegistration(this.rows.get(job), schedule, nextDue.getTime());
     this.rows.set(job, row);
-    return { state: jobStateOf(job, row, this.nowMs()), reset };
+    return { state: jobStateOf(job, row, runningBy(row, this.nowMs())), reset };
   }
 
   async claim(job: string, tick: Date, opts: ClaimOptions): Promise<TickClaim> {
@@ -35,21 +38,14 @@ export class MemoryJobRunStore implements JobRunStore {
     const decision = decideClaim(row, tick.getTime(), now, opts.retake ?? false);
     if (decision !== 'take') return decision;
     const token = randomUUID();
-    this.rows.set(job, {
-      ...row,
-      claimedTickMs: tick.getTime(),
-      claimedBy: opts.replica,
-      lease: { token, by: opts.replica, untilMs: now + opts.leaseMs },
-    });
+    this.rows.set(job, applyClaim(row, tick.getTime(), opts, now, token));
     return { claimed: true, token };
   }
 
   async renew(job: string, token: string, leaseMs: number): Promise<boolean> {
-    const row = this.rows.get(job);
-    const now = this.nowMs();
-    if (!row?.lease || row.lease.token !== token || row.lease.untilMs <= now) return false;
-    row.lease = { ...row.lease, untilMs: now + leaseMs };
-    return true;
+    const renewed = applyRenewal(this.rows.get(job), token, leaseMs, this.nowMs());
+    if (renewed) this.rows.set(job, renewed);
+    return renewed !== undefined;
   }
 
   async complete(job: string, tick: Date, token: string, result: RunResult): Promise<void> {
@@ -60,6 +56,6 @@ export class MemoryJobRunStore implements JobRunStore {
     const now = this.nowMs();
     return [...this.rows.entries()]
       .sort(([a], [b]) => a.localeCompare(b))
-      .map(([job, row]) => jobStateOf(job, row, now));
+      .map(([job, row]) => jobStateOf(job, row, runningBy(row, now)));
   }
 }

@@ -1,16 +1,21 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { StoreUnavailableError } from '../errors.js';
-import type { ClaimOptions, JobRunStore, JobState, RunResult, SkipReason, TickClaim } from './job-runs.js';
+import {
+  type ClaimOptions,
+  type JobRow,
+  type JobRunStore,
+  type JobState,
+  jobStateOf,
+  type RunResult,
+  type SkipReason,
+  type TickClaim,
+} from './job-runs.js';
 import { LuaCommands } from './lua.js';
 
 const SCRIPTS = ['job-register', 'job-claim', 'job-renew', 'job-complete'] as const;
 
 const num = (v: string | undefined) => (v === undefined || v === '' ? undefined : Number(v));
-const iso = (v: string | undefined) => {
-  const ms = num(v);
-  return ms === undefined ? undefined : new Date(ms).toISOString();
-};
 
 /**
  * Redis layout under `prefix`: `jobrun:<name>` a hash (schedule, nextDue, claimedTick/By,
@@ -103,19 +108,18 @@ export class RedisJobRunStore implements JobRunStore {
     const [h, running] = await this.wrap(() =>
       Promise.all([this.redis.hgetall(this.hash(job)), this.redis.exists(this.lease(job))]),
     );
-    const state: JobState = {
-      job,
+    // The hash as the row the other stores keep; the lease is its own key here, so its holder comes apart.
+    const row: JobRow = {
       schedule: h.schedule,
-      claimedTick: iso(h.claimedTick),
+      nextDueMs: num(h.nextDue),
+      claimedTickMs: num(h.claimedTick),
       claimedBy: h.claimedBy,
-      completedTick: iso(h.completedTick),
+      completedTickMs: num(h.completedTick),
       completedBy: h.completedBy,
-      completedAt: iso(h.completedAt),
-      outcome: h.outcome as JobState['outcome'],
+      completedAtMs: num(h.completedAt),
+      outcome: h.outcome as JobRow['outcome'],
       durationMs: num(h.durationMs),
-      nextDue: iso(h.nextDue),
-      runningBy: running === 1 ? h.runningBy : undefined,
     };
-    return Object.fromEntries(Object.entries(state).filter(([, v]) => v !== undefined)) as JobState;
+    return jobStateOf(job, row, running === 1 ? h.runningBy : undefined);
   }
 }

@@ -2,8 +2,10 @@ import { randomUUID } from 'node:crypto';
 import type { Clock } from '../core/clock.js';
 import type { SqliteAccess } from './grant-store-sqlite.js';
 import {
+  applyClaim,
   applyCompletion,
   applyRegistration,
+  applyRenewal,
   type ClaimOptions,
   decideClaim,
   type JobRow,
@@ -11,6 +13,7 @@ import {
   type JobState,
   jobStateOf,
   type RunResult,
+  runningBy,
   type TickClaim,
 } from './job-runs.js';
 
@@ -44,7 +47,7 @@ export class SqliteJobRunStore implements JobRunStore {
     return this.db.run(() => {
       const { row, reset } = applyRegistration(this.load(job), schedule, nextDue.getTime());
       if (reset) this.save(job, row);
-      return { state: jobStateOf(job, row, this.nowMs()), reset };
+      return { state: jobStateOf(job, row, runningBy(row, this.nowMs())), reset };
     });
   }
 
@@ -55,12 +58,7 @@ export class SqliteJobRunStore implements JobRunStore {
       const decision = decideClaim(row, tick.getTime(), now, opts.retake ?? false);
       if (decision !== 'take') return decision;
       const token = randomUUID();
-      this.save(job, {
-        ...row,
-        claimedTickMs: tick.getTime(),
-        claimedBy: opts.replica,
-        lease: { token, by: opts.replica, untilMs: now + opts.leaseMs },
-      });
+      this.save(job, applyClaim(row, tick.getTime(), opts, now, token));
       return { claimed: true, token } as const;
     });
   }
@@ -68,10 +66,9 @@ export class SqliteJobRunStore implements JobRunStore {
   async renew(job: string, token: string, leaseMs: number): Promise<boolean> {
     const now = this.nowMs();
     return this.db.run(() => {
-      const row = this.load(job);
-      if (!row?.lease || row.lease.token !== token || row.lease.untilMs <= now) return false;
-      this.save(job, { ...row, lease: { ...row.lease, untilMs: now + leaseMs } });
-      return true;
+      const renewed = applyRenewal(this.load(job), token, leaseMs, now);
+      if (renewed) this.save(job, renewed);
+      return renewed !== undefined;
     });
   }
 
@@ -88,7 +85,10 @@ export class SqliteJobRunStore implements JobRunStore {
           body: string;
         }[],
     );
-    return rows.map((r) => jobStateOf(r.name, JSON.parse(r.body) as JobRow, now));
+    return rows.map((r) => {
+      const row = JSON.parse(r.body) as JobRow;
+      return jobStateOf(r.name, row, runningBy(row, now));
+    });
   }
 
   /** For the instance-lock holder at start: any lease in the file belongs to a dead process. */

@@ -101,6 +101,38 @@ export function decideClaim(row: JobRow, tickMs: number, nowMs: number, retake: 
   return 'take';
 }
 
+/** A claim's new row when decideClaim said 'take': the tick is ours, with a fresh lease. */
+export function applyClaim(
+  row: JobRow,
+  tickMs: number,
+  opts: ClaimOptions,
+  nowMs: number,
+  token: string,
+): JobRow {
+  return {
+    ...row,
+    claimedTickMs: tickMs,
+    claimedBy: opts.replica,
+    lease: { token, by: opts.replica, untilMs: nowMs + opts.leaseMs },
+  };
+}
+
+/** A renewal's new row, or undefined when the lease is not ours or already lapsed. */
+export function applyRenewal(
+  row: JobRow | undefined,
+  token: string,
+  leaseMs: number,
+  nowMs: number,
+): JobRow | undefined {
+  if (!row?.lease || row.lease.token !== token || row.lease.untilMs <= nowMs) return undefined;
+  return { ...row, lease: { ...row.lease, untilMs: nowMs + leaseMs } };
+}
+
+/** The replica holding a live lease on the row, if any. */
+export function runningBy(row: JobRow, nowMs: number): string | undefined {
+  return row.lease && row.lease.untilMs > nowMs ? row.lease.by : undefined;
+}
+
 /** Applies a completion to a row: the lease goes when it is ours; completed tick and nextDue only move on. */
 export function applyCompletion(row: JobRow, tickMs: number, token: string, r: RunResult): JobRow {
   const out: JobRow = { ...row };
@@ -129,7 +161,8 @@ export function applyRegistration(
 
 const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
 
-export function jobStateOf(job: string, row: JobRow, nowMs: number): JobState {
+/** A row as JobState; `running` is the live lease holder (each store knows it its own way). */
+export function jobStateOf(job: string, row: JobRow, running: string | undefined): JobState {
   const state: JobState = {
     job,
     schedule: row.schedule,
@@ -141,7 +174,7 @@ export function jobStateOf(job: string, row: JobRow, nowMs: number): JobState {
     outcome: row.outcome,
     durationMs: row.durationMs,
     nextDue: iso(row.nextDueMs),
-    runningBy: row.lease && row.lease.untilMs > nowMs ? row.lease.by : undefined,
+    runningBy: running,
   };
   return Object.fromEntries(Object.entries(state).filter(([, v]) => v !== undefined)) as JobState;
 }
