@@ -5,7 +5,7 @@ import { validate as validCron } from 'node-cron';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { grantTagProblem } from './core/tags.js';
-import { GROUP_RE as IAM_NAME } from './core/templates.js';
+import { approvalRule, GROUP_RE as IAM_NAME } from './core/templates.js';
 import { ConfigError } from './errors.js';
 
 /**
@@ -43,6 +43,12 @@ export const templateSchema = z
     approvals_required: z.number().int().min(1).max(5).default(1),
     /** Only admins may approve requests for this template (always true when approvals_required > 1 is not enough). */
     admin_only: z.boolean().default(false),
+    /**
+     * Groups a create request for this template may add as extra groups (with `grantable.groups`): the
+     * allow-list; anything else is refused in the modal. A group that a stricter template grants brings that
+     * template's approvers and quorum with it (approvalRule in core/templates.ts).
+     */
+    extra_groups: z.array(z.string().regex(IAM_NAME, 'must be an IAM group name')).default([]),
     /** Time-bound access: what may be requested temporarily on top of this template. */
     grantable: z
       .object({
@@ -324,6 +330,25 @@ export function parseFileConfig(raw: unknown, source: string): FileConfig {
     if (t.break_glass && t.approvals_required > 1) {
       // break-glass self-approves; a multi-approver template would silently lose its second approver.
       problems.push(`templates.${name}.break_glass: cannot be true when approvals_required > 1`);
+    }
+    if (t.break_glass) {
+      // Break-glass grants at once without an approver: it may not hand out what a stricter template guards.
+      for (const [kind, field, list] of [
+        ['group', 'groups', t.grantable.groups],
+        ['policy', 'managed_policies', t.grantable.managed_policies],
+      ] as const) {
+        list.forEach((target, i) => {
+          const [guard] = approvalRule(
+            cfg,
+            name,
+            kind === 'group' ? { groups: [target] } : { policies: [target] },
+          ).elevated;
+          if (guard)
+            problems.push(
+              `templates.${name}.grantable.${field}[${i}]: break-glass would grant ${kind} ${target} without approval, but template ${guard.template} requires ${guard.approvalsNeeded} approval(s)${guard.adminOnly ? ' from admins' : ''} for it; remove it here or set break_glass: false`,
+            );
+        });
+      }
     }
     // Every grant is written into IAM as `aws-user:grant:<id>` = `<expiry> <kind>:<target>` (core/tags.ts).
     const sampleExpiry = '2026-01-01T00:00:00.000Z';

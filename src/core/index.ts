@@ -129,7 +129,17 @@ export {
   type TaggedGrant,
   type TaggedTemporaryUser,
 } from './reconcile.js';
-export { EMAIL_RE, GROUP_RE, USERNAME_RE } from './templates.js';
+export {
+  type ApprovalRule,
+  allowedExtraGroups,
+  approvalRule,
+  checkExtraGroups,
+  type ElevatedAccess,
+  EMAIL_RE,
+  GROUP_RE,
+  getTemplate,
+  USERNAME_RE,
+} from './templates.js';
 export type { CreateUserResult } from './users/create.js';
 export type { UserSnapshot } from './users/describe.js';
 export type { IamUserRef } from './users/directory.js';

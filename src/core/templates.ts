@@ -128,3 +128,94 @@ export function createPlan(username: string, state: DesiredState): PlannedCall[]
   }
   return plan;
 }
+
+/** One piece of access a request adds that a stricter template than its own also grants. */
+export interface ElevatedAccess {
+  kind: 'group' | 'policy';
+  name: string;
+  /** The strictest template that grants it: its approvers and quorum now apply to the whole request. */
+  template: string;
+  adminOnly: boolean;
+  approvalsNeeded: number;
+}
+
+/** Who must approve a request, and why that is stricter than its template alone, if it is. */
+export interface ApprovalRule {
+  approvalsNeeded: number;
+  adminOnly: boolean;
+  elevated: ElevatedAccess[];
+}
+
+/** Everything a template can give: its own groups and policies, its extra groups, and what it grants for a while. */
+function grantsOf(t: Template): { groups: Set<string>; policies: Set<string> } {
+  return {
+    groups: new Set([...t.groups, ...t.extra_groups, ...t.grantable.groups]),
+    policies: new Set([...t.managed_policies, ...t.grantable.managed_policies]),
+  };
+}
+
+const stricter = (a: { adminOnly: boolean; approvalsNeeded: number }, b: typeof a): boolean =>
+  (a.adminOnly && !b.adminOnly) || a.approvalsNeeded > b.approvalsNeeded;
+
+/**
+ * A request needs the strictest approval that any access in it would need: its template's own rule, raised
+ * by every template that also grants one of the requested groups or policies. So Administrators typed as an
+ * extra group of a `developer` request needs the `admin` template's admins and quorum, as `admin` itself does.
+ */
+export function approvalRule(
+  config: Pick<FileConfig, 'templates'>,
+  templateName: string,
+  access: { groups?: readonly string[]; policies?: readonly string[] },
+): ApprovalRule {
+  const own = getTemplate(config, templateName);
+  const rule: ApprovalRule = {
+    approvalsNeeded: own.approvals_required,
+    adminOnly: own.admin_only,
+    elevated: [],
+  };
+  const base = { adminOnly: own.admin_only, approvalsNeeded: own.approvals_required };
+  const wanted = [
+    ...(access.groups ?? []).map((name) => ({ kind: 'group' as const, name })),
+    ...(access.policies ?? []).map((name) => ({ kind: 'policy' as const, name })),
+  ];
+  for (const { kind, name } of wanted) {
+    let strictest: ElevatedAccess | undefined;
+    for (const [tName, t] of Object.entries(config.templates)) {
+      const gives = grantsOf(t);
+      if (!(kind === 'group' ? gives.groups : gives.policies).has(name)) continue;
+      const candidate = {
+        kind,
+        name,
+        template: tName,
+        adminOnly: t.admin_only,
+        approvalsNeeded: t.approvals_required,
+      };
+      if (!strictest || stricter(candidate, strictest)) strictest = candidate;
+    }
+    if (!strictest || !stricter(strictest, base)) continue;
+    rule.elevated.push(strictest);
+    rule.adminOnly ||= strictest.adminOnly;
+    rule.approvalsNeeded = Math.max(rule.approvalsNeeded, strictest.approvalsNeeded);
+  }
+  return rule;
+}
+
+/** The groups a create request for `template` may add: its allow-list (`extra_groups` and `grantable.groups`). */
+export function allowedExtraGroups(template: Template): string[] {
+  return [...new Set([...template.extra_groups, ...template.grantable.groups])];
+}
+
+/** Refuses an extra group that is not on the template's allow-list, naming the list and where to extend it. */
+export function checkExtraGroups(templateName: string, template: Template, groups: readonly string[]): void {
+  const allowed = allowedExtraGroups(template);
+  const own = new Set(template.groups);
+  const refused = groups.find((g) => !allowed.includes(g) && !own.has(g));
+  if (refused === undefined) return;
+  throw new ValidationError(
+    'extraGroups',
+    `"${refused.slice(0, 128)}" is not offered with template ${templateName}`,
+    allowed.length > 0
+      ? `choose from ${allowed.join(', ')}, or ask an admin to add it under templates.${templateName}.extra_groups`
+      : `this template offers no extra groups; ask an admin to add it under templates.${templateName}.extra_groups`,
+  );
+}

@@ -1,4 +1,5 @@
 import type { AuditEvent, AuditSink } from '../core/audit.js';
+import type { ElevatedAccess } from '../core/templates.js';
 import type { GrantStore } from './grant-store.js';
 import type { JobRunStore } from './job-runs.js';
 
@@ -35,6 +36,11 @@ export interface PendingRequest {
   durationHours?: number;
   approvalsNeeded: number;
   adminOnly: boolean;
+  /**
+   * Access in the request that a stricter template than its own also grants, which raised approvalsNeeded
+   * or adminOnly (approvalRule): shown on the approval message in plain words.
+   */
+  elevated?: ElevatedAccess[];
   approvals: Approval[];
   status: RequestStatus;
   createdAt: string;

@@ -37,6 +37,28 @@ export function requestTitle(r: PendingRequest): string {
   return `Create IAM user \`${escapeText(r.target.username)}\` from template *${escapeText(r.template ?? '')}*`;
 }
 
+/** Who a rule asks for, in words: "2 approvals from admins", "1 approval from an approver". */
+function whoApproves(e: { adminOnly: boolean; approvalsNeeded: number }): string {
+  const n = e.approvalsNeeded;
+  const count = `${n} approval${n === 1 ? '' : 's'}`;
+  if (e.adminOnly) return `${count} from ${n === 1 ? 'an admin' : 'admins'}`;
+  return `${count} from ${n === 1 ? 'an approver' : 'approvers'}`;
+}
+
+/**
+ * Access that a stricter template than the request's own also grants, said in plain words, so an approver
+ * sees "adds group Administrators" rather than a quorum they cannot explain.
+ */
+function elevatedBlocks(r: PendingRequest): KnownBlock[] {
+  if (!r.elevated || r.elevated.length === 0) return [];
+  const lines = r.elevated.map(
+    (e) =>
+      `• adds ${e.kind} *${escapeText(e.name)}*, which template *${escapeText(e.template)}* grants: it needs ${whoApproves(e)}`,
+  );
+  const text = `:warning: *Elevated access*: this request asks for more than its template gives.\n${lines.join('\n')}\nSo the whole request needs ${whoApproves(r)}.`;
+  return [{ type: 'section', text: { type: 'mrkdwn', text: clip(text) } }];
+}
+
 /** The approvals-channel message for a request, in any state. Buttons carry only the request id. */
 export function approvalMessage(
   r: PendingRequest,
@@ -53,6 +75,7 @@ export function approvalMessage(
   const blocks: KnownBlock[] = [
     { type: 'section', text: { type: 'mrkdwn', text: clip(requestTitle(r)) } },
     { type: 'section', fields: fields.map((t) => ({ type: 'mrkdwn', text: clip(t, FIELD_CLIP) })) },
+    ...elevatedBlocks(r),
     {
       type: 'section',
       text: { type: 'mrkdwn', text: clip(`*Justification*\n${escapeText(r.justification)}`) },

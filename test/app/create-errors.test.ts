@@ -54,6 +54,8 @@ describe('create modal inline errors', () => {
   it('puts a template group missing from IAM on the template, and a bad extra group on its own field', async () => {
     expect(Object.keys(await errorsFor(createValues({ template: 'finance' })))).toEqual(['template']);
     expect(Object.keys(await errorsFor(createValues({ groups: 'NoSuchGroup' })))).toEqual(['extra_groups']);
+    // Allowed by the template (config.example.yml's developer.extra_groups), but missing from IAM.
+    expect(Object.keys(await errorsFor(createValues({ groups: 'DataScience' })))).toEqual(['extra_groups']);
   });
 
   it('flags several problems at once and records nothing', async () => {

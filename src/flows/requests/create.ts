@@ -1,12 +1,20 @@
 import { randomUUID } from 'node:crypto';
-import { type Actor, EMAIL_RE, GROUP_RE, USERNAME_RE } from '../../core/index.js';
+import {
+  type Actor,
+  approvalRule,
+  checkExtraGroups,
+  EMAIL_RE,
+  GROUP_RE,
+  getTemplate,
+  USERNAME_RE,
+} from '../../core/index.js';
 import type { Deps } from '../../deps.js';
 import { ConflictError, errorMessage, ValidationError } from '../../errors.js';
 import { resolveOwner } from '../../slack/dm.js';
 import { withTimeout } from '../../slack/timeout.js';
-import { userInfo } from '../../slack/users.js';
+import { lookupByEmail, userInfo } from '../../slack/users.js';
 import type { PendingRequest } from '../../store/types.js';
-import { CREATE_BLOCKS } from '../../views/create-modal.js';
+import { CREATE_BLOCKS, DURATIONS } from '../../views/create-modal.js';
 import { newRequest } from './file.js';
 import { deliverPassword, deliveryLine, resetHint } from './password.js';
 
@@ -112,15 +120,54 @@ export type Prepared =
   | { ok: false; errors: Record<string, string> }
   | { ok: true; request: PendingRequest; details: Record<string, unknown> };
 
+/** The duration select's value as hours: only one of the offered choices, never what the payload says. */
+export function parseDuration(value: string | undefined): { hours?: number } | { error: string } {
+  if (value === undefined || value === '') return {};
+  const offered = DURATIONS.find((d) => String(d.hours) === value);
+  if (offered) return offered.hours > 0 ? { hours: offered.hours } : {};
+  return { error: `Choose one of the offered durations: ${DURATIONS.map((d) => d.label).join(', ')}.` };
+}
+
 /**
- * The create / onboard modal's checks, all before the ack so that a bad form is answered inline: shapes,
- * the template, the account, the owner's email, then IAM (within a budget). Returns the request to record.
+ * The owner's Slack id, resolved now so that the approval rules can tell who the owner is: the picker's
+ * value, else the Slack user with the owner's email. A request whose owner cannot be resolved is refused.
+ */
+async function ownerOf(
+  deps: Deps,
+  form: CreateForm,
+  email: string,
+): Promise<{ id: string } | { error: string }> {
+  if (form.owner) return { id: form.owner };
+  const found = await withTimeout(
+    lookupByEmail(deps.client, email).then(
+      (id) => id ?? ('none' as const),
+      () => 'failed' as const,
+    ),
+    OWNER_LOOKUP_BUDGET_MS,
+    'failed' as const,
+  );
+  if (found === 'none')
+    return { error: `No Slack user has the email ${email}; pick the owner in the Owner field.` };
+  if (found === 'failed')
+    return { error: 'Slack did not answer the owner lookup in time; pick the owner in the Owner field.' };
+  return { id: found };
+}
+
+/** Budget for the owner's lookup by email; it runs beside the IAM check, so the two share the ack's 3 s. */
+const OWNER_LOOKUP_BUDGET_MS = 2000;
+
+/**
+ * The create / onboard modal's checks, all before the ack so that a bad form is answered inline: shapes and
+ * bounds, the template and its extra-group allow-list, the account, the owner (resolved to a Slack user),
+ * then IAM (within a budget). Returns the request to record, under the strictest approval its access needs.
  */
 export async function prepareCreate(deps: Deps, requester: string, form: CreateForm): Promise<Prepared> {
   const errors: Record<string, string> = {};
   if (!USERNAME_RE.test(form.username))
     errors[CREATE_BLOCKS.username] = 'Use 1–64 letters, digits or + = , . @ _ - (no spaces).';
-  const tpl = deps.config.templates[form.template];
+  const tpl = Object.hasOwn(deps.config.templates, form.template)
+    ? deps.config.templates[form.template]
+    : undefined;
   if (!tpl) {
     const known = Object.keys(deps.config.templates).join(', ');
     errors[CREATE_BLOCKS.template] = `Unknown template "${form.template}"; choose one of: ${known}.`;
@@ -136,13 +183,22 @@ export async function prepareCreate(deps: Deps, requester: string, form: CreateF
   if (!form.justification) errors[CREATE_BLOCKS.justification] = 'Say why this access is needed.';
   const badGroup = form.extraGroups.find((g) => !GROUP_RE.test(g));
   if (badGroup) errors[CREATE_BLOCKS.groups] = `"${badGroup}" is not an IAM group name.`;
+  else if (tpl) {
+    try {
+      checkExtraGroups(form.template, tpl, form.extraGroups);
+    } catch (err) {
+      errors[CREATE_BLOCKS.groups] = err instanceof ValidationError ? err.message : errorMessage(err);
+    }
+  }
+  const duration = parseDuration(form.duration);
+  if ('error' in duration) errors[CREATE_BLOCKS.duration] = duration.error;
   let email = form.email;
   if (!email && form.owner)
     email =
       (await withTimeout(userInfo(deps.client, form.owner), 1000, undefined).catch(() => undefined))?.email ??
       '';
   if (!EMAIL_RE.test(email)) errors[CREATE_BLOCKS.email] = 'Enter the owner’s email address.';
-  if (Object.keys(errors).length > 0) return { ok: false, errors };
+  if (Object.keys(errors).length > 0 || !tpl || 'error' in duration) return { ok: false, errors };
 
   const input = {
     username: form.username,
@@ -155,14 +211,18 @@ export async function prepareCreate(deps: Deps, requester: string, form: CreateF
     ...(form.manager ? { manager: form.manager } : {}),
   };
   const requestId = randomUUID();
-  const checked = await withTimeout(
-    deps.core.validateCreate(input, { actor: requester, requestId }).then(
-      () => undefined,
-      (err: unknown) => err,
+  const [owner, checked] = await Promise.all([
+    ownerOf(deps, form, email),
+    withTimeout(
+      deps.core.validateCreate(input, { actor: requester, requestId }).then(
+        () => undefined,
+        (err: unknown) => err,
+      ),
+      VALIDATE_BUDGET_MS,
+      'timeout' as const,
     ),
-    VALIDATE_BUDGET_MS,
-    'timeout' as const,
-  );
+  ]);
+  if ('error' in owner) return { ok: false, errors: { [CREATE_BLOCKS.email]: owner.error } };
   if (checked instanceof ValidationError) {
     let block = FIELD_TO_BLOCK[checked.field] ?? CREATE_BLOCKS.username;
     // A missing group the requester did not type is the template's problem, not the extra-groups field's.
@@ -178,19 +238,20 @@ export async function prepareCreate(deps: Deps, requester: string, form: CreateF
     // IAM unreachable is not the requester's fault: record the request; execution re-checks.
     deps.logger.warn({ err: errorMessage(checked), request: requestId }, 'validateCreate failed; accepting');
   }
-  const duration = Number(form.duration ?? 0) || undefined;
+  const rule = createRule(deps, form.template, form.extraGroups);
   const request = newRequest(deps, {
     id: requestId,
     kind: 'create',
     requester,
-    target: { username: form.username, email, ...(form.owner ? { slackUserId: form.owner } : {}) },
+    target: { username: form.username, email, slackUserId: owner.id },
     template: form.template,
     account: account.id,
     justification: form.justification,
     extraGroups: form.extraGroups,
-    ...(duration ? { durationHours: duration } : {}),
-    approvalsNeeded: tpl?.approvals_required ?? 1,
-    adminOnly: tpl?.admin_only ?? false,
+    ...(duration.hours ? { durationHours: duration.hours } : {}),
+    approvalsNeeded: rule.approvalsNeeded,
+    adminOnly: rule.adminOnly,
+    ...(rule.elevated.length > 0 ? { elevated: rule.elevated } : {}),
   });
   return {
     ok: true,
@@ -199,6 +260,17 @@ export async function prepareCreate(deps: Deps, requester: string, form: CreateF
       template: form.template,
       extraGroups: form.extraGroups,
       approvalsNeeded: request.approvalsNeeded,
+      adminOnly: request.adminOnly,
+      ...(rule.elevated.length > 0 ? { elevated: rule.elevated.map((e) => `${e.kind}:${e.name}`) } : {}),
     },
   };
+}
+
+/** A create request's rule: everything the template and the extra groups grant, at the strictest approval. */
+export function createRule(deps: Pick<Deps, 'config'>, template: string, extraGroups: readonly string[]) {
+  const tpl = getTemplate(deps.config, template);
+  return approvalRule(deps.config, template, {
+    groups: [...tpl.groups, ...extraGroups],
+    policies: tpl.managed_policies,
+  });
 }

@@ -5,6 +5,7 @@ import type { PendingRequest } from '../../store/types.js';
 import { runCreate } from './create.js';
 import { runGrantRequest } from './grant.js';
 import { runOffboard } from './offboard.js';
+import { preflight } from './preflight.js';
 import { auditRequest, updateApprovalMessage } from './record.js';
 import { runRemediation } from './remediate.js';
 
@@ -27,12 +28,13 @@ export function failureLine(err: unknown): string {
   return errorMessage(err);
 }
 
-/** The kind's own module does the work and returns the outcome line. */
-export function run(
+/** The preflight checks, then the kind's own module does the work and returns the outcome line. */
+export async function run(
   deps: Deps,
   r: PendingRequest,
   who: { actor: string; requestId: string },
 ): Promise<string> {
+  await preflight(deps, r);
   switch (r.kind) {
     case 'create':
       return runCreate(deps, r, who);

@@ -1,4 +1,4 @@
-import { type GrantKind, TEMPLATE_TAG, validateGrantRequest } from '../../core/index.js';
+import { approvalRule, type GrantKind, TEMPLATE_TAG, validateGrantRequest } from '../../core/index.js';
 import type { Deps } from '../../deps.js';
 import { errorMessage, ValidationError } from '../../errors.js';
 import { withTimeout } from '../../slack/timeout.js';
@@ -27,7 +27,10 @@ export async function runGrantRequest(deps: Deps, r: PendingRequest): Promise<st
   return `${extended ? 'extended' : 'granted'} ${r.grant.kind} ${r.grant.target} to \`${r.target.username}\` until ${grant.expiresAt}`;
 }
 
-/** A grant request as it waits for approval: the template's approvers and quorum apply to it. */
+/**
+ * A grant request as it waits for approval: the template's approvers and quorum apply to it, or a stricter
+ * template's when that one also grants the access asked for.
+ */
 export function grantRequest(
   deps: Deps,
   ask: {
@@ -40,7 +43,11 @@ export function grantRequest(
     grant: NonNullable<PendingRequest['grant']>;
   },
 ): PendingRequest {
-  const template = deps.config.templates[ask.template];
+  const rule = approvalRule(
+    deps.config,
+    ask.template,
+    ask.grant.kind === 'group' ? { groups: [ask.grant.target] } : { policies: [ask.grant.target] },
+  );
   return newRequest(deps, {
     kind: 'grant',
     requester: ask.requester,
@@ -49,8 +56,9 @@ export function grantRequest(
     account: ask.account,
     justification: ask.justification,
     extraGroups: [],
-    approvalsNeeded: template?.approvals_required ?? 1,
-    adminOnly: template?.admin_only ?? false,
+    approvalsNeeded: rule.approvalsNeeded,
+    adminOnly: rule.adminOnly,
+    ...(rule.elevated.length > 0 ? { elevated: rule.elevated } : {}),
     grant: ask.grant,
   });
 }
