@@ -36,6 +36,14 @@ export interface CredentialReportRow {
   access_key_2_last_used_date: string;
 }
 
+/**
+ * A boolean column (password_enabled, mfa_active, access_key_N_active…). AWS documents `TRUE`/`FALSE` and
+ * real reports are lower-case, so read it case-insensitively; anything else (`not_supported`, `N/A`) is false.
+ */
+export function isTrue(value: string | undefined): boolean {
+  return value?.trim().toLowerCase() === 'true';
+}
+
 export interface CredentialReport {
   /** AWS's GeneratedTime: every output shows the report's age from it. */
   generatedAt: Date;

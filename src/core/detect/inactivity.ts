@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { FindingType, Severity } from '../../config.js';
 import { DAY_MS } from '../clock.js';
-import type { CredentialReportRow } from './credential-report.js';
+import { type CredentialReportRow, isTrue } from './credential-report.js';
 
 /**
  * Pure analysis: credential-report rows + what we know of each user + now → findings. No I/O, so every rule
@@ -160,7 +160,7 @@ interface Candidate {
 }
 
 function consoleCandidate(row: CredentialReportRow, now: Date, s: InactivitySettings): Candidate | undefined {
-  if (row.password_enabled !== 'true') return undefined; // no password, or a disabled console
+  if (!isTrue(row.password_enabled)) return undefined; // no password, or a disabled console
   const last = readValue(row.password_last_used);
   const threshold = s.console_days;
   if (last.kind === 'not_supported') return undefined;
@@ -207,7 +207,7 @@ function keyCandidate(
 ): Candidate | undefined {
   const n = slot === 'access_key_1' ? 1 : 2;
   const active = slot === 'access_key_1' ? row.access_key_1_active : row.access_key_2_active;
-  if (active !== 'true') return undefined; // no key, or an inactive one: nothing can use it
+  if (!isTrue(active)) return undefined; // no key, or an inactive one: nothing can use it
   const rotatedRaw = slot === 'access_key_1' ? row.access_key_1_last_rotated : row.access_key_2_last_rotated;
   const usedRaw = slot === 'access_key_1' ? row.access_key_1_last_used_date : row.access_key_2_last_used_date;
   const createdAt = dateOrUndefined(rotatedRaw);
@@ -297,7 +297,7 @@ export function analyze(
         manager: intern(facts.manager ?? ''),
         createdDate: detach(row.user_creation_time),
         lastLogin: detach(row.password_last_used),
-        mfaEnabled: row.mfa_active === 'true',
+        mfaEnabled: isTrue(row.mfa_active),
         status: 'OPEN',
       });
     }

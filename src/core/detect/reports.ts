@@ -10,7 +10,7 @@ import { errorMessage } from '../../errors.js';
 import type { AuditEvent } from '../audit.js';
 import { DAY_MS } from '../clock.js';
 import type { CoreContext } from '../context.js';
-import type { CredentialReportRow } from './credential-report.js';
+import { type CredentialReportRow, isTrue } from './credential-report.js';
 import { readValue } from './inactivity.js';
 import { type AccountScan, formatAge, type ScannedUser, scan } from './scan.js';
 
@@ -243,8 +243,8 @@ export function complianceReport(d: ReportData): TypedReport {
 
 function rootRisks(a: AccountScan, root: CredentialReportRow, now: Date): [string, string, string][] {
   const out: [string, string, string][] = [];
-  if (root.mfa_active !== 'true') out.push(['ROOT_WITHOUT_MFA', 'HIGH', 'The root user has no MFA device']);
-  if (root.access_key_1_active === 'true' || root.access_key_2_active === 'true')
+  if (!isTrue(root.mfa_active)) out.push(['ROOT_WITHOUT_MFA', 'HIGH', 'The root user has no MFA device']);
+  if (isTrue(root.access_key_1_active) || isTrue(root.access_key_2_active))
     out.push(['ROOT_ACCESS_KEYS', 'HIGH', 'The root user has active access keys']);
   const used = daysSince(root.password_last_used, now);
   if (used !== undefined && used < 30)

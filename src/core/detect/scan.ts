@@ -9,6 +9,7 @@ import {
   type CredentialReportRow,
   type FetchReportOptions,
   fetchCredentialReport,
+  isTrue,
 } from './credential-report.js';
 import {
   analyze,
@@ -111,20 +112,20 @@ function snapshot(row: CredentialReportRow, u: UserDetail | undefined): ScannedU
   return {
     userName: row.user,
     createdAt: row.user_creation_time,
-    passwordEnabled: row.password_enabled === 'true',
+    passwordEnabled: isTrue(row.password_enabled),
     passwordLastUsed: row.password_last_used,
     passwordNextRotation: row.password_next_rotation,
-    mfa: row.mfa_active === 'true',
+    mfa: isTrue(row.mfa_active),
     keys: [
       {
         slot: 1,
-        active: row.access_key_1_active === 'true',
+        active: isTrue(row.access_key_1_active),
         lastRotated: row.access_key_1_last_rotated,
         lastUsed: row.access_key_1_last_used_date,
       },
       {
         slot: 2,
-        active: row.access_key_2_active === 'true',
+        active: isTrue(row.access_key_2_active),
         lastRotated: row.access_key_2_last_rotated,
         lastUsed: row.access_key_2_last_used_date,
       },
