@@ -128,7 +128,14 @@ export function accountLine(a: AccountScan, now: Date): string {
     return `• :warning: ${name}: *not analysed* — ${escapeText(clip(a.error?.message ?? 'unknown error', 300))}`;
   const c = counts(a);
   const age = a.generatedAt ? formatAge(now.getTime() - a.generatedAt.getTime()) : '?';
-  return `• ${name}: ${a.userCount.toLocaleString('en')} users · ${c.HIGH} HIGH · ${c.MEDIUM} MEDIUM · ${c.LOW} LOW · report ${age} old${staleNote(a.generatedAt, now)}`;
+  const bad = a.unreadableRows ?? [];
+  const unreadable = bad.length
+    ? ` · :warning: ${bad.length} unreadable report row(s), users not checked (line ${bad
+        .slice(0, 5)
+        .map((u) => u.line)
+        .join(', ')}${bad.length > 5 ? ', …' : ''})`
+    : '';
+  return `• ${name}: ${a.userCount.toLocaleString('en')} users · ${c.HIGH} HIGH · ${c.MEDIUM} MEDIUM · ${c.LOW} LOW · report ${age} old${staleNote(a.generatedAt, now)}${unreadable}`;
 }
 
 export function findingText(f: Finding, ticket?: TicketLink): string {

@@ -10,7 +10,7 @@ import {
   findingsText,
   summarize,
 } from '../../core/detect/findings-report.js';
-import { failedAccounts, scan } from '../../core/detect/scan.js';
+import { failedAccounts, scan, unreadableRows, unreadableText } from '../../core/detect/scan.js';
 import { createJiraClient, syncTickets, type TicketSyncResult } from '../../integrations/jira.js';
 import { buildContext } from '../context.js';
 import type { RegisterCliCommand } from '../index.js';
@@ -52,7 +52,8 @@ function stamp(d: Date): string {
 
 /**
  * `aws-user scan`: the seed detector script over every configured account. Exit 0 no findings, 1 findings,
- * 2 an error — including any account that could not be analysed, so a broken role never passes as "clean".
+ * 2 an error — including any account that could not be analysed, or a credential-report row that could not
+ * be read, so a broken role or a shifted row never passes as "clean".
  */
 export const scanCommand: RegisterCliCommand = (program, env) => {
   program
@@ -113,16 +114,19 @@ export const scanCommand: RegisterCliCommand = (program, env) => {
       }
 
       const failed = failedAccounts(result);
+      // Unreadable report rows are users nobody checked: like a failed account, they never pass as clean.
+      const unreadable = unreadableRows(result);
       await ctx.auditor.record({
         actor: 'cli',
         action: 'scan',
         account: result.accounts.map((a) => a.accountId).join(','),
         target: '*',
-        outcome: failed.length > 0 ? 'failure' : 'success',
+        outcome: failed.length > 0 || unreadable.length > 0 ? 'failure' : 'success',
         requestId: `scan-${stamp(result.analysisDate)}`,
         details: {
           summary: doc.summary,
           failed: failed.map((a) => a.accountId),
+          unreadable_rows: unreadable.length,
           tickets: tickets?.created.length ?? 0,
         },
       });
@@ -130,12 +134,18 @@ export const scanCommand: RegisterCliCommand = (program, env) => {
       if (globals.json) {
         io.out(
           `${JSON.stringify({
-            ok: failed.length === 0 && (tickets?.failed.length ?? 0) === 0,
+            ok: failed.length === 0 && unreadable.length === 0 && (tickets?.failed.length ?? 0) === 0,
             analysis_date: doc.analysis_date,
             summary: summarize(result.findings),
             report_generated_at: doc.report_generated_at,
             accounts_analyzed: doc.accounts_analyzed,
             accounts_failed: doc.accounts_failed,
+            unreadable_rows: unreadable.map((u) => ({
+              account_id: u.accountId,
+              line: u.line,
+              user: u.user,
+              reason: u.reason,
+            })),
             files,
             tickets: tickets ?? null,
           })}\n`,
@@ -157,9 +167,14 @@ export const scanCommand: RegisterCliCommand = (program, env) => {
         }
         for (const a of failed)
           io.err(`account ${a.accountName} (${a.accountId}) could not be analysed: ${a.error?.message}\n`);
+        for (const u of unreadable)
+          io.err(
+            `account ${u.accountName} (${u.accountId}): credential report ${unreadableText(u)}; that user was not checked\n`,
+          );
       }
 
-      if (failed.length > 0 || (tickets?.failed.length ?? 0) > 0) env.setExit(EXIT_ERROR);
+      if (failed.length > 0 || unreadable.length > 0 || (tickets?.failed.length ?? 0) > 0)
+        env.setExit(EXIT_ERROR);
       else env.setExit(result.findings.length > 0 ? EXIT_PARTIAL : EXIT_OK);
     });
 };

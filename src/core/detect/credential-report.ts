@@ -36,10 +36,20 @@ export interface CredentialReportRow {
   access_key_2_last_used_date: string;
 }
 
+/**
+ * A boolean column (password_enabled, mfa_active, access_key_N_active…). AWS documents `TRUE`/`FALSE` and
+ * real reports are lower-case, so read it case-insensitively; anything else (`not_supported`, `N/A`) is false.
+ */
+export function isTrue(value: string | undefined): boolean {
+  return value?.trim().toLowerCase() === 'true';
+}
+
 export interface CredentialReport {
   /** AWS's GeneratedTime: every output shows the report's age from it. */
   generatedAt: Date;
   rows: CredentialReportRow[];
+  /** Rows that could not be read (cell count ≠ header's, not repairable): reported, never dropped. */
+  unreadable: UnreadableRow[];
 }
 
 export interface FetchReportOptions {
@@ -88,12 +98,26 @@ const COLUMNS: readonly [keyof CredentialReportRow, string][] = [
   ['access_key_2_last_used_date', 'N/A'],
 ];
 
-function checkHeader(header: readonly string[]): number[] {
+interface Layout {
+  /** Where each of COLUMNS sits in a row (-1: absent). */
+  index: number[];
+  /** Cells per row, from the header. */
+  width: number;
+  userAt: number;
+  arnAt: number;
+}
+
+function checkHeader(header: readonly string[]): Layout {
   const missing = REQUIRED_COLUMNS.filter((c) => !header.includes(c));
   if (missing.length > 0) {
     throw new AwsUserError('INTERNAL', `credential report lacks column(s) ${missing.join(', ')}`);
   }
-  return COLUMNS.map(([name]) => header.indexOf(name));
+  return {
+    index: COLUMNS.map(([name]) => header.indexOf(name)),
+    width: header.length,
+    userAt: header.indexOf('user'),
+    arnAt: header.indexOf('arn'),
+  };
 }
 
 function toRow(cells: readonly (string | undefined)[], index: readonly number[]): CredentialReportRow {
@@ -107,30 +131,108 @@ function toRow(cells: readonly (string | undefined)[], index: readonly number[])
   return row;
 }
 
+/** True when `arn` is an IAM user ARN ending with user/<path><name>. Names hold no `:` or `/`. */
+function arnEndsWithName(arn: string, name: string): boolean {
+  return (
+    name !== '' && !/[:/]/.test(name) && /^arn:[^:]+:iam::[^:]*:user\//.test(arn) && arn.endsWith(`/${name}`)
+  );
+}
+
+/**
+ * A row with more cells than the header, from a writer that did not quote a name holding commas (moto):
+ * the name's cells and the ARN's cells (the ARN repeats the name, and its path may hold commas too) are
+ * rejoined where the ARN ends with user/<path><name>. Exactly one split must fit, else the row is unreadable.
+ */
+function repairCells(cells: readonly string[], layout: Layout): string[] | undefined {
+  const extra = cells.length - layout.width;
+  const { userAt, arnAt } = layout;
+  if (extra <= 0 || arnAt !== userAt + 1) return undefined;
+  let repaired: string[] | undefined;
+  for (let nameCells = 1; nameCells <= extra + 1; nameCells++) {
+    const arnCells = extra + 2 - nameCells;
+    const name = cells
+      .slice(userAt, userAt + nameCells)
+      .join(',')
+      .trim();
+    const arn = cells
+      .slice(userAt + nameCells, userAt + nameCells + arnCells)
+      .join(',')
+      .trim();
+    if (!arnEndsWithName(arn, name)) continue;
+    if (repaired) return undefined; // two readings fit: guessing could pin a finding on the wrong user
+    repaired = [...cells.slice(0, userAt), name, arn, ...cells.slice(userAt + nameCells + arnCells)];
+  }
+  return repaired;
+}
+
+/** A report row that could not be read: it is shown with its line instead of silently producing nothing. */
+export interface UnreadableRow {
+  /** 1-based line in the CSV (the header is line 1). */
+  line: number;
+  /** The row's first cell, a hint for a human (may be only part of a name). */
+  user: string;
+  reason: string;
+}
+
+export interface ParsedCredentialReport {
+  rows: CredentialReportRow[];
+  unreadable: UnreadableRow[];
+}
+
+function readRow(cells: string[], line: number, layout: Layout, out: ParsedCredentialReport): void {
+  if (cells.length === layout.width) {
+    out.rows.push(toRow(cells, layout.index));
+    return;
+  }
+  const repaired = repairCells(cells, layout);
+  if (repaired) {
+    out.rows.push(toRow(repaired, layout.index));
+    return;
+  }
+  const counted = `${cells.length} cells where the header has ${layout.width}`;
+  out.unreadable.push({
+    line,
+    user: (cells[layout.userAt] ?? '').trim(),
+    reason:
+      cells.length > layout.width
+        ? `${counted}, and the ARN does not tell where the user name ends`
+        : counted,
+  });
+}
+
 /**
  * AWS quotes a field only when it holds a comma or quote (IAM names may contain commas). A report without a
  * single `"` is split directly — over 10× faster than csv-parse at 5,000 rows, which matters across hundreds
- * of accounts; anything quoted goes through csv-parse. Both paths give identical rows (tested).
+ * of accounts; anything quoted goes through csv-parse. Both paths give identical rows (tested). A row whose
+ * cell count differs from the header's is repaired by its ARN when its name held unquoted commas, else it is
+ * listed in `unreadable` with its line: a shifted row must never read as a user with nothing to report.
  */
-export function parseCredentialReport(csv: string): CredentialReportRow[] {
+export function readCredentialReport(csv: string): ParsedCredentialReport {
+  const out: ParsedCredentialReport = { rows: [], unreadable: [] };
   if (csv.includes('"')) {
     const records = parse(csv, {
       skip_empty_lines: true,
       trim: true,
       relax_column_count: true,
-    }) as string[][];
-    const index = checkHeader(records[0] ?? []);
-    return records.slice(1).map((cells) => toRow(cells, index));
+      info: true,
+    }) as unknown as { record: string[]; info: { lines: number } }[];
+    const layout = checkHeader(records[0]?.record ?? []);
+    for (const { record, info } of records.slice(1)) readRow(record, info.lines, layout, out);
+    return out;
   }
   const lines = csv.split('\n');
-  const index = checkHeader((lines[0] ?? '').split(',').map((h) => h.trim()));
-  const rows: CredentialReportRow[] = [];
+  const layout = checkHeader((lines[0] ?? '').split(',').map((h) => h.trim()));
   for (let i = 1; i < lines.length; i++) {
     const line = lines[i] as string;
     if (line.trim() === '') continue;
-    rows.push(toRow(line.split(','), index));
+    readRow(line.split(','), i + 1, layout, out);
   }
-  return rows;
+  return out;
+}
+
+/** The readable rows only; scans use readCredentialReport, which also lists the unreadable ones. */
+export function parseCredentialReport(csv: string): CredentialReportRow[] {
+  return readCredentialReport(csv).rows;
 }
 
 /**
@@ -187,7 +289,7 @@ export async function fetchCredentialReport(
         csv = out.Content ? Buffer.from(out.Content).toString('utf8') : '';
         generatedAt = out.GeneratedTime ?? new Date(0);
       }
-      return { generatedAt, rows: csv ? parseCredentialReport(csv) : [] };
+      return { generatedAt, ...(csv ? readCredentialReport(csv) : { rows: [], unreadable: [] }) };
     } catch (err) {
       if (err instanceof CredentialReportNotReadyException) {
         lastReason = 'ReportInProgress';

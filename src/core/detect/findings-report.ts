@@ -3,7 +3,7 @@ import { stringify as stringifyStream } from 'csv-stringify';
 import { stringify } from 'csv-stringify/sync';
 import type { Severity } from '../../config.js';
 import { DEFAULT_SEVERITIES, DEFAULT_SOC2_CONTROLS, FINDING_TYPES, type Finding } from './inactivity.js';
-import { formatAge, type ScanResult, staleNote } from './scan.js';
+import { formatAge, type ScanResult, staleNote, unreadableText } from './scan.js';
 
 /**
  * The SOC 2 inactive-user report in the seed's formats: a CSV with its exact 15 columns and a JSON document.
@@ -130,6 +130,7 @@ export function findingsDocument(result: ScanResult, ticketMinSeverity: Severity
       report_generated_at: a.generatedAt?.toISOString() ?? null,
       report_age: a.generatedAt ? formatAge(now - a.generatedAt.getTime()) : null,
       report_stale: staleNote(a.generatedAt, result.analysisDate) !== '',
+      unreadable_rows: a.unreadableRows ?? [],
     })),
     accounts_failed: result.accounts
       .filter((a) => !a.ok)
@@ -178,6 +179,15 @@ export function findingsText(result: ScanResult, limit = 20): string {
       lines.push(
         `  ${a.accountName} (${a.accountId}): ${a.userCount} users, ${a.findings.length} findings; credential report generated ${a.generatedAt?.toISOString() ?? '?'} (${age} old)${staleNote(a.generatedAt, result.analysisDate)}`,
       );
+      const unreadable = a.unreadableRows ?? [];
+      if (unreadable.length > 0)
+        lines.push(
+          `    UNREADABLE: ${unreadable.length} credential report row(s) could not be read; those users were not checked:`,
+          ...unreadable.slice(0, limit).map((u) => `      ${unreadableText(u)}`),
+          ...(unreadable.length > limit
+            ? [`      … and ${unreadable.length - limit} more (see the JSON)`]
+            : []),
+        );
     } else {
       lines.push(`  ${a.accountName} (${a.accountId}): FAILED — ${a.error?.message ?? 'unknown error'}`);
     }

@@ -1,14 +1,18 @@
 import { createHash } from 'node:crypto';
 import type { FindingType, Severity } from '../../config.js';
 import { DAY_MS } from '../clock.js';
-import type { CredentialReportRow } from './credential-report.js';
+import { type CredentialReportRow, isTrue } from './credential-report.js';
 
 /**
  * Pure analysis: credential-report rows + what we know of each user + now → findings. No I/O, so every rule
  * is tested on fixture rows. Report values are read as AWS documents them:
- * - `N/A`: no password / no key, or never used;
- * - `no_information`: not used since IAM started tracking (passwords: 2014-10-20; keys: 2015-04-22);
+ * - `N/A`: no password / no key, or never used. For an access key it also means "last used before
+ *   2015-04-22", when IAM began tracking key use: a key older than that is not "never used", only unused
+ *   since then;
+ * - `no_information` (password_last_used): not used since IAM began tracking sign-ins on 2014-10-20, which
+ *   for a user created after that date means never used;
  * - `not_supported`: the field does not apply (root's password fields);
+ * - booleans: documented as `TRUE`/`FALSE`, lower-case in real reports; read case-insensitively;
  * - the `<root_account>` row is not an IAM user and is skipped here (the security report looks at it).
  */
 
@@ -93,11 +97,16 @@ type ReportValue =
 
 export function readValue(raw: string | undefined): ReportValue {
   const v = (raw ?? '').trim();
-  if (v === '' || v === 'N/A') return { kind: 'na' };
-  if (v === 'no_information') return { kind: 'no_information' };
-  if (v === 'not_supported') return { kind: 'not_supported' };
+  const lower = v.toLowerCase();
+  if (lower === '' || lower === 'n/a') return { kind: 'na' };
+  if (lower === 'no_information') return { kind: 'no_information' };
+  if (lower === 'not_supported') return { kind: 'not_supported' };
   const d = new Date(v);
   return Number.isNaN(d.getTime()) ? { kind: 'na' } : { kind: 'date', date: d };
+}
+
+function isoDay(d: Date): string {
+  return d.toISOString().slice(0, 10);
 }
 
 function daysBetween(from: Date, to: Date): number {
@@ -151,7 +160,7 @@ interface Candidate {
 }
 
 function consoleCandidate(row: CredentialReportRow, now: Date, s: InactivitySettings): Candidate | undefined {
-  if (row.password_enabled !== 'true') return undefined; // no password, or a disabled console
+  if (!isTrue(row.password_enabled)) return undefined; // no password, or a disabled console
   const last = readValue(row.password_last_used);
   const threshold = s.console_days;
   if (last.kind === 'not_supported') return undefined;
@@ -165,13 +174,16 @@ function consoleCandidate(row: CredentialReportRow, now: Date, s: InactivitySett
     };
   }
   const created = dateOrUndefined(row.user_creation_time);
-  if (last.kind === 'no_information' && created && created < PASSWORD_TRACKING_START) {
+  // no_information: not used since 2014-10-20. Only a user created after that date has certainly never used
+  // it; for an older user, or one whose creation time cannot be read, it is inactive since 2014-10-20.
+  if (last.kind === 'no_information' && !(created && created >= PASSWORD_TRACKING_START)) {
     const days = daysBetween(PASSWORD_TRACKING_START, now);
     if (days < threshold) return undefined;
+    const since = created ? `user created ${isoDay(created)}` : 'user creation time unknown';
     return {
       type: 'CONSOLE_INACTIVE',
       days,
-      details: `Console password not used since IAM began tracking (2014-10-20; ${days}+ days; threshold ${threshold})`,
+      details: `Console password not used since 2014-10-20 at least (${since}, before IAM began tracking sign-ins on 2014-10-20; ${days}+ days; threshold ${threshold})`,
     };
   }
   // Never used (N/A, or no_information for a user created after tracking began). The grace period runs from
@@ -195,7 +207,7 @@ function keyCandidate(
 ): Candidate | undefined {
   const n = slot === 'access_key_1' ? 1 : 2;
   const active = slot === 'access_key_1' ? row.access_key_1_active : row.access_key_2_active;
-  if (active !== 'true') return undefined; // no key, or an inactive one: nothing can use it
+  if (!isTrue(active)) return undefined; // no key, or an inactive one: nothing can use it
   const rotatedRaw = slot === 'access_key_1' ? row.access_key_1_last_rotated : row.access_key_2_last_rotated;
   const usedRaw = slot === 'access_key_1' ? row.access_key_1_last_used_date : row.access_key_2_last_used_date;
   const createdAt = dateOrUndefined(rotatedRaw);
@@ -214,14 +226,17 @@ function keyCandidate(
     };
   }
   const since = createdAt ?? dateOrUndefined(row.user_creation_time);
-  if (last.kind === 'no_information' && since && since < KEY_TRACKING_START) {
+  // AWS writes N/A both for a key never used and for one last used before 2015-04-22: a key that existed
+  // before then may have been used, so it is reported as inactive since 2015-04-22, never as "never used".
+  if (since && since < KEY_TRACKING_START) {
     const days = daysBetween(KEY_TRACKING_START, now);
     if (days < threshold) return undefined;
+    const origin = createdAt ? `created ${isoDay(createdAt)}` : `user created ${isoDay(since)}`;
     return {
       type: 'ACCESS_KEY_INACTIVE',
       days,
       key,
-      details: `Access key ${n} not used since IAM began tracking (2015-04-22; ${days}+ days; threshold ${threshold})`,
+      details: `Access key ${n} not used since 2015-04-22 at least (${origin}, before IAM began tracking key use on 2015-04-22; ${days}+ days; threshold ${threshold})`,
     };
   }
   if (!since) return undefined;
@@ -282,7 +297,7 @@ export function analyze(
         manager: intern(facts.manager ?? ''),
         createdDate: detach(row.user_creation_time),
         lastLogin: detach(row.password_last_used),
-        mfaEnabled: row.mfa_active === 'true',
+        mfaEnabled: isTrue(row.mfa_active),
         status: 'OPEN',
       });
     }

@@ -10,9 +10,9 @@ import { errorMessage } from '../../errors.js';
 import type { AuditEvent } from '../audit.js';
 import { DAY_MS } from '../clock.js';
 import type { CoreContext } from '../context.js';
-import type { CredentialReportRow } from './credential-report.js';
+import { type CredentialReportRow, isTrue, type UnreadableRow } from './credential-report.js';
 import { readValue } from './inactivity.js';
-import { type AccountScan, formatAge, type ScannedUser, scan } from './scan.js';
+import { type AccountScan, formatAge, type ScannedUser, scan, unreadableText } from './scan.js';
 
 /**
  * The seed provisioning tool's reports — access, compliance, security, cost — built from the same
@@ -33,6 +33,8 @@ export interface TypedReport {
     users: number;
     report_generated_at: string | null;
     report_age: string;
+    /** Credential-report rows that could not be read: their users are missing from the rows below. */
+    unreadable_rows: UnreadableRow[];
   }[];
   accounts_failed: { id: string; name: string; error: string }[];
   summary: Record<string, number | string>;
@@ -69,6 +71,7 @@ function header(type: ReportType, d: ReportData) {
       users: a.userCount,
       report_generated_at: a.generatedAt?.toISOString() ?? null,
       report_age: a.generatedAt ? formatAge(d.now.getTime() - a.generatedAt.getTime()) : 'unknown',
+      unreadable_rows: a.unreadableRows ?? [],
     })),
     accounts_failed: d.accounts
       .filter((a) => !a.ok)
@@ -243,8 +246,8 @@ export function complianceReport(d: ReportData): TypedReport {
 
 function rootRisks(a: AccountScan, root: CredentialReportRow, now: Date): [string, string, string][] {
   const out: [string, string, string][] = [];
-  if (root.mfa_active !== 'true') out.push(['ROOT_WITHOUT_MFA', 'HIGH', 'The root user has no MFA device']);
-  if (root.access_key_1_active === 'true' || root.access_key_2_active === 'true')
+  if (!isTrue(root.mfa_active)) out.push(['ROOT_WITHOUT_MFA', 'HIGH', 'The root user has no MFA device']);
+  if (isTrue(root.access_key_1_active) || isTrue(root.access_key_2_active))
     out.push(['ROOT_ACCESS_KEYS', 'HIGH', 'The root user has active access keys']);
   const used = daysSince(root.password_last_used, now);
   if (used !== undefined && used < 30)
@@ -397,10 +400,13 @@ export function reportCsv(r: TypedReport): string {
 
 export function reportText(r: TypedReport, limit = 25): string {
   const lines = [`${r.type} report at ${r.generated_at}`];
-  for (const a of r.accounts)
+  for (const a of r.accounts) {
     lines.push(
       `  ${a.name} (${a.id}): ${a.users} users; credential report ${a.report_generated_at ?? '?'} (${a.report_age} old)`,
     );
+    for (const u of a.unreadable_rows.slice(0, limit))
+      lines.push(`    UNREADABLE credential report row, user not checked: ${unreadableText(u)}`);
+  }
   for (const f of r.accounts_failed) lines.push(`  ${f.name} (${f.id}): FAILED — ${f.error}`);
   for (const [k, v] of Object.entries(r.summary)) lines.push(`  ${k.replaceAll('_', ' ')}: ${v}`);
   for (const [name, items] of Object.entries(r.sections)) {

@@ -9,6 +9,8 @@ import {
   type CredentialReportRow,
   type FetchReportOptions,
   fetchCredentialReport,
+  isTrue,
+  type UnreadableRow,
 } from './credential-report.js';
 import {
   analyze,
@@ -64,6 +66,11 @@ export interface AccountScan {
   iamCalls: number;
   users?: ScannedUser[] | undefined;
   root?: CredentialReportRow | undefined;
+  /**
+   * Credential-report rows that could not be read (their users were not checked): every output names them
+   * with their line, so a shifted row never passes as a user with nothing to report.
+   */
+  unreadableRows?: UnreadableRow[] | undefined;
 }
 
 export interface ScanResult {
@@ -111,20 +118,20 @@ function snapshot(row: CredentialReportRow, u: UserDetail | undefined): ScannedU
   return {
     userName: row.user,
     createdAt: row.user_creation_time,
-    passwordEnabled: row.password_enabled === 'true',
+    passwordEnabled: isTrue(row.password_enabled),
     passwordLastUsed: row.password_last_used,
     passwordNextRotation: row.password_next_rotation,
-    mfa: row.mfa_active === 'true',
+    mfa: isTrue(row.mfa_active),
     keys: [
       {
         slot: 1,
-        active: row.access_key_1_active === 'true',
+        active: isTrue(row.access_key_1_active),
         lastRotated: row.access_key_1_last_rotated,
         lastUsed: row.access_key_1_last_used_date,
       },
       {
         slot: 2,
-        active: row.access_key_2_active === 'true',
+        active: isTrue(row.access_key_2_active),
         lastRotated: row.access_key_2_last_rotated,
         lastUsed: row.access_key_2_last_used_date,
       },
@@ -196,6 +203,11 @@ export async function scanAccount(
       ),
     ]);
     const findings = analyze({ id: account.id, name: account.name }, report.rows, facts, now, settings);
+    if (report.unreadable.length > 0)
+      ctx.logger.warn(
+        { account: account.id, lines: report.unreadable.map((u) => u.line) },
+        'credential report rows unreadable; their users were not checked',
+      );
     const userRows = report.rows.filter((r) => r.user !== '<root_account>');
     return {
       ...base,
@@ -206,6 +218,7 @@ export async function scanAccount(
       iamCalls: stats.calls,
       users: byName ? userRows.map((r) => snapshot(r, byName.get(r.user))) : undefined,
       root: opts.includeUsers ? report.rows.find((r) => r.user === '<root_account>') : undefined,
+      unreadableRows: report.unreadable,
     };
   } catch (err) {
     const code = err instanceof AwsUserError ? err.code : ((err as { name?: string }).name ?? 'Error');
@@ -242,6 +255,20 @@ export async function scan(ctx: CoreContext, opts: ScanOptions = {}): Promise<Sc
 
 export function failedAccounts(result: ScanResult): AccountScan[] {
   return result.accounts.filter((a) => !a.ok);
+}
+
+/** Every unreadable credential-report row of the scan, with its account. */
+export function unreadableRows(
+  result: Pick<ScanResult, 'accounts'>,
+): (UnreadableRow & { accountId: string; accountName: string })[] {
+  return result.accounts.flatMap((a) =>
+    (a.unreadableRows ?? []).map((u) => ({ accountId: a.accountId, accountName: a.accountName, ...u })),
+  );
+}
+
+/** "line 3 (user "o"): 23 cells where the header has 22…": one unreadable row for a human. */
+export function unreadableText(u: UnreadableRow): string {
+  return `line ${u.line}${u.user ? ` (user ${JSON.stringify(u.user)})` : ''}: ${u.reason}`;
 }
 
 /** AWS regenerates a credential report older than this; an older one means the account's data is stale. */
