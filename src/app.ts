@@ -9,6 +9,7 @@ import { healthRoute } from './health.js';
 import type { Logger } from './logger.js';
 import { FollowUpGate } from './slack/ack-gate.js';
 import { Drain } from './slack/drain.js';
+import { guardRequests } from './slack/request-guard.js';
 import { Roles } from './slack/roles.js';
 
 export const EVENTS_PATH = '/slack/events';
@@ -65,7 +66,7 @@ export function createApp(config: Config, deps: BaseDeps): BotApp {
   const logger = boltLogger(deps.logger);
   const customRoutes = [healthRoute(deps)];
   const mode = config.env.slackAppToken ? 'socket' : 'http';
-  const receiver =
+  const receiver: HTTPReceiver | SocketModeReceiver =
     mode === 'socket'
       ? new SocketModeReceiver({
           appToken: config.env.slackAppToken as string,
@@ -80,7 +81,20 @@ export function createApp(config: Config, deps: BaseDeps): BotApp {
           endpoints: EVENTS_PATH,
           customRoutes,
           logger,
+          // guardRequests verifies instead: both directions of Slack's 5 minutes, on deps.clock, plus the
+          // replay cache. Bolt's own check looks only at the past, on Date.now().
+          signatureVerification: false,
         });
+  // Socket Mode has no signatures: Slack authenticates the WebSocket, and envelopes are acked by id.
+  if (receiver instanceof HTTPReceiver) {
+    guardRequests(receiver, {
+      secret: config.env.slackSigningSecret as string,
+      path: EVENTS_PATH,
+      clock: deps.clock,
+      store: deps.store,
+      logger: deps.logger,
+    });
+  }
   const app = new App({
     token: config.env.slackBotToken,
     receiver,

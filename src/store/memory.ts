@@ -187,5 +187,26 @@ export class MemoryStore implements Store {
     return true;
   }
 
+  private readonly marks = new Map<string, number>();
+
+  /** Synchronous, so check-and-set cannot interleave with another caller. */
+  private markLive(key: string): boolean {
+    const until = this.marks.get(key);
+    if (until === undefined) return false;
+    if (until > this.nowMs()) return true;
+    this.marks.delete(key);
+    return false;
+  }
+
+  async firstSeen(key: string, ttlMs: number): Promise<boolean> {
+    if (this.markLive(key)) return false;
+    this.marks.set(key, this.nowMs() + ttlMs);
+    return true;
+  }
+
+  async seen(key: string): Promise<boolean> {
+    return this.markLive(key);
+  }
+
   async close(): Promise<void> {}
 }

@@ -288,6 +288,15 @@ export class RedisStore implements Store {
     return ok === 'OK' ? token : undefined;
   }
 
+  async firstSeen(key: string, ttlMs: number): Promise<boolean> {
+    const ok = await this.wrap(() => this.redis.set(this.k('seen', key), '1', 'PX', ttlMs, 'NX'));
+    return ok === 'OK';
+  }
+
+  async seen(key: string): Promise<boolean> {
+    return (await this.wrap(() => this.redis.exists(this.k('seen', key)))) === 1;
+  }
+
   async releaseLock(name: string, token: string): Promise<boolean> {
     return (await this.run('release-lock', [this.k('lock', name)], [token])) === 1;
   }

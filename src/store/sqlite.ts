@@ -391,6 +391,25 @@ export class SqliteStore implements Store {
     return this.run(() => this.sql('DELETE FROM locks').run().changes) + this.jobs.dropLeases();
   }
 
+  async firstSeen(key: string, ttlMs: number): Promise<boolean> {
+    const now = this.nowMs();
+    return this.run(() => {
+      // Pruned here rather than by a job: the index makes it cheap, and the table never outgrows the window.
+      this.sql('DELETE FROM seen_marks WHERE until_ms <= ?').run(now);
+      return (
+        this.sql('INSERT OR IGNORE INTO seen_marks (key, until_ms) VALUES (?, ?)').run(key, now + ttlMs)
+          .changes === 1
+      );
+    });
+  }
+
+  async seen(key: string): Promise<boolean> {
+    const row = this.read(() =>
+      this.sql('SELECT 1 FROM seen_marks WHERE key = ? AND until_ms > ?').get(key, this.nowMs()),
+    );
+    return row !== undefined;
+  }
+
   async releaseLock(name: string, token: string): Promise<boolean> {
     return this.run(
       () => this.sql('DELETE FROM locks WHERE name = ? AND token = ?').run(name, token).changes === 1,

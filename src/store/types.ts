@@ -168,6 +168,15 @@ export interface Store {
   acquireLock(name: string, ttlMs: number): Promise<string | undefined>;
   releaseLock(name: string, token: string): Promise<boolean>;
 
+  /**
+   * Short-lived marks, shared by every replica: a request signature already answered (replay cache), a view
+   * the bot opened for a user. `firstSeen` sets `key` for `ttlMs` and is true only for the caller that set
+   * it (atomic across racing replicas); `seen` is true while a mark is set and unexpired. Expired marks go
+   * by themselves (Redis PX; SQLite prunes on write), so callers never delete.
+   */
+  firstSeen(key: string, ttlMs: number): Promise<boolean>;
+  seen(key: string): Promise<boolean>;
+
   /** Digest findings' references, so a button value can be just the finding id. */
   putFindingRefs(refs: FindingRef[], ttlMs: number): Promise<void>;
   getFindingRef(id: string): Promise<FindingRef | undefined>;

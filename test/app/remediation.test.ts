@@ -20,6 +20,11 @@ let moto: Moto;
 let fake: FakeSlack;
 let jira: FakeJira;
 let t: TestBot;
+
+/** Signed at the bot's clock (200 days ahead): freshness is judged on the injected clock. */
+function sendAtBotTime(url: string, payload: Record<string, unknown>) {
+  return sendInteraction(url, payload, { timestamp: Math.floor(t.deps.clock.now().getTime() / 1000) });
+}
 const JIRA = { email: 'bot@example.com', apiToken: 'jira-token-test' };
 
 beforeAll(async () => {
@@ -87,7 +92,7 @@ describe('remediation from the digest', () => {
     expect(jira.issues.length).toBeGreaterThan(0);
     const { button } = await digestButton(REMEDIATE_ACTIONS.disableConsole);
 
-    await sendInteraction(
+    await sendAtBotTime(
       t.url,
       buttonClick({
         user: USERS.approver,
@@ -104,11 +109,11 @@ describe('remediation from the digest', () => {
 
     const id = requestIdFrom(approval);
     // The clicker cannot approve their own remediation.
-    await sendInteraction(t.url, buttonClick({ user: USERS.approver, actionId: APPROVE_ACTION, value: id }));
+    await sendAtBotTime(t.url, buttonClick({ user: USERS.approver, actionId: APPROVE_ACTION, value: id }));
     await new Promise((r) => setTimeout(r, 300));
     expect(await hasConsole('stale')).toBe(true);
 
-    await sendInteraction(t.url, buttonClick({ user: USERS.approver2, actionId: APPROVE_ACTION, value: id }));
+    await sendAtBotTime(t.url, buttonClick({ user: USERS.approver2, actionId: APPROVE_ACTION, value: id }));
     await fake.waitFor(() =>
       fake
         .callsTo('chat.postMessage')
@@ -132,7 +137,7 @@ describe('remediation from the digest', () => {
     await staleUser('stale2');
     await runDigest(t.deps);
     const { button } = await digestButton(REMEDIATE_ACTIONS.offboard);
-    await sendInteraction(
+    await sendAtBotTime(
       t.url,
       buttonClick({
         user: USERS.stranger,

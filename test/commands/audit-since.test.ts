@@ -50,7 +50,12 @@ afterAll(async () => {
 let n = 0;
 async function run(text: string, user: string = USERS.approver): Promise<string> {
   const tag = `a${++n}`;
-  const res = await sendCommand(t.url, { text, user_id: user, response_url: fake.responseUrl(tag) });
+  // Signed at the bot's clock: freshness is judged on the injected clock, which this file moves.
+  const res = await sendCommand(
+    t.url,
+    { text, user_id: user, response_url: fake.responseUrl(tag) },
+    { timestamp: Math.floor(t.deps.clock.now().getTime() / 1000) },
+  );
   expect(res.status).toBe(200);
   if (res.text) return String(res.json().text);
   const reply = await fake.waitForCall('response_url', (c) => c.path === `/response/${tag}`);

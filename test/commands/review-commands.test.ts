@@ -32,7 +32,12 @@ let n = 0;
 async function run(text: string, user: string, replies: number) {
   const tag = `d${++n}`;
   const started = Date.now();
-  const res = await sendCommand(t.url, { text, user_id: user, response_url: fake.responseUrl(tag) });
+  // Signed at the bot's clock: freshness is judged on the injected clock, which this file moves.
+  const res = await sendCommand(
+    t.url,
+    { text, user_id: user, response_url: fake.responseUrl(tag) },
+    { timestamp: Math.floor(t.deps.clock.now().getTime() / 1000) },
+  );
   const ackMs = Date.now() - started;
   expect(res.status).toBe(200);
   if (res.text) return { ack: String(res.json().text), replies: [] as string[], ackMs };

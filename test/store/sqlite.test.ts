@@ -248,6 +248,22 @@ describe('the instance lock', () => {
   });
 });
 
+describe('SQLite seen marks', () => {
+  it('prunes expired marks as new ones are written, so the table holds only the live window', async () => {
+    const clock = fixedClock(T0);
+    const s = sqliteStore({ clock });
+    try {
+      for (let i = 0; i < 20; i++) expect(await s.firstSeen(`sig:${i}`, 60_000)).toBe(true);
+      clock.advance(60_000);
+      expect(await s.firstSeen('sig:new', 60_000)).toBe(true);
+      const rows = s.db.prepare('SELECT key FROM seen_marks').all() as { key: string }[];
+      expect(rows.map((r) => r.key)).toEqual(['sig:new']);
+    } finally {
+      await s.close();
+    }
+  });
+});
+
 describe('SQLite migrations', () => {
   it('creates DATA_DIR and the schema on first run, at the newest version, and applies nothing twice', async () => {
     const dataDir = join(tempDataDir(), 'a', 'b');

@@ -49,6 +49,17 @@ describe.each([
     return s;
   }
 
+  it('answers firstSeen true once per key, across racing callers, and seen only for a set key', async () => {
+    const s = await store();
+    expect(await s.seen('sig:a')).toBe(false);
+    const racing = await Promise.all(Array.from({ length: 8 }, () => s.firstSeen('sig:a', 60_000)));
+    expect(racing.filter(Boolean)).toHaveLength(1);
+    expect(await s.firstSeen('sig:a', 60_000)).toBe(false);
+    expect(await s.seen('sig:a')).toBe(true);
+    expect(await s.firstSeen('sig:b', 60_000)).toBe(true);
+    expect(await s.seen('sig:c')).toBe(false);
+  });
+
   it('round-trips a request, keeping empty arrays as arrays', async () => {
     const s = await store();
     const r = request();
@@ -313,6 +324,18 @@ describe.each([
     expect(await s.getFindingRef('f1')).toBeUndefined();
   });
 
+  it('forgets a firstSeen mark when the clock passes its TTL, and not before', async () => {
+    const clock = fixedClock(T0);
+    const s = store(clock);
+    expect(await s.firstSeen('sig:a', 600_000)).toBe(true);
+    clock.advance(599_999);
+    expect(await s.seen('sig:a')).toBe(true);
+    expect(await s.firstSeen('sig:a', 600_000)).toBe(false);
+    clock.advance(1);
+    expect(await s.seen('sig:a')).toBe(false);
+    expect(await s.firstSeen('sig:a', 600_000)).toBe(true);
+  });
+
   it("runs the grant store's allowance window on the same clock", async () => {
     const clock = fixedClock(T0);
     const s = store(clock);
@@ -351,6 +374,17 @@ describe('redis store', () => {
     const keys = await s.redis.keys('t:ttl:*req*');
     const ttl = await s.redis.pttl(keys[0] as string);
     expect(ttl).toBeGreaterThan(72 * 3_600_000);
+  });
+
+  it('keeps a firstSeen mark under the prefix with its TTL, so Redis itself forgets it', async () => {
+    const s = await redisStore();
+    stores.push(s);
+    expect(await s.firstSeen('sig:v0=abc', 600_000)).toBe(true);
+    const keys = await s.redis.keys(`${s.prefix}*`);
+    expect(keys).toEqual([`${s.prefix}seen:sig:v0=abc`]);
+    const ttl = await s.redis.pttl(keys[0] as string);
+    expect(ttl).toBeGreaterThan(590_000);
+    expect(ttl).toBeLessThanOrEqual(600_000);
   });
 
   it('fails fast with StoreUnavailableError when nothing listens, and never hangs', async () => {

@@ -6,12 +6,16 @@ import type {
 } from '@slack/bolt';
 import type { Deps } from '../../deps.js';
 import { errorMessage } from '../../errors.js';
+import { openedFor } from '../../slack/opened-views.js';
 import { userInfo } from '../../slack/users.js';
 import { type CreateModalMeta, createModal, suggestUsername } from '../../views/create-modal.js';
 
 type Args = SlackActionMiddlewareArgs<BlockAction<UsersSelectAction>> & AllMiddlewareArgs;
 
-/** Picking the owner fills in the email and a user name from users.info (views.update, guarded by hash). */
+/**
+ * Picking the owner fills in the email and a user name from users.info (views.update, guarded by hash), in a
+ * modal the bot opened for the clicker and no other.
+ */
 export const userPickedAction =
   (deps: Deps) =>
   async ({ ack, body, action }: Args): Promise<void> => {
@@ -20,6 +24,14 @@ export const userPickedAction =
     const view = body.view;
     if (!view) return;
     try {
+      // The payload names the view; only one the bot opened for this clicker, at a known hash, is touched.
+      if (!view.hash || !(await openedFor(deps.store, body.user.id, view.id))) {
+        deps.logger.warn(
+          { user: body.user.id, viewId: view.id },
+          'owner picker on a view the bot did not open for this user: left alone',
+        );
+        return;
+      }
       const info = await userInfo(deps.client, action.selected_user);
       if (!info) return;
       const meta = JSON.parse(view.private_metadata || '{"mode":"create"}') as CreateModalMeta;
