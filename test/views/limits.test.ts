@@ -34,10 +34,12 @@ import {
 } from '../../src/views/messages.js';
 import { mfaCodesModal, mfaPromptMessage } from '../../src/views/mfa.js';
 import { closedText } from '../../src/views/request-status.js';
+import { filterOptions, option } from '../../src/views/select.js';
 import {
   homeViolations,
   messageViolations,
   modalViolations,
+  optionsResponseViolations,
   SLACK,
   textViolations,
   violations,
@@ -110,9 +112,11 @@ const template = fc
     }),
   );
 const templateName = str([...'abcdefghijklmnopqrstuvwxyz0123456789_-'], 128);
-const templates = many(fc.tuple(templateName, template), 150, ([n, t], i) => [`${n}${i}`, t] as const).map(
-  (entries) => Object.fromEntries(entries),
-);
+type Tpl = ReturnType<typeof templateSchema.parse>;
+const templates = many<[string, Tpl]>(fc.tuple(templateName, template), 150, ([n, t], i) => [
+  `${n}${i}`,
+  t,
+]).map((entries) => Object.fromEntries(entries));
 
 const grant: fc.Arbitrary<Grant> = fc
   .record({
@@ -366,7 +370,14 @@ describe("every builder stays within Slack's limits over generated input", () =>
         const first = result.findings[0];
         return [
           ...messageViolations(
-            digestMessage({ result, summary, tickets, files, remediation, ...(note ? { ticketNote: note } : {}) }),
+            digestMessage({
+              result,
+              summary,
+              tickets,
+              files,
+              remediation,
+              ...(note ? { ticketNote: note } : {}),
+            }),
           ),
           ...textViolations(inactiveReplyText(result, summary)),
           ...result.accounts.slice(0, 5).flatMap((a) => textViolations(accountLine(a, result.analysisDate))),
@@ -614,10 +625,10 @@ describe('everything the config offers can be picked', () => {
         const v = createModal({ templates: t }, a, { mode: 'create' });
         const tpl = selectIn(v, 'template');
         const acct = selectIn(v, 'account');
-        if (tpl?.type === 'static_select')
-          expect(tpl.options?.map((o) => o.value)).toEqual(Object.keys(t));
+        if (tpl?.type === 'static_select') expect(tpl.options?.map((o) => o.value)).toEqual(Object.keys(t));
         else expect(tpl?.type).toBe('external_select');
-        if (acct?.type === 'static_select') expect(acct.options?.map((o) => o.value)).toEqual(a.map((x) => x.id));
+        if (acct?.type === 'static_select')
+          expect(acct.options?.map((o) => o.value)).toEqual(a.map((x) => x.id));
         else expect(acct?.type).toBe('external_select');
       }),
       RUNS_SMALL,
@@ -648,6 +659,28 @@ describe('everything the config offers can be picked', () => {
         else expect(acct?.type).toBe('external_select');
       }),
       RUNS_SMALL,
+    );
+  });
+});
+
+describe('external select answers', () => {
+  it('are a subset of the offered options, at most 100, within the option limits, and match the query', () => {
+    const opts = many(
+      fc.tuple(str(PROSE_CHARS.concat(IAM_CHARS), 200), iamName(150)).map(([t, v]) => option(t, v)),
+      400,
+    );
+    fc.assert(
+      fc.property(opts, str(PROSE_CHARS.concat(IAM_CHARS), 20, 0), (all, query) => {
+        const answer = filterOptions(all, query);
+        expect(optionsResponseViolations({ options: answer })).toEqual([]);
+        for (const o of answer) {
+          expect(all).toContain(o);
+          const q = query.trim().toLowerCase();
+          expect(`${o.text.text}\n${o.value}`.toLowerCase()).toContain(q);
+        }
+        if (!query.trim()) expect(answer).toHaveLength(Math.min(all.length, 100));
+      }),
+      RUNS,
     );
   });
 });
