@@ -73,11 +73,15 @@ function suggestion(a: { actionId: string; blockId: string; value: string; callb
   };
 }
 
-function viewOf(call: RecordedCall) {
+interface OpenedView {
+  callback_id?: string;
+  title?: { text: string };
+  blocks: { block_id?: string; element?: { type: string } }[];
+}
+
+function viewOf(call: RecordedCall): OpenedView {
   const v = call.body.view;
-  return (typeof v === 'string' ? JSON.parse(v) : v) as Parameters<typeof modalViolations>[0] & {
-    blocks: { block_id?: string; element?: { type: string } }[];
-  };
+  return (typeof v === 'string' ? JSON.parse(v) : v) as OpenedView;
 }
 
 describe("Slack's limits through the receiver", () => {
