@@ -160,3 +160,21 @@ describe('App Home', () => {
     expect(JSON.stringify(v)).toContain('…and 185 more IAM users');
   });
 });
+
+describe('App Home failures', () => {
+  it('lists failed accounts within the text limit and says how many more there are', () => {
+    const failed = Array.from({ length: 40 }, (_, i) => `workload-${i}: ${'AccessDenied <&> '.repeat(20)}`);
+    const v = appHomeView({
+      role: 'requester',
+      usage: ['request'],
+      users: [],
+      grants: [],
+      failedAccounts: failed,
+      maxKeyAgeDays: 90,
+    });
+    const line = JSON.stringify(v.blocks).match(/:warning: Could not read:[^"]*/)?.[0] ?? '';
+    expect(line.length).toBeLessThanOrEqual(3000);
+    expect(line).toMatch(/^:warning: Could not read: workload-0: AccessDenied &lt;&amp;&gt; /);
+    expect(line).toMatch(/; …and \d+ more$/);
+  });
+});
