@@ -79,6 +79,21 @@ function keyText(u: HomeUser, maxAge: number): string {
     .join(' · ');
 }
 
+/**
+ * Each failure as far as the text allows, then how many more: many failed accounts with long errors would
+ * otherwise pass Slack's 3,000 characters, or end mid-word with no sign of how many were left out.
+ */
+function couldNotRead(failed: readonly string[]): string {
+  let out = ':warning: Could not read:';
+  for (let i = 0; i < failed.length; i++) {
+    const item = `${i === 0 ? ' ' : '; '}${clip(esc(failed[i] as string), 400)}`;
+    const tail = i < failed.length - 1 ? `; …and ${failed.length - i - 1} more` : '';
+    if (out.length + item.length + tail.length > TEXT_CLIP) return `${out}; …and ${failed.length - i} more`;
+    out += item;
+  }
+  return out;
+}
+
 export function appHomeView(input: HomeInput): HomeView {
   const blocks: KnownBlock[] = [
     { type: 'header', text: { type: 'plain_text', text: 'Your AWS access' } },
@@ -199,7 +214,7 @@ export function appHomeView(input: HomeInput): HomeView {
       elements: [
         {
           type: 'mrkdwn',
-          text: clip(`:warning: Could not read: ${input.failedAccounts.map(esc).join(', ')}`),
+          text: couldNotRead(input.failedAccounts),
         },
       ],
     });

@@ -1,13 +1,7 @@
 import type { InputBlock, KnownBlock, ModalView, PlainTextElement, PlainTextOption } from '@slack/types';
 import type { FileConfig } from '../config.js';
-import {
-  clip,
-  MODAL_TITLE_MAX,
-  OPTION_TEXT_MAX,
-  OPTION_VALUE_MAX,
-  PLACEHOLDER_TEXT_MAX,
-  SELECT_MAX_OPTIONS,
-} from './limits.js';
+import { clip, MODAL_TITLE_MAX, OPTION_TEXT_MAX, OPTION_VALUE_MAX, PLACEHOLDER_TEXT_MAX } from './limits.js';
+import { accountOption, option, selectElement } from './select.js';
 
 export const CREATE_CALLBACK = 'create_user_modal';
 export const USER_PICKED_ACTION = 'create_user_picked';
@@ -59,10 +53,25 @@ const plain = (text: string, max = PLACEHOLDER_TEXT_MAX): PlainTextElement => ({
   text: clip(text, max),
   emoji: true,
 });
-const option = (text: string, value: string): PlainTextOption => ({
-  text: plain(text, OPTION_TEXT_MAX),
-  value,
-});
+
+/**
+ * Every template as an option, its value the template's name (what the submission carries back, checked
+ * against the config). The name is cut before the approvals note, so the note always shows.
+ */
+export function templateOptions(config: Pick<FileConfig, 'templates'>): PlainTextOption[] {
+  // A name Slack would cut as a value could not be submitted back.
+  return Object.entries(config.templates)
+    .filter(([name]) => name.length <= OPTION_VALUE_MAX)
+    .map(([name, t]) => {
+      const note = t.approvals_required > 1 ? ` (${t.approvals_required} approvals)` : '';
+      return option(`${clip(name, OPTION_TEXT_MAX - note.length)}${note}`, name);
+    });
+}
+
+/** Every account the caller may pick, by id. */
+export function accountOptions(accounts: readonly AccountChoice[]): PlainTextOption[] {
+  return accounts.map(accountOption);
+}
 
 function textInput(
   id: string,
@@ -101,13 +110,7 @@ export function createModal(
   meta: CreateModalMeta,
   prefill: CreatePrefill = {},
 ): ModalView {
-  // A template name is the option's value: one Slack would cut could not be submitted back.
-  const templates = Object.entries(config.templates)
-    .filter(([name]) => name.length <= OPTION_VALUE_MAX)
-    .slice(0, SELECT_MAX_OPTIONS)
-    .map(([name, t]) =>
-      option(`${name}${t.approvals_required > 1 ? ` (${t.approvals_required} approvals)` : ''}`, name),
-    );
+  const templates = templateOptions(config);
   const blocks: KnownBlock[] = [
     {
       type: 'input',
@@ -126,27 +129,29 @@ export function createModal(
       hint: 'Letters, digits and + = , . @ _ - (at most 64).',
     }),
     textInput(CREATE_BLOCKS.email, 'Email', { initial: prefill.email }),
-    {
-      type: 'input',
-      block_id: CREATE_BLOCKS.template,
-      label: plain('Template'),
-      element: { type: 'static_select', action_id: CREATE_BLOCKS.template, options: templates },
-    },
+    templates.length > 0
+      ? {
+          type: 'input',
+          block_id: CREATE_BLOCKS.template,
+          label: plain('Template'),
+          element: selectElement(CREATE_BLOCKS.template, templates),
+        }
+      : {
+          // An empty select is invalid Block Kit; the submission then fails inline on the missing template.
+          type: 'section',
+          block_id: CREATE_BLOCKS.template,
+          text: { type: 'mrkdwn', text: 'No template is configured: an admin adds them under `templates`.' },
+        },
   ];
   // An empty static_select is invalid Block Kit, so no accounts means no select.
   if (accounts.length > 0) {
-    const options = accounts.slice(0, SELECT_MAX_OPTIONS).map((a) => option(`${a.name} (${a.id})`, a.id));
+    const options = accountOptions(accounts);
     const initial = options.find((o) => o.value === config.home_account) ?? options[0];
     blocks.push({
       type: 'input',
       block_id: CREATE_BLOCKS.account,
       label: plain('Account'),
-      element: {
-        type: 'static_select',
-        action_id: CREATE_BLOCKS.account,
-        options,
-        ...(initial ? { initial_option: initial } : {}),
-      },
+      element: selectElement(CREATE_BLOCKS.account, options, initial),
     });
   }
   if (meta.mode === 'onboard') {

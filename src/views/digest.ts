@@ -183,11 +183,13 @@ export function digestMessage(input: DigestInput): { text: string; blocks: Known
     block_id: DIGEST_ACCOUNTS_BLOCK,
     text: {
       type: 'mrkdwn',
-      text: fitLines(
-        ordered.map((a) => accountLine(a, result.analysisDate)),
-        TEXT_CLIP,
-        (n) => `… and ${n} more account(s) in the JSON report`,
-      ),
+      // A section's text may not be empty: a scan over no account says so.
+      text:
+        fitLines(
+          ordered.map((a) => accountLine(a, result.analysisDate)),
+          TEXT_CLIP,
+          (n) => `… and ${n} more account(s) in the JSON report`,
+        ) || 'No account was scanned.',
     },
   });
   blocks.push({ type: 'divider' });

@@ -1,7 +1,9 @@
-import type { KnownBlock, ModalView, PlainTextElement } from '@slack/types';
+import { createHash } from 'node:crypto';
+import type { KnownBlock, ModalView, PlainTextElement, PlainTextOption } from '@slack/types';
 import type { FileConfig } from '../config.js';
 import { type GrantKind, grantableFor } from '../core/index.js';
-import { clip, MODAL_TITLE_MAX, OPTION_TEXT_MAX, OPTION_VALUE_MAX, SELECT_MAX_OPTIONS } from './limits.js';
+import { clip, MODAL_TITLE_MAX, OPTION_TEXT_MAX, OPTION_VALUE_MAX } from './limits.js';
+import { accountOption, option, selectElement } from './select.js';
 
 /**
  * The request and break-glass modal for time-bound access. Pure: data in, JSON out. The submission is checked
@@ -21,16 +23,46 @@ function plain(text: string, max = OPTION_TEXT_MAX): PlainTextElement {
   return { type: 'plain_text', text: clip(text, max), emoji: true };
 }
 
-/** `group:ProdDebug` / `policy:arn:…`: the option value the modal submits. */
-export function accessValue(kind: GrantKind, target: string): string {
-  return `${kind}:${target}`;
+export interface Access {
+  kind: GrantKind;
+  target: string;
 }
 
-export function parseAccessValue(value: string): { kind: GrantKind; target: string } | undefined {
-  const i = value.indexOf(':');
-  const kind = value.slice(0, i);
-  if (kind !== 'group' && kind !== 'policy') return undefined;
-  return { kind, target: value.slice(i + 1) };
+/**
+ * The option value the modal submits: a short id, never the raw ARN (a customer-managed policy's ARN can pass
+ * Slack's 150 characters for a value). A group keeps its readable `group:<name>` when that fits; anything else
+ * is `<kind>#<hash>`. The submission maps it back through the config with accessFromValue.
+ */
+export function accessValue(kind: GrantKind, target: string): string {
+  const readable = `${kind}:${target}`;
+  if (kind === 'group' && readable.length <= OPTION_VALUE_MAX) return readable;
+  return `${kind}#${createHash('sha256').update(readable).digest('hex').slice(0, 20)}`;
+}
+
+/** Every template's grantable access, once each; break-glass offers only what break-glass templates allow. */
+export function grantableAccess(config: Pick<FileConfig, 'templates'>, breakGlass: boolean): Access[] {
+  const seen = new Set<string>();
+  return Object.values(config.templates)
+    .filter((t) => !breakGlass || t.break_glass)
+    .flatMap((t) => grantableFor(t))
+    .filter((a) => {
+      const k = accessValue(a.kind, a.target);
+      if (seen.has(k)) return false;
+      seen.add(k);
+      return true;
+    });
+}
+
+/**
+ * The access a submitted value stands for, looked up in the config; undefined for a value the config does not
+ * offer (crafted, or from a form opened before the config changed). The template's allow-list is checked after.
+ */
+export function accessFromValue(config: Pick<FileConfig, 'templates'>, value: string): Access | undefined {
+  return grantableAccess(config, false).find((a) => accessValue(a.kind, a.target) === value);
+}
+
+export function accessOptions(access: readonly Access[]): PlainTextOption[] {
+  return access.map((a) => option(accessLabel(a.kind, a.target), accessValue(a.kind, a.target)));
 }
 
 export function accessLabel(kind: GrantKind, target: string): string {
@@ -57,17 +89,14 @@ export interface GrantAccount {
 export interface GrantModalInput {
   breakGlass: boolean;
   accounts: readonly GrantAccount[];
-  access: { kind: GrantKind; target: string }[];
+  access: readonly Access[];
   maxMinutes: number;
   privateMetadata: string;
 }
 
 export function grantRequestModal(input: GrantModalInput): ModalView {
   const title = input.breakGlass ? 'Break-glass access' : 'Request access';
-  // A value Slack would cut cannot be submitted back, and one over-long option fails the whole modal.
-  const access = input.access
-    .filter((a) => accessValue(a.kind, a.target).length <= OPTION_VALUE_MAX)
-    .slice(0, SELECT_MAX_OPTIONS);
+  const access = accessOptions(input.access);
   if (access.length === 0 || input.accounts.length === 0) {
     // Slack rejects a select with no options, and a modal with nothing to choose has nothing to submit.
     return {
@@ -100,34 +129,17 @@ export function grantRequestModal(input: GrantModalInput): ModalView {
       type: 'input',
       block_id: GRANT_BLOCKS.account,
       label: plain('Account'),
-      element: {
-        type: 'static_select',
-        action_id: GRANT_BLOCKS.account,
-        options: input.accounts
-          .slice(0, SELECT_MAX_OPTIONS)
-          .map((a) => ({ text: plain(`${a.name} (${a.id})`), value: a.id })),
-        ...(input.accounts.length === 1 && input.accounts[0]
-          ? {
-              initial_option: {
-                text: plain(`${input.accounts[0].name} (${input.accounts[0].id})`),
-                value: input.accounts[0].id,
-              },
-            }
-          : {}),
-      },
+      element: selectElement(
+        GRANT_BLOCKS.account,
+        input.accounts.map(accountOption),
+        input.accounts.length === 1 && input.accounts[0] ? accountOption(input.accounts[0]) : undefined,
+      ),
     },
     {
       type: 'input',
       block_id: GRANT_BLOCKS.access,
       label: plain('Group or policy'),
-      element: {
-        type: 'static_select',
-        action_id: GRANT_BLOCKS.access,
-        options: access.map((a) => ({
-          text: plain(accessLabel(a.kind, a.target)),
-          value: accessValue(a.kind, a.target),
-        })),
-      },
+      element: selectElement(GRANT_BLOCKS.access, access),
     },
     {
       type: 'input',
@@ -175,16 +187,7 @@ export function grantModalFor(
   accounts: readonly GrantAccount[],
   breakGlass: boolean,
 ): ModalView {
-  const templates = Object.values(config.templates).filter((t) => !breakGlass || t.break_glass);
-  const seen = new Set<string>();
-  const access = templates
-    .flatMap((t) => grantableFor(t))
-    .filter((a) => {
-      const k = accessValue(a.kind, a.target);
-      if (seen.has(k)) return false;
-      seen.add(k);
-      return true;
-    });
+  const access = grantableAccess(config, breakGlass);
   const maxMinutes = breakGlass
     ? config.break_glass.max_duration_minutes
     : config.grants.max_duration_hours * 60;

@@ -14,9 +14,12 @@ export const OPTION_TEXT_MAX = 75;
 export const OPTION_VALUE_MAX = 150;
 export const SELECT_MAX_OPTIONS = 100;
 export const BUTTON_TEXT_MAX = 75;
+/** A button's value: the bot only ever puts an id there. */
+export const BUTTON_VALUE_MAX = 2000;
 /** A modal's title, submit and close texts. */
 export const MODAL_TITLE_MAX = 24;
 export const BLOCK_ID_MAX = 255;
+export const ACTION_ID_MAX = 255;
 /** An input's placeholder. */
 export const PLACEHOLDER_TEXT_MAX = 150;
 

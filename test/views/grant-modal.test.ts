@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { templateSchema } from '../../src/config.js';
 import {
+  accessValue,
   BREAK_GLASS_CALLBACK,
   GRANT_BLOCKS,
   GRANT_REQUEST_CALLBACK,
@@ -63,7 +64,7 @@ describe('grantModalFor', () => {
               option('group ProdDebug', 'group:ProdDebug'),
               option(
                 'policy AmazonRDSReadOnlyAccess',
-                'policy:arn:aws:iam::aws:policy/AmazonRDSReadOnlyAccess',
+                accessValue('policy', 'arn:aws:iam::aws:policy/AmazonRDSReadOnlyAccess'),
               ),
               option('group ProdAdmin', 'group:ProdAdmin'),
             ],
@@ -166,13 +167,13 @@ describe('grantModalFor', () => {
     });
   });
 
-  it('leaves out access whose option value Slack would cut, and says so when nothing is left', () => {
-    const longArn = `arn:aws:iam::123456789012:policy/${'p'.repeat(128)}`;
+  it('offers access by a short id, long customer-managed policy ARNs included, and says so when nothing is left', () => {
+    const longArn = `arn:aws:iam::123456789012:policy/${'d'.repeat(512)}/${'p'.repeat(128)}`;
     const only = (managed_policies: string[]) => ({
       ...config,
       templates: { t: templateSchema.parse({ grantable: { managed_policies } }) },
     });
-    expect(grantModalFor(only([longArn]), [prod], false)).toEqual({
+    expect(grantModalFor(only([]), [prod], false)).toEqual({
       type: 'modal',
       title: plain('Request access'),
       close: plain('Close'),
@@ -195,8 +196,12 @@ describe('grantModalFor', () => {
       element: {
         type: 'static_select',
         action_id: GRANT_BLOCKS.access,
-        options: [option('policy ReadOnlyAccess', 'policy:arn:aws:iam::aws:policy/ReadOnlyAccess')],
+        options: [
+          option(`policy ${'p'.repeat(67)}…`, accessValue('policy', longArn)),
+          option('policy ReadOnlyAccess', accessValue('policy', 'arn:aws:iam::aws:policy/ReadOnlyAccess')),
+        ],
       },
     });
+    expect(accessValue('policy', longArn)).toMatch(/^policy#[0-9a-f]{20}$/);
   });
 });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { templateSchema } from '../../src/config.js';
 import type { Grant } from '../../src/core/grants.js';
 import { appHomeView, HOME_ACTIONS, parseUserRef } from '../../src/views/app-home.js';
 import {
@@ -7,10 +8,11 @@ import {
   grantNoticeBlocks,
 } from '../../src/views/grant-messages.js';
 import {
+  accessFromValue,
+  accessValue,
   BREAK_GLASS_CALLBACK,
   durationChoices,
   grantRequestModal,
-  parseAccessValue,
 } from '../../src/views/grant-modal.js';
 
 const grant: Grant = {
@@ -35,12 +37,27 @@ describe('grant views', () => {
     expect(durationChoices(90)).toEqual([15, 30, 60, 90]);
   });
 
-  it('round-trips the access option value, ARNs with colons included', () => {
-    expect(parseAccessValue('policy:arn:aws:iam::aws:policy/ReadOnlyAccess')).toEqual({
-      kind: 'policy',
-      target: 'arn:aws:iam::aws:policy/ReadOnlyAccess',
-    });
-    expect(parseAccessValue('role:x')).toBeUndefined();
+  it('maps a short access id back through the config, long ARNs included, and nothing else', () => {
+    const longArn = `arn:aws:iam::123456789012:policy/${'p'.repeat(512)}/${'n'.repeat(128)}`;
+    const config = {
+      templates: {
+        t: templateSchema.parse({
+          grantable: {
+            groups: ['ProdDebug'],
+            managed_policies: ['arn:aws:iam::aws:policy/ReadOnlyAccess', longArn],
+          },
+        }),
+      },
+    };
+    const value = accessValue('policy', longArn);
+    expect(value.length).toBeLessThanOrEqual(150);
+    expect(value).not.toContain('arn:');
+    expect(accessFromValue(config, value)).toEqual({ kind: 'policy', target: longArn });
+    expect(accessFromValue(config, 'group:ProdDebug')).toEqual({ kind: 'group', target: 'ProdDebug' });
+    // A raw ARN, a group no template allows or a made-up id never maps to anything.
+    expect(accessFromValue(config, 'policy:arn:aws:iam::aws:policy/ReadOnlyAccess')).toBeUndefined();
+    expect(accessFromValue(config, 'group:Administrators')).toBeUndefined();
+    expect(accessFromValue(config, 'policy#0123456789abcdef0123')).toBeUndefined();
   });
 
   it('builds the break-glass modal with its own callback, a mandatory reason and the cap', () => {
@@ -141,5 +158,23 @@ describe('App Home', () => {
     });
     expect((v.blocks as unknown[]).length).toBeLessThanOrEqual(100);
     expect(JSON.stringify(v)).toContain('…and 185 more IAM users');
+  });
+});
+
+describe('App Home failures', () => {
+  it('lists failed accounts within the text limit and says how many more there are', () => {
+    const failed = Array.from({ length: 40 }, (_, i) => `workload-${i}: ${'AccessDenied <&> '.repeat(20)}`);
+    const v = appHomeView({
+      role: 'requester',
+      usage: ['request'],
+      users: [],
+      grants: [],
+      failedAccounts: failed,
+      maxKeyAgeDays: 90,
+    });
+    const line = JSON.stringify(v.blocks).match(/:warning: Could not read:[^"]*/)?.[0] ?? '';
+    expect(line.length).toBeLessThanOrEqual(3000);
+    expect(line).toMatch(/^:warning: Could not read: workload-0: AccessDenied &lt;&amp;&gt; /);
+    expect(line).toMatch(/; …and \d+ more$/);
   });
 });

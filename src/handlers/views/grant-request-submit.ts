@@ -7,14 +7,16 @@ import { type GrantForm, grantRequest, prepareGrant } from '../../flows/requests
 import { notify } from '../../slack/dm.js';
 import { failureText } from '../../slack/reply.js';
 import { selectValue, textValue, type ViewState } from '../../slack/view-state.js';
-import { GRANT_BLOCKS, parseAccessValue } from '../../views/grant-modal.js';
+import { accessFromValue, GRANT_BLOCKS } from '../../views/grant-modal.js';
 
 type Args = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs;
 
-function readForm(state: ViewState): GrantForm {
+/** The access select carries a short id: mapped back through the config, never parsed from the payload. */
+function readForm(deps: Deps, state: ViewState): GrantForm {
+  const access = selectValue(state, GRANT_BLOCKS.access);
   return {
     account: selectValue(state, GRANT_BLOCKS.account) ?? '',
-    access: parseAccessValue(selectValue(state, GRANT_BLOCKS.access) ?? ''),
+    access: access ? accessFromValue(deps.config, access) : undefined,
     durationMinutes: Number(selectValue(state, GRANT_BLOCKS.duration) ?? 0),
     reason: textValue(state, GRANT_BLOCKS.reason),
   };
@@ -28,7 +30,18 @@ export const grantRequestSubmit =
   (deps: Deps, mode: 'request' | 'break-glass') =>
   async ({ ack, body, view }: Args): Promise<void> => {
     const caller = body.user.id;
-    const prepared = await prepareGrant(deps, caller, mode, readForm(view.state.values as ViewState));
+    const state = view.state.values as ViewState;
+    const form = readForm(deps, state);
+    if (!form.access && selectValue(state, GRANT_BLOCKS.access)) {
+      return void (await ack({
+        response_action: 'errors',
+        errors: {
+          [GRANT_BLOCKS.access]:
+            'That choice is not offered (any more): close this form, open it again and pick from the list.',
+        },
+      }));
+    }
+    const prepared = await prepareGrant(deps, caller, mode, form);
     if (!prepared.ok) return void (await ack({ response_action: 'errors', errors: prepared.errors }));
     const { ask } = prepared;
     if (mode === 'break-glass') {
