@@ -166,6 +166,17 @@ const request: fc.Arbitrary<PendingRequest> = fc
     extension: fc.boolean(),
     action: fc.constantFrom('disable-keys', 'disable-console', 'offboard'),
     accountName: str(PROSE_CHARS, 128),
+    // Up to 10 extra groups and a policy, each raised by another template (approvalRule).
+    elevated: fc.array(
+      fc.record({
+        kind: fc.constantFrom('group' as const, 'policy' as const),
+        name: fc.oneof(iamName(128), policyArn),
+        template: templateName,
+        adminOnly: fc.boolean(),
+        approvalsNeeded: fc.integer({ min: 1, max: 5 }),
+      }),
+      { maxLength: 11 },
+    ),
   })
   .map(
     (r) =>
@@ -181,6 +192,7 @@ const request: fc.Arbitrary<PendingRequest> = fc
         ...(r.durationHours ? { durationHours: r.durationHours } : {}),
         approvalsNeeded: r.approvalsNeeded,
         adminOnly: r.adminOnly,
+        ...(r.elevated.length > 0 ? { elevated: r.elevated } : {}),
         approvals: r.approvals.map((user) => ({ user, at: ISO })),
         status: r.status,
         createdAt: ISO,
