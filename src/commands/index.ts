@@ -1,4 +1,5 @@
 import type { App } from '@slack/bolt';
+import { cleanText } from '../core/index.js';
 import type { Deps } from '../deps.js';
 import { errorMessage } from '../errors.js';
 import { RESTARTING } from '../slack/drain.js';
@@ -47,7 +48,9 @@ export const subcommands: readonly Subcommand[] = [
  */
 export function router(deps: Deps, list: readonly Subcommand[] = subcommands) {
   const byName = new Map(list.map((s) => [s.name, { sub: s, run: s.handler(deps) }]));
-  return async ({ command, ack, respond }: CommandArgs): Promise<void> => {
+  return async ({ command: payload, ack, respond }: CommandArgs): Promise<void> => {
+    // Typed text, like a modal's: no control or bidi characters reach a subcommand (core/text.ts).
+    const command = { ...payload, text: cleanText(payload.text ?? '') };
     const [rawName, ...args] = command.text.trim().split(/\s+/).filter(Boolean);
     const name = (rawName ?? 'help').toLowerCase();
     const entry = byName.get(name);

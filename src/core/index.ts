@@ -130,6 +130,7 @@ export {
   type TaggedTemporaryUser,
 } from './reconcile.js';
 export { EMAIL_RE, GROUP_RE, USERNAME_RE } from './templates.js';
+export { type CleanTextOptions, cleanText } from './text.js';
 export type { CreateUserResult } from './users/create.js';
 export type { UserSnapshot } from './users/describe.js';
 export type { IamUserRef } from './users/directory.js';
