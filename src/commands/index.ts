@@ -5,6 +5,7 @@ import { errorMessage } from '../errors.js';
 import { RESTARTING } from '../slack/drain.js';
 import type { CommandArgs } from '../slack/listener.js';
 import { failureText } from '../slack/reply.js';
+import { guardedRespond } from '../slack/response-url.js';
 import { audit } from './audit.js';
 import { create, onboard } from './create.js';
 import { helpCommand, helpText } from './help.js';
@@ -77,8 +78,13 @@ export function router(deps: Deps, list: readonly Subcommand[] = subcommands) {
     try {
       await ack();
       await deps.followUps.afterAck();
+      const send = guardedRespond(respond, command.response_url, {
+        slackApiUrl: deps.config.env.slackApiUrl,
+        logger: deps.logger,
+        user: command.user_id,
+      });
       const reply = async (text: string) => {
-        await respond({ response_type: 'ephemeral', replace_original: false, text });
+        await send({ response_type: 'ephemeral', replace_original: false, text });
       };
       const ctx: CommandContext = { args, command, reply };
       try {
