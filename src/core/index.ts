@@ -114,6 +114,7 @@ export { type AccountScan, failedAccounts, formatAge, type ScanResult, staleNote
 export {
   type Grant,
   type GrantKind,
+  type GrantMessage,
   type GrantSpec,
   grantableFor,
   grantId,
