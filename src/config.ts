@@ -267,6 +267,8 @@ const envSchema = z.object({
     .string()
     .regex(/^[\w.:-]{1,64}$/, 'use 1-64 letters, digits, and . _ : -')
     .optional(),
+  /** `true`: /healthz also names the AWS account and the bot's ARN, and says why a part is down. */
+  HEALTHZ_VERBOSE: z.enum(['true', 'false'], { message: 'use true or false' }).default('false'),
 });
 
 export interface RuntimeEnv {
@@ -285,6 +287,7 @@ export interface RuntimeEnv {
   jiraApiToken: string | undefined;
   shutdownGraceMs: number;
   replicaId: string;
+  healthzVerbose: boolean;
 }
 
 export interface Config extends FileConfig {
@@ -412,6 +415,7 @@ export function parseEnv(env: Record<string, string | undefined>): RuntimeEnv {
     jiraApiToken: e.JIRA_API_TOKEN,
     shutdownGraceMs: e.SHUTDOWN_GRACE_SECONDS * 1000,
     replicaId: e.REPLICA_ID ?? `${hostname().slice(0, 48)}-${process.pid}`,
+    healthzVerbose: e.HEALTHZ_VERBOSE === 'true',
   };
 }
 

@@ -13,8 +13,12 @@ export interface Health {
     status: 'ok' | 'degraded';
     /** This process (REPLICA_ID): which replica answered. */
     replica: string;
-    /** The store (Redis or the SQLite file) answers. */
+    /** The store (Redis or the SQLite file) answers: `ok`, `down` (with the reason when verbose). */
     store: string;
+    /**
+     * The AWS identity answers: `ok` or `down`. Only with HEALTHZ_VERBOSE=true the account id and ARN
+     * (and the reason a part is down, which can name them too): an open health port is no place for them.
+     */
     aws: string | { account: string; arn: string };
     /**
      * Every scheduled job's last tick, who ran it and how it went, and who runs it now: what an operator
@@ -25,27 +29,40 @@ export interface Health {
 }
 
 export async function checkHealth(deps: BaseDeps): Promise<Health> {
-  const down = (err: unknown) => `down: ${errorMessage(err)}`;
+  const verbose = deps.config.env.healthzVerbose;
+  // The reason stays in the log; the body names it only when verbose (an error can quote an ARN or host).
+  const failed = (part: string, word: string) => (err: unknown) => {
+    deps.logger.warn({ err: errorMessage(err), part }, 'health check: part down');
+    return verbose ? `${word}: ${errorMessage(err)}` : word;
+  };
+  const down = (part: string) => failed(part, 'down');
   const store = withTimeout(
-    deps.store.ping().then(() => 'ok', down),
+    deps.store.ping().then(() => 'ok', down('store')),
     HEALTH_PROBE_MS,
     'down: timeout',
   );
   const aws = withTimeout(
-    deps.core.identity().then((id) => id as Health['body']['aws'], down),
+    deps.core
+      .identity()
+      .then(
+        (id): Health['body']['aws'] => (verbose ? { account: id.account, arn: id.arn } : 'ok'),
+        down('aws'),
+      ),
     HEALTH_PROBE_MS,
     'down: timeout',
   );
   const jobs = withTimeout(
-    deps.store.jobs.list().then(
-      (states) => Object.fromEntries(states.map(({ job, ...rest }) => [job, rest])),
-      (err: unknown) => `unavailable: ${errorMessage(err)}`,
-    ),
+    deps.store.jobs
+      .list()
+      .then(
+        (states) => Object.fromEntries(states.map(({ job, ...rest }) => [job, rest])),
+        failed('jobs', 'unavailable'),
+      ),
     HEALTH_PROBE_MS,
     'unavailable: timeout',
   );
   const [s, a, j] = await Promise.all([store, aws, jobs]);
-  const ok = s === 'ok' && typeof a === 'object';
+  const ok = s === 'ok' && (a === 'ok' || typeof a === 'object');
   return {
     status: ok ? 200 : 503,
     body: { status: ok ? 'ok' : 'degraded', replica: deps.config.env.replicaId, store: s, aws: a, jobs: j },

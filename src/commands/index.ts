@@ -1,9 +1,11 @@
 import type { App } from '@slack/bolt';
+import { cleanText } from '../core/index.js';
 import type { Deps } from '../deps.js';
 import { errorMessage } from '../errors.js';
 import { RESTARTING } from '../slack/drain.js';
 import type { CommandArgs } from '../slack/listener.js';
 import { failureText } from '../slack/reply.js';
+import { guardedRespond } from '../slack/response-url.js';
 import { audit } from './audit.js';
 import { create, onboard } from './create.js';
 import { helpCommand, helpText } from './help.js';
@@ -47,7 +49,9 @@ export const subcommands: readonly Subcommand[] = [
  */
 export function router(deps: Deps, list: readonly Subcommand[] = subcommands) {
   const byName = new Map(list.map((s) => [s.name, { sub: s, run: s.handler(deps) }]));
-  return async ({ command, ack, respond }: CommandArgs): Promise<void> => {
+  return async ({ command: payload, ack, respond }: CommandArgs): Promise<void> => {
+    // Typed text, like a modal's: no control or bidi characters reach a subcommand (core/text.ts).
+    const command = { ...payload, text: cleanText(payload.text ?? '') };
     const [rawName, ...args] = command.text.trim().split(/\s+/).filter(Boolean);
     const name = (rawName ?? 'help').toLowerCase();
     const entry = byName.get(name);
@@ -74,8 +78,13 @@ export function router(deps: Deps, list: readonly Subcommand[] = subcommands) {
     try {
       await ack();
       await deps.followUps.afterAck();
+      const send = guardedRespond(respond, command.response_url, {
+        slackApiUrl: deps.config.env.slackApiUrl,
+        logger: deps.logger,
+        user: command.user_id,
+      });
       const reply = async (text: string) => {
-        await respond({ response_type: 'ephemeral', replace_original: false, text });
+        await send({ response_type: 'ephemeral', replace_original: false, text });
       };
       const ctx: CommandContext = { args, command, reply };
       try {

@@ -5,7 +5,7 @@ import type { Deps } from '../deps.js';
 export interface CommandContext {
   args: string[];
   command: SlashCommand;
-  /** Ephemeral answer through the command's response_url. */
+  /** Ephemeral answer through the command's response_url, when that is Slack's (slack/response-url.ts). */
   reply(text: string): Promise<void>;
 }
 

@@ -36,6 +36,12 @@ export interface GrantSpec {
   target: string;
 }
 
+/** A message the bot posted about a grant (its DM, notice or broadcast): the only ones its buttons update. */
+export interface GrantMessage {
+  channel: string;
+  ts: string;
+}
+
 export interface Grant extends GrantSpec {
   id: string;
   requester: string;
@@ -49,6 +55,8 @@ export interface Grant extends GrantSpec {
   status: 'active' | 'revoking' | 'revoked';
   revokedAt?: string;
   revokedBy?: string;
+  /** Where the bot posted about this grant, as Slack answered; a click elsewhere updates no message. */
+  messages?: GrantMessage[];
 }
 
 export const GRANT_TAG_PREFIX = TAG.grantPrefix;

@@ -114,6 +114,7 @@ export { type AccountScan, failedAccounts, formatAge, type ScanResult, staleNote
 export {
   type Grant,
   type GrantKind,
+  type GrantMessage,
   type GrantSpec,
   grantableFor,
   grantId,
@@ -140,6 +141,7 @@ export {
   getTemplate,
   USERNAME_RE,
 } from './templates.js';
+export { type CleanTextOptions, cleanText } from './text.js';
 export type { CreateUserResult } from './users/create.js';
 export type { UserSnapshot } from './users/describe.js';
 export type { IamUserRef } from './users/directory.js';

@@ -1,8 +1,15 @@
 import type { KnownBlock } from '@slack/types';
-import { DAY_MS, type Grant, type GrantKind, grantId, validateGrantRequest } from '../core/index.js';
+import {
+  DAY_MS,
+  type Grant,
+  type GrantKind,
+  type GrantMessage,
+  grantId,
+  validateGrantRequest,
+} from '../core/index.js';
 import type { Deps } from '../deps.js';
 import { ConflictError, errorMessage, LimitError, UnauthorizedError, ValidationError } from '../errors.js';
-import { postBestEffort } from '../slack/reply.js';
+import { type PostedMessage, postBestEffort } from '../slack/reply.js';
 import {
   breakGlassBroadcastBlocks,
   grantAppliedBlocks,
@@ -37,6 +44,29 @@ const REVOKE_BATCH = 50;
 /** Telling is best effort: a grant stands whether or not its message went out. */
 function post(deps: GrantDeps, channel: string | undefined, text: string, blocks?: KnownBlock[]) {
   return postBestEffort(deps.client, deps.logger, channel, { text, ...(blocks ? { blocks } : {}) });
+}
+
+/**
+ * Remembers the messages that carry a grant's buttons: a click is trusted to update only one of these,
+ * never the channel and ts its payload names. Best effort: unrecorded, a click still revokes and answers
+ * privately, it just leaves the message as it was.
+ */
+async function remember(deps: GrantDeps, id: string, posted: (PostedMessage | undefined)[]): Promise<void> {
+  const messages = posted.filter((m): m is PostedMessage => m !== undefined);
+  if (messages.length === 0) return;
+  await deps.store.grants.recordMessages(id, messages).catch((err: unknown) => {
+    deps.logger.warn({ err: errorMessage(err), grant: id }, 'could not record the grant message');
+  });
+}
+
+/** The recorded message a click came from, or undefined when the payload names any other place. */
+export function recordedMessage(
+  grant: Grant,
+  channel: string | undefined,
+  ts: string | undefined,
+): GrantMessage | undefined {
+  if (!channel || !ts) return undefined;
+  return grant.messages?.find((m) => m.channel === channel && m.ts === ts);
 }
 
 /** Applies the access in IAM first, then records the expiry; a store failure after IAM is undone in IAM. */
@@ -83,12 +113,13 @@ export async function grantAccess(
     // The store kept a later expiry (an overlapping grant): make the IAM tag agree with it.
     await deps.core.applyGrant(stored, who);
   }
-  await post(
+  const dm = await post(
     deps,
     stored.ownerSlackId,
     `Access granted until ${stored.expiresAt}`,
     grantAppliedBlocks(stored, extended),
   );
+  await remember(deps, stored.id, [dm]);
   return { grant: stored, extended };
 }
 
@@ -131,7 +162,7 @@ export async function breakGlass(
   const blocks = breakGlassBroadcastBlocks(grant, ask.requester);
   const text = `Break-glass: <@${ask.requester}> took ${grant.kind} ${grant.target} on ${grant.username}`;
   const targets = [deps.config.slack.approvals_channel, ...(await deps.roles.adminIds())];
-  await Promise.all(targets.map((t) => post(deps, t, text, blocks)));
+  await remember(deps, grant.id, await Promise.all(targets.map((t) => post(deps, t, text, blocks))));
   return grant;
 }
 
@@ -208,14 +239,15 @@ export async function sendExpiryNotices(deps: GrantDeps): Promise<number> {
   await Promise.all(
     due
       .filter((g) => g.status === 'active')
-      .map((g) =>
-        post(
+      .map(async (g) => {
+        const notice = await post(
           deps,
           g.ownerSlackId ?? g.requester,
           `Your access expires at ${g.expiresAt}`,
           grantNoticeBlocks(g),
-        ),
-      ),
+        );
+        await remember(deps, g.id, [notice]);
+      }),
   );
   return due.length;
 }

@@ -1,5 +1,6 @@
 import { type AuditOutcome, parseWhen } from '../core/index.js';
 import type { Deps } from '../deps.js';
+import type { PendingRequest } from '../store/types.js';
 import { escapeText } from '../views/escape.js';
 import { auditList, auditWindow, pendingList } from '../views/messages.js';
 
@@ -14,9 +15,21 @@ const ROLE_TEXT = {
   requester: 'requester (may request access; cannot approve)',
 } as const;
 
-/** `/aws-user pending`: oldest first. */
-export async function pendingText(deps: Deps): Promise<string> {
-  const list = await deps.store.listPending();
+/**
+ * What `/aws-user pending` shows `caller`: their own requests (as requester or as the owner of the access),
+ * and those they may decide, by the rules approve and deny apply (flows/requests/decide.ts): admins every
+ * request, approvers those that are not admin-only. A stranger sees none of who asked for what.
+ */
+async function mayActOn(deps: Deps, r: PendingRequest, caller: string): Promise<boolean> {
+  if (r.requester === caller || r.target.slackUserId === caller) return true;
+  return r.adminOnly ? deps.roles.isAdmin(caller) : deps.roles.isApprover(caller);
+}
+
+/** `/aws-user pending`: oldest first, only what the caller may act on or asked for. */
+export async function pendingText(deps: Deps, caller: string): Promise<string> {
+  const all = await deps.store.listPending();
+  const allowed = await Promise.all(all.map((r) => mayActOn(deps, r, caller)));
+  const list = all.filter((_, i) => allowed[i]);
   list.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
   return pendingList(list);
 }

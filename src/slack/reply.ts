@@ -32,17 +32,28 @@ export function failureText(err: unknown): string {
   return `Something went wrong: ${errorMessage(err)}`;
 }
 
-/** Posts to a channel, or to a user id (which Slack delivers as the bot's DM). Best effort: never throws. */
+/** Where a posted message lives, as Slack answered (a user id posted to comes back as the DM's channel). */
+export interface PostedMessage {
+  channel: string;
+  ts: string;
+}
+
+/**
+ * Posts to a channel, or to a user id (which Slack delivers as the bot's DM). Best effort: never throws;
+ * returns where the message went, for a caller that must later recognise it, or undefined when it did not.
+ */
 export async function postBestEffort(
   client: WebClient,
   logger: Logger,
   channel: string | undefined,
   message: { text: string; blocks?: KnownBlock[]; thread_ts?: string },
-): Promise<void> {
-  if (!channel) return;
+): Promise<PostedMessage | undefined> {
+  if (!channel) return undefined;
   try {
-    await client.chat.postMessage({ channel, ...message });
+    const res = await client.chat.postMessage({ channel, ...message });
+    return res.ts ? { channel: res.channel ?? channel, ts: res.ts } : undefined;
   } catch (err) {
     logger.warn({ err: errorMessage(err), channel }, 'message failed');
+    return undefined;
   }
 }

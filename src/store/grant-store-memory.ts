@@ -1,7 +1,7 @@
 import { type Clock, systemClock } from '../core/clock.js';
-import type { Grant } from '../core/grants.js';
+import type { Grant, GrantMessage } from '../core/grants.js';
 import { ConflictError } from '../errors.js';
-import { type GrantStore, matches, NOTIFY_BEFORE_MS } from './grant-store.js';
+import { type GrantStore, matches, NOTIFY_BEFORE_MS, withMessages } from './grant-store.js';
 
 /** Single-process GrantStore with the same semantics as Redis; JS runs each method without interleaving. */
 export class MemoryGrantStore implements GrantStore {
@@ -26,6 +26,7 @@ export class MemoryGrantStore implements GrantStore {
         approvers: [...new Set([...old.approvers, ...grant.approvers])],
         breakGlass: old.breakGlass || grant.breakGlass,
       };
+      if (old.messages) merged = withMessages({ ...merged, messages: old.messages }, grant.messages ?? []);
     }
     this.grants.set(grant.id, merged);
     const exp = Date.parse(merged.expiresAt);
@@ -93,6 +94,11 @@ export class MemoryGrantStore implements GrantStore {
   async release(grant: Grant, retryAt: Date): Promise<void> {
     this.grants.set(grant.id, { ...grant, status: 'active' });
     this.due.set(grant.id, retryAt.getTime());
+  }
+
+  async recordMessages(id: string, messages: GrantMessage[]): Promise<void> {
+    const g = this.grants.get(id);
+    if (g) this.grants.set(id, withMessages(g, messages));
   }
 
   async takeAllowance(key: string, limit: number, windowSeconds: number): Promise<boolean> {

@@ -1,8 +1,9 @@
 import type { Redis } from 'ioredis';
-import type { Grant } from '../core/grants.js';
+import type { Grant, GrantMessage } from '../core/grants.js';
 import { ConflictError } from '../errors.js';
 import {
   type GrantStore,
+  MAX_GRANT_MESSAGES,
   matches,
   NOTIFY_BEFORE_MS,
   parseGrant,
@@ -15,6 +16,7 @@ const SCRIPTS = [
   'grant-claim-due',
   'grant-claim-one',
   'grant-claim-notices',
+  'grant-messages',
   'rate-limit-take',
 ] as const;
 
@@ -116,6 +118,12 @@ export class RedisGrantStore implements GrantStore {
       .set(this.key(grant.id), JSON.stringify(back))
       .zadd(this.due, retryAt.getTime(), grant.id)
       .exec();
+  }
+
+  async recordMessages(id: string, messages: GrantMessage[]): Promise<void> {
+    if (messages.length === 0) return;
+    const refs = messages.map((m) => ({ channel: m.channel, ts: m.ts }));
+    await this.scripts.call('grant-messages', [this.key(id)], [JSON.stringify(refs), MAX_GRANT_MESSAGES]);
   }
 
   async takeAllowance(key: string, limit: number, windowSeconds: number): Promise<boolean> {

@@ -1,8 +1,14 @@
 import type { Statement } from 'better-sqlite3';
 import type { Clock } from '../core/clock.js';
-import type { Grant } from '../core/grants.js';
+import type { Grant, GrantMessage } from '../core/grants.js';
 import { ConflictError } from '../errors.js';
-import { type GrantStore, matches, NOTIFY_BEFORE_MS, REVOKED_RETENTION_SECONDS } from './grant-store.js';
+import {
+  type GrantStore,
+  matches,
+  NOTIFY_BEFORE_MS,
+  REVOKED_RETENTION_SECONDS,
+  withMessages,
+} from './grant-store.js';
 
 /** What SqliteStore lends its grant store: the same file, the same transaction discipline. */
 export interface SqliteAccess {
@@ -51,6 +57,7 @@ export class SqliteGrantStore implements GrantStore {
           approvers: [...new Set([...old.approvers, ...grant.approvers])],
           breakGlass: old.breakGlass || grant.breakGlass,
         };
+        if (old.messages) merged = withMessages({ ...merged, messages: old.messages }, grant.messages ?? []);
       }
       const exp = Date.parse(merged.expiresAt);
       this.db
@@ -147,6 +154,15 @@ export class SqliteGrantStore implements GrantStore {
         )
         .run(grant.id, retryAt.getTime(), JSON.stringify(back)),
     );
+  }
+
+  async recordMessages(id: string, messages: GrantMessage[]): Promise<void> {
+    this.db.run(() => {
+      const row = this.db.sql('SELECT body FROM grants WHERE id = ?').get(id) as Row | undefined;
+      if (!row) return;
+      const g = withMessages(JSON.parse(row.body) as Grant, messages);
+      this.db.sql('UPDATE grants SET body = ? WHERE id = ?').run(JSON.stringify(g), id);
+    });
   }
 
   async takeAllowance(key: string, limit: number, windowSeconds: number): Promise<boolean> {

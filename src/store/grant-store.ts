@@ -1,4 +1,4 @@
-import type { Grant } from '../core/grants.js';
+import type { Grant, GrantMessage } from '../core/grants.js';
 
 /**
  * Where time-bound grants live until revoked. Never in-process timers: a restart or another replica must
@@ -20,12 +20,25 @@ export interface GrantStore {
   complete(grant: Grant, revokedBy: string, at: Date): Promise<void>;
   /** The revoke failed: back to active, retried at `retryAt`. */
   release(grant: Grant, retryAt: Date): Promise<void>;
+  /**
+   * Adds where the bot posted about a grant (newest kept, at most MAX_GRANT_MESSAGES), whatever its status,
+   * without touching anything else on the record; a no-op when the grant is gone.
+   */
+  recordMessages(id: string, messages: GrantMessage[]): Promise<void>;
   /** Takes one unit of a per-window allowance; false when the limit is reached. */
   takeAllowance(key: string, limit: number, windowSeconds: number): Promise<boolean>;
 }
 
 export const NOTIFY_BEFORE_MS = 15 * 60_000;
 export const REVOKED_RETENTION_SECONDS = 30 * 86_400;
+/** A break-glass broadcast goes to the channel and every admin; extensions add one DM each. */
+export const MAX_GRANT_MESSAGES = 50;
+
+/** The record's messages plus `more`, the newest MAX_GRANT_MESSAGES. */
+export function withMessages(g: Grant, more: readonly GrantMessage[]): Grant {
+  const all = [...(g.messages ?? []), ...more.map((m) => ({ channel: m.channel, ts: m.ts }))];
+  return { ...g, messages: all.slice(-MAX_GRANT_MESSAGES) };
+}
 
 /** cjson turns an empty array into {}; normalise what comes back from Lua. */
 export function parseGrant(json: string): Grant {

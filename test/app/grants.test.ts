@@ -112,9 +112,17 @@ describe('time-bound access over Slack', () => {
     await new Promise((r) => setTimeout(r, 300));
     expect(await groupsOf('rita')).toEqual(['ProdDebug']);
 
+    // The click comes from the DM the bot recorded for this grant: that is the message it updates.
+    const dm = (await t.store.grants.get(g.id))?.messages?.[0];
     await sendInteraction(
       t.url,
-      buttonClick({ user: USERS.requester, actionId: GRANT_ACTIONS.done, value: g.id, channel: 'D0RITA' }),
+      buttonClick({
+        user: USERS.requester,
+        actionId: GRANT_ACTIONS.done,
+        value: g.id,
+        channel: dm?.channel,
+        messageTs: dm?.ts,
+      }),
     );
     await fake.waitFor(() =>
       fake.callsTo('chat.update').some((c) => String(c.body.text).includes('Revoked')),
@@ -165,9 +173,16 @@ describe('time-bound access over Slack', () => {
     );
     await new Promise((r) => setTimeout(r, 300));
     expect(await groupsOf('rita')).toEqual(['IncidentResponse']);
+    const onChannel = g?.messages?.find((m) => m.channel === 'C0APPROVALS');
     await sendInteraction(
       t.url,
-      buttonClick({ user: USERS.admin, actionId: GRANT_ACTIONS.adminRevoke, value: g?.id ?? '' }),
+      buttonClick({
+        user: USERS.admin,
+        actionId: GRANT_ACTIONS.adminRevoke,
+        value: g?.id ?? '',
+        channel: onChannel?.channel,
+        messageTs: onChannel?.ts,
+      }),
     );
     await fake.waitFor(() => fake.callsTo('chat.update').length > 0);
     expect(await groupsOf('rita')).toEqual([]);

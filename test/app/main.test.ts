@@ -66,6 +66,8 @@ describe('npm start (src/main.ts)', () => {
       REDIS_URL: inject('redisUrl'),
       REDIS_KEY_PREFIX: `t:main:${randomBytes(4).toString('hex')}:`,
       REPLICA_ID: 'main-test',
+      // Read from the environment by config.ts: /healthz then names the account.
+      HEALTHZ_VERBOSE: 'true',
       AWS_ENDPOINT_URL: moto.endpoint,
       AWS_REGION: 'us-east-1',
       AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId,

@@ -54,7 +54,7 @@ afterAll(async () => {
 
 it('answers "approvals store unavailable, try again" within 3 s while Redis is down, then recovers', async () => {
   const health = await fetch(t.healthUrl);
-  expect(await health.json()).toMatchObject({ status: 'ok', store: 'ok', aws: { account: '123456789012' } });
+  expect(await health.json()).toMatchObject({ status: 'ok', store: 'ok', aws: 'ok' });
   expect(health.status).toBe(200);
   await stopRedis();
 

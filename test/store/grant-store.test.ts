@@ -160,6 +160,40 @@ describe.each(makers)('GrantStore (%s)', (_name, make) => {
     expect((await s.listActive({ username: 'a' })).map((g) => g.username)).toEqual(['a']);
   });
 
+  it('records where the bot posted about a grant: kept across a merge and a claim, capped, newest kept', async () => {
+    const [a, b] = make();
+    const g = await a.upsert(grant());
+    await Promise.all([
+      a.recordMessages(g.id, [{ channel: 'DRITA', ts: '1.1' }]),
+      b.recordMessages(g.id, [
+        { channel: 'C0APPROVALS', ts: '2.2' },
+        { channel: 'DADMIN', ts: '3.3' },
+      ]),
+    ]);
+    const key = (m: { channel: string; ts: string }) => `${m.channel}/${m.ts}`;
+    expect((await a.get(g.id))?.messages?.map(key).sort()).toEqual([
+      'C0APPROVALS/2.2',
+      'DADMIN/3.3',
+      'DRITA/1.1',
+    ]);
+    // An extension merges into the record: the messages stay, and so does the rest of the record.
+    const merged = await b.upsert(grant({ expiresAt: new Date(T0 + 120 * 60_000).toISOString() }));
+    expect(merged.messages).toHaveLength(3);
+    expect(merged.approvers).toEqual(['U2']);
+    const claimed = await a.claimNow(g.id);
+    expect(claimed?.messages).toHaveLength(3);
+    expect(claimed?.status).toBe('revoking');
+    // Recording never undoes a status change.
+    await b.recordMessages(g.id, [{ channel: 'DRITA', ts: '4.4' }]);
+    expect((await a.get(g.id))?.status).toBe('revoking');
+    for (let i = 0; i < 60; i++) await a.recordMessages(g.id, [{ channel: 'D', ts: `9.${i}` }]);
+    const kept = (await a.get(g.id))?.messages ?? [];
+    expect(kept).toHaveLength(50);
+    expect(kept.at(-1)).toEqual({ channel: 'D', ts: '9.59' });
+    await a.recordMessages('no-such-grant', [{ channel: 'D', ts: '1.1' }]);
+    expect(await a.get('no-such-grant')).toBeUndefined();
+  });
+
   it('takes a fixed-window allowance up to its limit, atomically', async () => {
     const [a, b] = make();
     const key = `bg:U1:${randomUUID()}`;

@@ -2,7 +2,7 @@ import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } fro
 import type { Deps } from '../../deps.js';
 import { type CreateForm, prepareCreate } from '../../flows/requests/create.js';
 import { announceRequest, recordRequest } from '../../flows/requests/file.js';
-import { selectValue, textValue, userValue, type ViewState } from '../../slack/view-state.js';
+import { multilineValue, selectValue, textValue, userValue, type ViewState } from '../../slack/view-state.js';
 import { CREATE_BLOCKS, USER_PICKED_ACTION } from '../../views/create-modal.js';
 
 type Args = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs;
@@ -13,7 +13,7 @@ function readForm(state: ViewState): CreateForm {
     email: textValue(state, CREATE_BLOCKS.email),
     template: selectValue(state, CREATE_BLOCKS.template) ?? '',
     account: selectValue(state, CREATE_BLOCKS.account),
-    justification: textValue(state, CREATE_BLOCKS.justification),
+    justification: multilineValue(state, CREATE_BLOCKS.justification),
     owner: userValue(state, CREATE_BLOCKS.owner, USER_PICKED_ACTION),
     extraGroups: textValue(state, CREATE_BLOCKS.groups)
       .split(/[,\s]+/)

@@ -6,7 +6,7 @@ import { announceRequest, recordRequest } from '../../flows/requests/file.js';
 import { type GrantForm, grantRequest, prepareGrant } from '../../flows/requests/grant.js';
 import { notify } from '../../slack/dm.js';
 import { failureText } from '../../slack/reply.js';
-import { selectValue, textValue, type ViewState } from '../../slack/view-state.js';
+import { multilineValue, selectValue, type ViewState } from '../../slack/view-state.js';
 import { accessFromValue, GRANT_BLOCKS } from '../../views/grant-modal.js';
 
 type Args = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs;
@@ -18,7 +18,7 @@ function readForm(deps: Deps, state: ViewState): GrantForm {
     account: selectValue(state, GRANT_BLOCKS.account) ?? '',
     access: access ? accessFromValue(deps.config, access) : undefined,
     durationMinutes: Number(selectValue(state, GRANT_BLOCKS.duration) ?? 0),
-    reason: textValue(state, GRANT_BLOCKS.reason),
+    reason: multilineValue(state, GRANT_BLOCKS.reason),
   };
 }
 

@@ -39,6 +39,15 @@ if current then
     end
     incoming.approvers = merged
     incoming.breakGlass = old.breakGlass or incoming.breakGlass
+    -- Where the bot posted about the grant stays known across an extension (grant-messages-1.lua).
+    if type(old.messages) == 'table' and #old.messages > 0 then
+      local all = {}
+      for _, m in ipairs(old.messages) do table.insert(all, m) end
+      if type(incoming.messages) == 'table' then
+        for _, m in ipairs(incoming.messages) do table.insert(all, m) end
+      end
+      incoming.messages = all
+    end
   end
 end
 incoming.status = 'active'
