@@ -3,6 +3,7 @@ import type { Deps } from '../deps.js';
 import type { PendingRequest } from '../store/types.js';
 import { escapeText } from '../views/escape.js';
 import { auditList, auditWindow, pendingList } from '../views/messages.js';
+import { mayDecide } from './requests/decide.js';
 
 export const AUDIT_LIMIT = 20;
 /** `/aws-user audit --since` counts at most this many events; past it the count says "at least". */
@@ -22,7 +23,7 @@ const ROLE_TEXT = {
  */
 async function mayActOn(deps: Deps, r: PendingRequest, caller: string): Promise<boolean> {
   if (r.requester === caller || r.target.slackUserId === caller) return true;
-  return r.adminOnly ? deps.roles.isAdmin(caller) : deps.roles.isApprover(caller);
+  return mayDecide(deps, r, caller);
 }
 
 /** `/aws-user pending`: oldest first, only what the caller may act on or asked for. */

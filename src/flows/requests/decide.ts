@@ -6,7 +6,7 @@ import { executeRequest } from './execute.js';
 import { auditRequest, updateApprovalMessage } from './record.js';
 
 /** Who may decide a request: admins for admin-only ones, else any approver (admins included). */
-function mayDecide(deps: Deps, r: PendingRequest, user: string): Promise<boolean> {
+export function mayDecide(deps: Deps, r: PendingRequest, user: string): Promise<boolean> {
   return r.adminOnly ? deps.roles.isAdmin(user) : deps.roles.isApprover(user);
 }
 
