@@ -117,7 +117,8 @@ function request_(id: string, username: string, at: Date): PendingRequest {
     id,
     kind: 'create',
     requester: 'UREQUESTER',
-    target: { username, email: `${username}@example.com` },
+    // Resolved when filed, as every request now is (an unresolved owner is refused before IAM).
+    target: { username, email: `${username}@example.com`, slackUserId: `U${username.toUpperCase()}` },
     template: 'developer',
     account: MOTO_ACCOUNT,
     justification: 'shutdown test',
