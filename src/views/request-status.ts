@@ -1,4 +1,5 @@
 import type { PendingRequest } from '../store/types.js';
+import { escapeText } from './escape.js';
 import { clip } from './limits.js';
 
 /** The words for a click that came too late: who acted, and when. */
@@ -10,7 +11,7 @@ export function closedText(r: PendingRequest): string {
     case 'done':
       return `Request \`${r.id}\` was already approved by <@${r.decidedBy}>${at}; it is done.`;
     case 'failed':
-      return `Request \`${r.id}\` was approved by <@${r.decidedBy}>${at} and failed: ${clip(r.outcome ?? 'unknown error', 1000)}`;
+      return `Request \`${r.id}\` was approved by <@${r.decidedBy}>${at} and failed: ${clip(escapeText(r.outcome ?? 'unknown error'), 1000)}`;
     case 'denied':
       return `Request \`${r.id}\` was already denied by <@${r.decidedBy}>${at}.`;
     case 'expired':

@@ -22,6 +22,7 @@ import {
   mfaCodesModal,
   mfaPromptMessage,
 } from '../../src/views/mfa.js';
+import { closedText } from '../../src/views/request-status.js';
 import { testConfig } from '../helpers/core.js';
 
 const request: PendingRequest = {
@@ -223,5 +224,28 @@ describe('MFA views', () => {
     expect(v.callback_id).toBe(MFA_CODES_CALLBACK);
     expect(v.private_metadata).toBe('enr-1');
     expect(v.blocks.map((b) => b.block_id).filter(Boolean)).toEqual([MFA_BLOCKS.code1, MFA_BLOCKS.code2]);
+  });
+});
+
+describe('closedText', () => {
+  it('escapes a failed request’s outcome, so an error quoting <!channel> stays text', () => {
+    const text = closedText({
+      id: 'r1',
+      kind: 'create',
+      requester: 'U1',
+      target: { username: 'x' },
+      account: '123456789012',
+      justification: 'j',
+      extraGroups: [],
+      approvalsNeeded: 1,
+      adminOnly: false,
+      approvals: [],
+      status: 'failed',
+      createdAt: '2026-01-01T00:00:00.000Z',
+      expiresAt: '2026-01-02T00:00:00.000Z',
+      decidedBy: 'U2',
+      outcome: 'IAM said <!channel> & <https://evil|click>',
+    });
+    expect(text).toContain('IAM said &lt;!channel&gt; &amp; &lt;https://evil|click&gt;');
   });
 });
