@@ -77,6 +77,31 @@ async function approve(user: string, id: string): Promise<void> {
   expect(res.status).toBe(200);
 }
 
+/** A create request as an approver's click leaves it (approving), stored and then executed; returns it after. */
+async function runApproved(over: Partial<PendingRequest> & Pick<PendingRequest, 'target'>) {
+  const r = newRequest(t.deps, {
+    kind: 'create',
+    requester: USERS.requester,
+    template: 'developer',
+    account: t.deps.core.accounts.home().id,
+    justification: 'test',
+    extraGroups: [],
+    approvalsNeeded: 1,
+    adminOnly: false,
+    ...over,
+  });
+  const approving: PendingRequest = {
+    ...r,
+    status: 'approving',
+    approvals: [{ user: USERS.approver, at: new Date().toISOString() }],
+    decidedBy: USERS.approver,
+    decidedAt: new Date().toISOString(),
+  };
+  await t.store.createRequest(approving);
+  await executeRequest(t.deps, approving);
+  return t.store.getRequest(r.id);
+}
+
 function approvalText(): string {
   return JSON.stringify(fake.callsTo('chat.postMessage').filter((c) => c.body.channel === 'C0APPROVALS'));
 }
@@ -107,27 +132,10 @@ describe('extra groups take the strictest approval of any template that grants t
 
   it('refuses at execution access that the config made stricter after the request was filed', async () => {
     // Filed while Administrators needed nothing special; since then the admin template took it over.
-    const r = newRequest(t.deps, {
-      kind: 'create',
-      requester: USERS.requester,
+    const after = await runApproved({
       target: { username: 'alice', email: 'alice@example.com', slackUserId: USERS.alice },
-      template: 'developer',
-      account: t.deps.core.accounts.home().id,
-      justification: 'test',
       extraGroups: ['Administrators'],
-      approvalsNeeded: 1,
-      adminOnly: false,
     });
-    const approving: PendingRequest = {
-      ...r,
-      status: 'approving',
-      approvals: [{ user: USERS.approver, at: new Date().toISOString() }],
-      decidedBy: USERS.approver,
-      decidedAt: new Date().toISOString(),
-    };
-    await t.store.createRequest(approving);
-    await executeRequest(t.deps, approving);
-    const after = await t.store.getRequest(r.id);
     expect(after?.status).toBe('failed');
     expect(after?.outcome).toMatch(/needs 2 approval\(s\) from admins/);
     expect(t.iamCommands).not.toContain('CreateUser');
@@ -164,27 +172,9 @@ describe('the owner is resolved when the request is filed', () => {
 
   it('checks again at execution that no approver is the owner, before any IAM call', async () => {
     // A request stored before this rule (no owner id), or by a replica that skipped the click check.
-    const r = newRequest(t.deps, {
-      kind: 'create',
-      requester: USERS.requester,
+    const after = await runApproved({
       target: { username: 'amir', email: 'amir@example.com' },
-      template: 'developer',
-      account: t.deps.core.accounts.home().id,
-      justification: 'test',
-      extraGroups: [],
-      approvalsNeeded: 1,
-      adminOnly: false,
     });
-    const approving: PendingRequest = {
-      ...r,
-      status: 'approving',
-      approvals: [{ user: USERS.approver, at: new Date().toISOString() }],
-      decidedBy: USERS.approver,
-      decidedAt: new Date().toISOString(),
-    };
-    await t.store.createRequest(approving);
-    await executeRequest(t.deps, approving);
-    const after = await t.store.getRequest(r.id);
     expect(after?.status).toBe('failed');
     expect(after?.outcome).toMatch(/approved by its own owner/);
     expect(t.iamCommands).not.toContain('CreateUser');
@@ -201,28 +191,10 @@ describe('every value is bounded on submission, and execution fails before IAM',
   }
 
   it('fails a stored request with an impossible duration before the first IAM call', async () => {
-    const r = newRequest(t.deps, {
-      kind: 'create',
-      requester: USERS.requester,
+    const after = await runApproved({
       target: { username: 'alice', email: 'alice@example.com', slackUserId: USERS.alice },
-      template: 'developer',
-      account: t.deps.core.accounts.home().id,
-      justification: 'test',
-      extraGroups: [],
       durationHours: 1e12,
-      approvalsNeeded: 1,
-      adminOnly: false,
     });
-    const approving: PendingRequest = {
-      ...r,
-      status: 'approving',
-      approvals: [{ user: USERS.approver, at: new Date().toISOString() }],
-      decidedBy: USERS.approver,
-      decidedAt: new Date().toISOString(),
-    };
-    await t.store.createRequest(approving);
-    await executeRequest(t.deps, approving);
-    const after = await t.store.getRequest(r.id);
     expect(after?.status).toBe('failed');
     expect(after?.outcome).toMatch(/duration/);
     expect(t.iamCommands).not.toContain('CreateUser');
