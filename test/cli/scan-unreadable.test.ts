@@ -119,6 +119,22 @@ describe('unreadable credential-report rows in every scan output', () => {
     expect(digest).toMatch(/1 unreadable report row\(s\), users not checked \(line 5\)/);
   });
 
+  it('aws-user report names the row and exits 2 too, with ok:false in JSON', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'aws-user-unreadable-report-'));
+    const configPath = join(dir, 'config.json');
+    writeFileSync(configPath, JSON.stringify({ accounts: [ACCOUNT], templates: {} }));
+    const deps = { env: {}, clock: fixedClock(NOW), clients, logger: silentLogger() };
+
+    const text = await runCli(['--config', configPath, 'report', 'security'], deps);
+    expect(text.code).toBe(2);
+    expect(text.stderr).toMatch(
+      /account sec \(111111111111\): credential report line 5 \(user "mangled"\).*; that user was not checked/,
+    );
+    const json = await runCli(['--config', configPath, '--json', 'report', 'access'], deps);
+    expect(json.code).toBe(2);
+    expect(json.json<{ ok: boolean }>().ok).toBe(false);
+  });
+
   it('aws-user scan names the row in text and JSON and exits 2, like a failed account', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'aws-user-unreadable-cli-'));
     const configPath = join(dir, 'config.json');

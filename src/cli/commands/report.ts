@@ -7,6 +7,7 @@ import {
   reportCsv,
   reportText,
 } from '../../core/detect/reports.js';
+import { unreadableText } from '../../core/detect/scan.js';
 import { buildContext } from '../context.js';
 import type { RegisterCliCommand } from '../index.js';
 import { EXIT_ERROR } from '../io.js';
@@ -34,9 +35,12 @@ export const reportCommand: RegisterCliCommand = (program, env) => {
         throw new InvalidArgumentError('--format: text, csv or json');
       const ctx = await buildContext(globals, env.deps);
       const report = await generateReport(ctx, type, { accounts: opts.accounts?.split(',').filter(Boolean) });
+      // An unreadable credential-report row is a user nobody checked: an error, as a failed account is.
+      const unreadable = report.accounts.flatMap((a) => a.unreadable_rows.map((u) => ({ a, u })));
+      const ok = report.accounts_failed.length === 0 && unreadable.length === 0;
       const body =
         format === 'json'
-          ? `${JSON.stringify({ ok: report.accounts_failed.length === 0, ...report })}\n`
+          ? `${JSON.stringify({ ok, ...report })}\n`
           : format === 'csv'
             ? reportCsv(report)
             : reportText(report);
@@ -46,6 +50,10 @@ export const reportCommand: RegisterCliCommand = (program, env) => {
       } else env.io.out(body);
       for (const f of report.accounts_failed)
         env.io.err(`account ${f.name} (${f.id}) could not be analysed: ${f.error}\n`);
-      if (report.accounts_failed.length > 0) env.setExit(EXIT_ERROR);
+      for (const { a, u } of unreadable)
+        env.io.err(
+          `account ${a.name} (${a.id}): credential report ${unreadableText(u)}; that user was not checked\n`,
+        );
+      if (!ok) env.setExit(EXIT_ERROR);
     });
 };
