@@ -100,7 +100,13 @@ export const configSchema = z
      */
     home_account: z.string().regex(ACCOUNT_ID).optional(),
     templates: z.record(
-      z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'template names are lower-case'),
+      // Short enough to be a select option's text and value (75 / 150) and an IAM tag value, whole.
+      z
+        .string()
+        .regex(
+          /^[a-z0-9][a-z0-9_-]{0,63}$/,
+          'template names are 1-64 lower-case letters, digits, _ and -, starting with a letter or digit',
+        ),
       templateSchema,
     ),
     password_policy: z
@@ -313,6 +319,11 @@ function formatIssue(issue: z.core.$ZodIssue): string {
   if (issue.code === 'invalid_type') return `${where}: expected ${issue.expected}`;
   if (issue.code === 'unrecognized_keys')
     return `${where}: unknown key(s) ${issue.keys.join(', ')} (check spelling)`;
+  // A bad record key (a template's name): zod says only "Invalid key in record"; the key's own rule says why.
+  if (issue.code === 'invalid_key') {
+    const why = issue.issues.map((i) => i.message).join('; ');
+    return `${where}: bad name: ${why || issue.message}`;
+  }
   return `${where}: ${issue.message}`;
 }
 

@@ -95,3 +95,13 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ PORT: 'abc' }, 'config.example.yml')).toThrow(/environment:\n {2}PORT/);
   });
 });
+
+describe('template names', () => {
+  it('are capped at 64 characters, so every one fits a select option whole', () => {
+    const long = 'a'.repeat(65);
+    const load = () => parseFileConfig({ templates: { [long]: { groups: ['ReadOnly'] } } }, 'c.yml');
+    expect(load).toThrow(ConfigError);
+    expect(load).toThrow(`templates.${long}: bad name: template names are 1-64 lower-case letters`);
+    expect(() => parseFileConfig({ templates: { ['a'.repeat(64)]: {} } }, 'c.yml')).not.toThrow();
+  });
+});
