@@ -5,7 +5,7 @@ import { validate as validCron } from 'node-cron';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { grantTagProblem } from './core/tags.js';
-import { approvalRule, GROUP_RE as IAM_NAME } from './core/templates.js';
+import { grantRule, GROUP_RE as IAM_NAME } from './core/templates.js';
 import { ConfigError } from './errors.js';
 
 /**
@@ -345,25 +345,6 @@ export function parseFileConfig(raw: unknown, source: string): FileConfig {
       // break-glass self-approves; a multi-approver template would silently lose its second approver.
       problems.push(`templates.${name}.break_glass: cannot be true when approvals_required > 1`);
     }
-    if (t.break_glass) {
-      // Break-glass grants at once without an approver: it may not hand out what a stricter template guards.
-      for (const [kind, field, list] of [
-        ['group', 'groups', t.grantable.groups],
-        ['policy', 'managed_policies', t.grantable.managed_policies],
-      ] as const) {
-        list.forEach((target, i) => {
-          const [guard] = approvalRule(
-            cfg,
-            name,
-            kind === 'group' ? { groups: [target] } : { policies: [target] },
-          ).elevated;
-          if (guard)
-            problems.push(
-              `templates.${name}.grantable.${field}[${i}]: break-glass would grant ${kind} ${target} without approval, but template ${guard.template} requires ${guard.approvalsNeeded} approval(s)${guard.adminOnly ? ' from admins' : ''} for it; remove it here or set break_glass: false`,
-            );
-        });
-      }
-    }
     // Every grant is written into IAM as `aws-user:grant:<id>` = `<expiry> <kind>:<target>` (core/tags.ts).
     const sampleExpiry = '2026-01-01T00:00:00.000Z';
     for (const [kind, field, list] of [
@@ -371,10 +352,17 @@ export function parseFileConfig(raw: unknown, source: string): FileConfig {
       ['policy', 'managed_policies', t.grantable.managed_policies],
     ] as const) {
       list.forEach((target, i) => {
+        const where = `templates.${name}.grantable.${field}[${i}]`;
         const problem = grantTagProblem(sampleExpiry, kind, target);
         if (problem)
           problems.push(
-            `templates.${name}.grantable.${field}[${i}]: ${problem} (IAM tag values allow at most 256 letters, digits, spaces and _ . : / = + - @)`,
+            `${where}: ${problem} (IAM tag values allow at most 256 letters, digits, spaces and _ . : / = + - @)`,
+          );
+        // Break-glass grants at once without an approver: it may not hand out what a stricter template guards.
+        const [guard] = t.break_glass ? grantRule(cfg, name, { kind, target }).elevated : [];
+        if (guard)
+          problems.push(
+            `${where}: break-glass would grant ${kind} ${target} without approval, but template ${guard.template} requires ${guard.approvalsNeeded} approval(s)${guard.adminOnly ? ' from admins' : ''} for it; remove it here or set break_glass: false`,
           );
       });
     }

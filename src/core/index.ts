@@ -139,6 +139,7 @@ export {
   EMAIL_RE,
   GROUP_RE,
   getTemplate,
+  grantRule,
   USERNAME_RE,
 } from './templates.js';
 export { type CleanTextOptions, cleanText } from './text.js';

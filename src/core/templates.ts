@@ -200,6 +200,19 @@ export function approvalRule(
   return rule;
 }
 
+/** The rule for one time-bound grant of a group or a policy under `templateName` (approvalRule on that access). */
+export function grantRule(
+  config: Pick<FileConfig, 'templates'>,
+  templateName: string,
+  access: { kind: 'group' | 'policy'; target: string },
+): ApprovalRule {
+  return approvalRule(
+    config,
+    templateName,
+    access.kind === 'group' ? { groups: [access.target] } : { policies: [access.target] },
+  );
+}
+
 /** The groups a create request for `template` may add: its allow-list (`extra_groups` and `grantable.groups`). */
 export function allowedExtraGroups(template: Template): string[] {
   return [...new Set([...template.extra_groups, ...template.grantable.groups])];

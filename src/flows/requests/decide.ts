@@ -1,21 +1,14 @@
 import type { Deps } from '../../deps.js';
-import { notify, resolveOwner } from '../../slack/dm.js';
+import { notify } from '../../slack/dm.js';
 import type { PendingRequest } from '../../store/types.js';
 import { closedText } from '../../views/request-status.js';
 import { executeRequest } from './execute.js';
+import { requestOwner } from './preflight.js';
 import { auditRequest, updateApprovalMessage } from './record.js';
 
 /** Who may decide a request: admins for admin-only ones, else any approver (admins included). */
 export function mayDecide(deps: Deps, r: PendingRequest, user: string): Promise<boolean> {
   return r.adminOnly ? deps.roles.isAdmin(user) : deps.roles.isApprover(user);
-}
-
-/**
- * The request's owner: stored when it was filed; a request stored before owners were resolved at filing is
- * looked up by email (execution checks again, see preflight.ts).
- */
-async function ownerId(deps: Deps, r: PendingRequest): Promise<string | undefined> {
-  return resolveOwner(deps.client, r.target).catch(() => undefined);
 }
 
 /**
@@ -28,7 +21,8 @@ export async function approveRequest(deps: Deps, user: string, id: string): Prom
   if (!r) return `Request \`${id}\` no longer exists (it may have expired).`;
   if (r.status !== 'pending') return closedText(r);
   if (r.requester === user) return 'You cannot approve your own request; another approver must.';
-  if ((await ownerId(deps, r)) === user)
+  // Execution checks again, whoever approved (preflight.ts).
+  if ((await requestOwner(deps, r)) === user)
     return 'You cannot approve access for yourself; another approver must.';
   if (!(await mayDecide(deps, r, user))) {
     deps.logger.warn({ user, request: id }, 'unauthorised approval click');

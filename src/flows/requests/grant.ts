@@ -1,4 +1,4 @@
-import { approvalRule, type GrantKind, TEMPLATE_TAG, validateGrantRequest } from '../../core/index.js';
+import { type GrantKind, grantRule, TEMPLATE_TAG, validateGrantRequest } from '../../core/index.js';
 import type { Deps } from '../../deps.js';
 import { errorMessage, ValidationError } from '../../errors.js';
 import { withTimeout } from '../../slack/timeout.js';
@@ -43,11 +43,7 @@ export function grantRequest(
     grant: NonNullable<PendingRequest['grant']>;
   },
 ): PendingRequest {
-  const rule = approvalRule(
-    deps.config,
-    ask.template,
-    ask.grant.kind === 'group' ? { groups: [ask.grant.target] } : { policies: [ask.grant.target] },
-  );
+  const rule = grantRule(deps.config, ask.template, ask.grant);
   return newRequest(deps, {
     kind: 'grant',
     requester: ask.requester,

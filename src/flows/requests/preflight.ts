@@ -1,4 +1,4 @@
-import { approvalRule } from '../../core/index.js';
+import { grantRule } from '../../core/index.js';
 import type { Deps } from '../../deps.js';
 import { UnauthorizedError, ValidationError } from '../../errors.js';
 import { resolveOwner } from '../../slack/dm.js';
@@ -18,8 +18,16 @@ export async function preflight(deps: Deps, r: PendingRequest): Promise<void> {
   if (r.kind === 'create') checkDuration(deps, r);
 }
 
+/**
+ * The request's owner as a Slack id: stored when it was filed; a request stored before owners were resolved at
+ * filing is looked up by email. Undefined when nobody matches or Slack does not answer.
+ */
+export function requestOwner(deps: Deps, r: PendingRequest): Promise<string | undefined> {
+  return resolveOwner(deps.client, r.target).catch(() => undefined);
+}
+
 async function checkOwner(deps: Deps, r: PendingRequest): Promise<void> {
-  const owner = await resolveOwner(deps.client, r.target).catch(() => undefined);
+  const owner = await requestOwner(deps, r);
   if (!owner)
     throw new UnauthorizedError(
       `the owner of \`${r.target.username}\` could not be resolved to a Slack user, so it cannot be shown that no approver is the owner; nothing was changed: file the request again with the owner picked`,
@@ -33,14 +41,10 @@ async function checkOwner(deps: Deps, r: PendingRequest): Promise<void> {
 
 function checkRule(deps: Deps, r: PendingRequest): void {
   const template = r.template ?? '';
-  let rule: ReturnType<typeof approvalRule>;
-  if (r.kind === 'grant' && r.grant)
-    rule = approvalRule(
-      deps.config,
-      template,
-      r.grant.kind === 'group' ? { groups: [r.grant.target] } : { policies: [r.grant.target] },
-    );
-  else rule = createRule(deps, template, r.extraGroups);
+  const rule =
+    r.kind === 'grant' && r.grant
+      ? grantRule(deps.config, template, r.grant)
+      : createRule(deps, template, r.extraGroups);
   const got = r.approvals.length;
   if ((rule.adminOnly && !r.adminOnly) || rule.approvalsNeeded > Math.max(got, r.approvalsNeeded))
     throw new UnauthorizedError(
