@@ -1,39 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { CredentialReportRow } from '../../../src/core/detect/credential-report.js';
 import { parseCredentialReport } from '../../../src/core/detect/credential-report.js';
-import { analyze, findingId, type InactivitySettings } from '../../../src/core/detect/inactivity.js';
-
-const NOW = new Date('2026-06-01T00:00:00Z');
-const ACCOUNT = { id: '111111111111', name: 'security' };
-const SETTINGS: InactivitySettings = {
-  console_days: 90,
-  access_key_days: 180,
-  severities: {},
-  soc2_controls: {},
-};
-
-function daysAgo(n: number): string {
-  return new Date(NOW.getTime() - n * 86_400_000).toISOString().replace('.000Z', '+00:00');
-}
-
-function row(over: Partial<CredentialReportRow> & { user: string }): CredentialReportRow {
-  return {
-    arn: `arn:aws:iam::${ACCOUNT.id}:user/${over.user}`,
-    user_creation_time: daysAgo(1000),
-    password_enabled: 'false',
-    password_last_used: 'N/A',
-    password_last_changed: 'N/A',
-    password_next_rotation: 'N/A',
-    mfa_active: 'false',
-    access_key_1_active: 'false',
-    access_key_1_last_rotated: 'N/A',
-    access_key_1_last_used_date: 'N/A',
-    access_key_2_active: 'false',
-    access_key_2_last_rotated: 'N/A',
-    access_key_2_last_used_date: 'N/A',
-    ...over,
-  };
-}
+import { analyze, findingId } from '../../../src/core/detect/inactivity.js';
+import { ACCOUNT, daysAgo, NOW, row, SETTINGS } from '../../helpers/credential-report.js';
 
 const run = (rows: CredentialReportRow[], settings = SETTINGS) =>
   analyze(ACCOUNT, rows, new Map(), NOW, settings);

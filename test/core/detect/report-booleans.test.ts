@@ -3,46 +3,15 @@ import {
   type CredentialReportRow,
   parseCredentialReport,
 } from '../../../src/core/detect/credential-report.js';
-import { analyze, type InactivitySettings } from '../../../src/core/detect/inactivity.js';
+import { analyze } from '../../../src/core/detect/inactivity.js';
 import { type ReportData, securityReport } from '../../../src/core/detect/reports.js';
+import { ACCOUNT, daysAgo, NOW, row, SETTINGS } from '../../helpers/credential-report.js';
 
 /**
  * Booleans, as AWS documents them (IAM User Guide, "Getting credential reports"): "password_enabled: When the
  * user has a password, this value is TRUE. Otherwise it is FALSE." The same wording covers mfa_active and
  * access_key_N_active. Real reports (and moto) write them lower-case, so both must read the same.
  */
-
-const NOW = new Date('2026-06-01T00:00:00Z');
-const ACCOUNT = { id: '111111111111', name: 'security' };
-const SETTINGS: InactivitySettings = {
-  console_days: 90,
-  access_key_days: 180,
-  severities: {},
-  soc2_controls: {},
-};
-
-function daysAgo(n: number): string {
-  return new Date(NOW.getTime() - n * 86_400_000).toISOString().replace('.000Z', '+00:00');
-}
-
-function row(over: Partial<CredentialReportRow> & { user: string }): CredentialReportRow {
-  return {
-    arn: `arn:aws:iam::${ACCOUNT.id}:user/${over.user}`,
-    user_creation_time: daysAgo(1000),
-    password_enabled: 'false',
-    password_last_used: 'N/A',
-    password_last_changed: 'N/A',
-    password_next_rotation: 'N/A',
-    mfa_active: 'false',
-    access_key_1_active: 'false',
-    access_key_1_last_rotated: 'N/A',
-    access_key_1_last_used_date: 'N/A',
-    access_key_2_active: 'false',
-    access_key_2_last_rotated: 'N/A',
-    access_key_2_last_used_date: 'N/A',
-    ...over,
-  };
-}
 
 const run = (rows: CredentialReportRow[]) => analyze(ACCOUNT, rows, new Map(), NOW, SETTINGS);
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CredentialReportRow } from '../../../src/core/detect/credential-report.js';
-import { analyze, findingId, type InactivitySettings } from '../../../src/core/detect/inactivity.js';
+import { analyze, findingId } from '../../../src/core/detect/inactivity.js';
+import { ACCOUNT, daysAgo, NOW, row, SETTINGS } from '../../helpers/credential-report.js';
 
 /**
  * Keys and passwords older than IAM's tracking, as AWS documents them (IAM User Guide, "Getting credential
@@ -13,41 +14,10 @@ import { analyze, findingId, type InactivitySettings } from '../../../src/core/d
  *   password age on October 20, 2014."
  */
 
-const NOW = new Date('2026-06-01T00:00:00Z');
-const ACCOUNT = { id: '111111111111', name: 'security' };
-const SETTINGS: InactivitySettings = {
-  console_days: 90,
-  access_key_days: 180,
-  severities: {},
-  soc2_controls: {},
-};
 const DAYS_SINCE_KEY_TRACKING = Math.floor((NOW.getTime() - Date.parse('2015-04-22T00:00:00Z')) / 86_400_000);
 const DAYS_SINCE_PASSWORD_TRACKING = Math.floor(
   (NOW.getTime() - Date.parse('2014-10-20T00:00:00Z')) / 86_400_000,
 );
-
-function daysAgo(n: number): string {
-  return new Date(NOW.getTime() - n * 86_400_000).toISOString().replace('.000Z', '+00:00');
-}
-
-function row(over: Partial<CredentialReportRow> & { user: string }): CredentialReportRow {
-  return {
-    arn: `arn:aws:iam::${ACCOUNT.id}:user/${over.user}`,
-    user_creation_time: daysAgo(1000),
-    password_enabled: 'false',
-    password_last_used: 'N/A',
-    password_last_changed: 'N/A',
-    password_next_rotation: 'N/A',
-    mfa_active: 'false',
-    access_key_1_active: 'false',
-    access_key_1_last_rotated: 'N/A',
-    access_key_1_last_used_date: 'N/A',
-    access_key_2_active: 'false',
-    access_key_2_last_rotated: 'N/A',
-    access_key_2_last_used_date: 'N/A',
-    ...over,
-  };
-}
 
 const run = (rows: CredentialReportRow[]) => analyze(ACCOUNT, rows, new Map(), NOW, SETTINGS);
 
