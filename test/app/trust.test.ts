@@ -81,6 +81,18 @@ function grantValues(v: { access: string; minutes: number; reason: string }) {
   };
 }
 
+/** Rita breaks glass into IncidentResponse for 30 minutes (readonly is the break-glass template). */
+function breakGlassInto(reason: string) {
+  return sendInteraction(
+    t.url,
+    viewSubmission({
+      user: USERS.requester,
+      callbackId: BREAK_GLASS_CALLBACK,
+      values: grantValues({ access: 'group:IncidentResponse', minutes: 30, reason }),
+    }),
+  );
+}
+
 const settle = () => new Promise((r) => setTimeout(r, 400));
 
 /** rita asks for ProdDebug, an approver approves: the grant and the "I'm done" DM the bot posted. */
@@ -158,18 +170,7 @@ describe('grant buttons update only the message the bot recorded for that grant'
 
   it('Revoke now (admin) with a crafted channel and ts updates nothing; on the broadcast it updates that', async () => {
     await ownUser('rita', 'readonly');
-    await sendInteraction(
-      t.url,
-      viewSubmission({
-        user: USERS.requester,
-        callbackId: BREAK_GLASS_CALLBACK,
-        values: grantValues({
-          access: 'group:IncidentResponse',
-          minutes: 30,
-          reason: 'prod is on fire, need it',
-        }),
-      }),
-    );
+    await breakGlassInto('prod is on fire, need it');
     await fake.waitFor(() => posted.some((p) => p.channel === USERS.admin));
     const grant = (await t.store.grants.listActive({ username: 'rita' }))[0];
     if (!grant) throw new Error('no grant');
@@ -191,18 +192,7 @@ describe('grant buttons update only the message the bot recorded for that grant'
     expect(fake.callsTo('chat.update')).toEqual([]);
 
     // The same grant again: now the admin clicks the broadcast the bot posted to the approvals channel.
-    await sendInteraction(
-      t.url,
-      viewSubmission({
-        user: USERS.requester,
-        callbackId: BREAK_GLASS_CALLBACK,
-        values: grantValues({
-          access: 'group:IncidentResponse',
-          minutes: 30,
-          reason: 'still on fire, again',
-        }),
-      }),
-    );
+    await breakGlassInto('still on fire, again');
     await fake.waitFor(() => posted.filter((p) => p.channel === 'C0APPROVALS').length === 2);
     const broadcast = posted.filter((p) => p.channel === 'C0APPROVALS')[1];
     if (!broadcast) throw new Error('no broadcast');
