@@ -1,6 +1,4 @@
-import { CreateUserCommand, ListGroupsForUserCommand } from '@aws-sdk/client-iam';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { TEMPLATE_TAG } from '../../src/core/grants.js';
 import { HOME_ACTIONS } from '../../src/views/app-home.js';
 import { APPROVE_ACTION } from '../../src/views/approval.js';
 import { GRANT_ACTIONS } from '../../src/views/grant-messages.js';
@@ -8,7 +6,8 @@ import { BREAK_GLASS_CALLBACK, GRANT_BLOCKS, GRANT_REQUEST_CALLBACK } from '../.
 import { requestIdFrom, seedSlack, startBot, type TestBot, USERS } from '../helpers/bot.js';
 import { createGroups } from '../helpers/core.js';
 import { type FakeSlack, startFakeSlack } from '../helpers/fake-slack.js';
-import { MOTO_ACCOUNT, type Moto, startMoto } from '../helpers/moto.js';
+import { grantValues, groupsOf, ownUser } from '../helpers/grants.js';
+import { type Moto, startMoto } from '../helpers/moto.js';
 import {
   buttonClick,
   sendCommand,
@@ -37,34 +36,6 @@ beforeEach(async () => {
   t = await startBot({ fake, moto });
 });
 
-/** The requester's own IAM user, made from `template` and tagged with their Slack id. */
-async function ownUser(username: string, template: string, slackId: string = USERS.requester) {
-  await moto.iam().send(
-    new CreateUserCommand({
-      UserName: username,
-      Tags: [
-        { Key: 'SlackUserId', Value: slackId },
-        { Key: TEMPLATE_TAG, Value: template },
-      ],
-    }),
-  );
-}
-
-async function groupsOf(user: string) {
-  const r = await moto.iam().send(new ListGroupsForUserCommand({ UserName: user }));
-  return (r.Groups ?? []).map((g) => g.GroupName);
-}
-
-function grantValues(v: { access: string; minutes: number; reason: string; account?: string }) {
-  const sel = (value: string) => ({ type: 'static_select', selected_option: { value } });
-  return {
-    [GRANT_BLOCKS.account]: { [GRANT_BLOCKS.account]: sel(v.account ?? MOTO_ACCOUNT) },
-    [GRANT_BLOCKS.access]: { [GRANT_BLOCKS.access]: sel(v.access) },
-    [GRANT_BLOCKS.duration]: { [GRANT_BLOCKS.duration]: sel(String(v.minutes)) },
-    [GRANT_BLOCKS.reason]: { [GRANT_BLOCKS.reason]: { type: 'plain_text_input', value: v.reason } },
-  };
-}
-
 function submit(callbackId: string, values: ReturnType<typeof grantValues>, user: string = USERS.requester) {
   return sendInteraction(t.url, viewSubmission({ user, callbackId, values }));
 }
@@ -79,7 +50,7 @@ describe('time-bound access over Slack', () => {
   });
 
   it('request → approval → group added with an I’m done DM → I’m done removes it at once', async () => {
-    await ownUser('rita', 'developer');
+    await ownUser(moto, 'rita', 'developer');
     const res = await submit(
       GRANT_REQUEST_CALLBACK,
       grantValues({ access: 'group:ProdDebug', minutes: 60, reason: 'debug prod' }),
@@ -98,7 +69,7 @@ describe('time-bound access over Slack', () => {
         .callsTo('chat.postMessage')
         .some((c) => JSON.stringify(c.body.blocks ?? '').includes(GRANT_ACTIONS.done)),
     );
-    expect(await groupsOf('rita')).toEqual(['ProdDebug']);
+    expect(await groupsOf(moto, 'rita')).toEqual(['ProdDebug']);
     const grants = await t.store.grants.listActive({ username: 'rita' });
     expect(grants).toHaveLength(1);
     const g = grants[0];
@@ -110,7 +81,7 @@ describe('time-bound access over Slack', () => {
       buttonClick({ user: USERS.stranger, actionId: GRANT_ACTIONS.done, value: g.id, channel: 'D0RITA' }),
     );
     await new Promise((r) => setTimeout(r, 300));
-    expect(await groupsOf('rita')).toEqual(['ProdDebug']);
+    expect(await groupsOf(moto, 'rita')).toEqual(['ProdDebug']);
 
     // The click comes from the DM the bot recorded for this grant: that is the message it updates.
     const dm = (await t.store.grants.get(g.id))?.messages?.[0];
@@ -127,12 +98,12 @@ describe('time-bound access over Slack', () => {
     await fake.waitFor(() =>
       fake.callsTo('chat.update').some((c) => String(c.body.text).includes('Revoked')),
     );
-    expect(await groupsOf('rita')).toEqual([]);
+    expect(await groupsOf(moto, 'rita')).toEqual([]);
     expect((await t.store.grants.get(g.id))?.status).toBe('revoked');
   });
 
   it('names the field when the choice is not on the caller’s template allow-list', async () => {
-    await ownUser('rita', 'developer');
+    await ownUser(moto, 'rita', 'developer');
     const res = await submit(
       GRANT_REQUEST_CALLBACK,
       grantValues({ access: 'group:IncidentResponse', minutes: 60, reason: 'x y z' }),
@@ -145,24 +116,24 @@ describe('time-bound access over Slack', () => {
   });
 
   it('break-glass is refused inline on a template not configured for it, and nothing changes in IAM', async () => {
-    await ownUser('rita', 'developer');
+    await ownUser(moto, 'rita', 'developer');
     const res = await submit(
       BREAK_GLASS_CALLBACK,
       grantValues({ access: 'group:ProdDebug', minutes: 30, reason: 'prod is on fire, need access' }),
     );
     expect(JSON.stringify(res.json())).toMatch(/not configured for break-glass/);
-    expect(await groupsOf('rita')).toEqual([]);
+    expect(await groupsOf(moto, 'rita')).toEqual([]);
   });
 
   it('break-glass on a configured template grants at once and tells the approvals channel and the admins', async () => {
-    await ownUser('rita', 'readonly');
+    await ownUser(moto, 'rita', 'readonly');
     const res = await submit(
       BREAK_GLASS_CALLBACK,
       grantValues({ access: 'group:IncidentResponse', minutes: 30, reason: 'prod is on fire, need access' }),
     );
     expect(res.text).toBe('');
     await fake.waitFor(() => fake.callsTo('chat.postMessage').some((c) => c.body.channel === USERS.admin));
-    expect(await groupsOf('rita')).toEqual(['IncidentResponse']);
+    expect(await groupsOf(moto, 'rita')).toEqual(['IncidentResponse']);
     const broadcast = fake.callsTo('chat.postMessage').find((c) => c.body.channel === 'C0APPROVALS');
     expect(JSON.stringify(broadcast?.body.blocks)).toContain(GRANT_ACTIONS.adminRevoke);
     const g = (await t.store.grants.listActive({ username: 'rita' }))[0];
@@ -172,7 +143,7 @@ describe('time-bound access over Slack', () => {
       buttonClick({ user: USERS.approver, actionId: GRANT_ACTIONS.adminRevoke, value: g?.id ?? '' }),
     );
     await new Promise((r) => setTimeout(r, 300));
-    expect(await groupsOf('rita')).toEqual(['IncidentResponse']);
+    expect(await groupsOf(moto, 'rita')).toEqual(['IncidentResponse']);
     const onChannel = g?.messages?.find((m) => m.channel === 'C0APPROVALS');
     await sendInteraction(
       t.url,
@@ -185,11 +156,11 @@ describe('time-bound access over Slack', () => {
       }),
     );
     await fake.waitFor(() => fake.callsTo('chat.update').length > 0);
-    expect(await groupsOf('rita')).toEqual([]);
+    expect(await groupsOf(moto, 'rita')).toEqual([]);
   });
 
   it('App Home shows the caller’s IAM users, MFA status and active grants, with self-service buttons', async () => {
-    await ownUser('rita', 'developer');
+    await ownUser(moto, 'rita', 'developer');
     const event = {
       type: 'event_callback',
       team_id: 'T0TEAM',

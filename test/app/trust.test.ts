@@ -1,10 +1,8 @@
-import { CreateUserCommand, ListGroupsForUserCommand } from '@aws-sdk/client-iam';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { TEMPLATE_TAG } from '../../src/core/grants.js';
 import type { PendingRequest } from '../../src/store/types.js';
 import { APPROVE_ACTION } from '../../src/views/approval.js';
 import { GRANT_ACTIONS } from '../../src/views/grant-messages.js';
-import { BREAK_GLASS_CALLBACK, GRANT_BLOCKS, GRANT_REQUEST_CALLBACK } from '../../src/views/grant-modal.js';
+import { BREAK_GLASS_CALLBACK, GRANT_REQUEST_CALLBACK } from '../../src/views/grant-modal.js';
 import {
   createValues,
   requestIdFrom,
@@ -16,6 +14,7 @@ import {
 } from '../helpers/bot.js';
 import { createGroups } from '../helpers/core.js';
 import { type FakeSlack, startFakeSlack } from '../helpers/fake-slack.js';
+import { grantValues, groupsOf, ownUser } from '../helpers/grants.js';
 import { MOTO_ACCOUNT, type Moto, startMoto } from '../helpers/moto.js';
 import { buttonClick, sendCommand, sendInteraction, viewSubmission } from '../helpers/slack-requests.js';
 
@@ -54,33 +53,6 @@ beforeEach(async () => {
   t = await startBot({ fake, moto });
 });
 
-async function ownUser(username: string, template: string, slackId: string = USERS.requester) {
-  await moto.iam().send(
-    new CreateUserCommand({
-      UserName: username,
-      Tags: [
-        { Key: 'SlackUserId', Value: slackId },
-        { Key: TEMPLATE_TAG, Value: template },
-      ],
-    }),
-  );
-}
-
-async function groupsOf(user: string) {
-  const r = await moto.iam().send(new ListGroupsForUserCommand({ UserName: user }));
-  return (r.Groups ?? []).map((g) => g.GroupName);
-}
-
-function grantValues(v: { access: string; minutes: number; reason: string }) {
-  const sel = (value: string) => ({ type: 'static_select', selected_option: { value } });
-  return {
-    [GRANT_BLOCKS.account]: { [GRANT_BLOCKS.account]: sel(MOTO_ACCOUNT) },
-    [GRANT_BLOCKS.access]: { [GRANT_BLOCKS.access]: sel(v.access) },
-    [GRANT_BLOCKS.duration]: { [GRANT_BLOCKS.duration]: sel(String(v.minutes)) },
-    [GRANT_BLOCKS.reason]: { [GRANT_BLOCKS.reason]: { type: 'plain_text_input', value: v.reason } },
-  };
-}
-
 /** Rita breaks glass into IncidentResponse for 30 minutes (readonly is the break-glass template). */
 function breakGlassInto(reason: string) {
   return sendInteraction(
@@ -97,7 +69,7 @@ const settle = () => new Promise((r) => setTimeout(r, 400));
 
 /** rita asks for ProdDebug, an approver approves: the grant and the "I'm done" DM the bot posted. */
 async function approvedGrant() {
-  await ownUser('rita', 'developer');
+  await ownUser(moto, 'rita', 'developer');
   await sendInteraction(
     t.url,
     viewSubmission({
@@ -144,7 +116,7 @@ describe('grant buttons update only the message the bot recorded for that grant'
     );
     await settle();
     expect((await t.store.grants.get(grant.id))?.status).toBe('revoked');
-    expect(await groupsOf('rita')).toEqual([]);
+    expect(await groupsOf(moto, 'rita')).toEqual([]);
     expect(fake.callsTo('chat.update').slice(before)).toEqual([]);
   });
 
@@ -169,7 +141,7 @@ describe('grant buttons update only the message the bot recorded for that grant'
   });
 
   it('Revoke now (admin) with a crafted channel and ts updates nothing; on the broadcast it updates that', async () => {
-    await ownUser('rita', 'readonly');
+    await ownUser(moto, 'rita', 'readonly');
     await breakGlassInto('prod is on fire, need it');
     await fake.waitFor(() => posted.some((p) => p.channel === USERS.admin));
     const grant = (await t.store.grants.listActive({ username: 'rita' }))[0];
