@@ -46,9 +46,11 @@ export async function monitorCommands(prefix: string, fn: () => Promise<void>): 
 }
 
 const tempDirs: string[] = [];
-afterEach(() => {
-  for (const d of tempDirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
+// Only inside vitest: bench/ imports test helpers (through bot.ts), and a hook outside a suite throws there.
+if (process.env.VITEST)
+  afterEach(() => {
+    for (const d of tempDirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  });
 
 /** A fresh directory for one test's SQLite file, removed after the test (close the stores first). */
 export function tempDataDir(): string {
