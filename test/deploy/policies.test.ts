@@ -12,6 +12,7 @@ import {
   readPolicy,
   renderAll,
   staleFiles,
+  substitute,
   TEMPLATES,
 } from '../../scripts/render-deploy.js';
 
@@ -92,6 +93,19 @@ describe('deploy/policies: the one source of the policy documents', () => {
           expect(README_EXAMPLES[name], `no README example for \${${name}}`).toBeDefined();
         }
       }
+    }
+  });
+
+  it("each role's inline policies fit IAM's 10,240-character quota for a role (moto does not enforce it)", () => {
+    // IAM counts the policies' characters without whitespace, summed over every inline policy of the role.
+    const size = (file: string) =>
+      JSON.stringify(substitute(readPolicy(file), README_EXAMPLES)).replace(/\s/g, '').length;
+    for (const template of TEMPLATES) {
+      const text = readFileSync(template, 'utf8');
+      const permissions = [...text.matchAll(/# render (\S+) as PolicyDocument/g)].map((m) => m[1] as string);
+      expect(permissions.length).toBeGreaterThan(0);
+      const total = permissions.reduce((n, f) => n + size(f), 0);
+      expect(total, `${template}: ${total} characters of inline policy`).toBeLessThanOrEqual(10_240);
     }
   });
 
