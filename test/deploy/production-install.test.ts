@@ -9,6 +9,7 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs';
+import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -16,6 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { killAll, startBotProcess } from '../helpers/bot-process.js';
 import { type FakeSlack, startFakeSlack } from '../helpers/fake-slack.js';
 import { type Moto, startMoto, TEST_CREDENTIALS } from '../helpers/moto.js';
+import { freePort } from '../helpers/ports.js';
 import { SIGNING_SECRET, sendCommand } from '../helpers/slack-requests.js';
 import { PRODUCTION_INSTALL, UNREVIEWED_SCRIPTS } from './production.js';
 
@@ -86,8 +88,8 @@ function walk(dir: string): string[] {
   );
 }
 
-/** dist/ files that do something when imported (start the bot, run the CLI). */
-const ENTRY_POINTS = ['main.js', 'cli/bin.js'];
+/** dist/ files that do something when imported (start the bot, run the CLI, probe /healthz). */
+const ENTRY_POINTS = ['main.js', 'cli/bin.js', 'healthcheck.js'];
 
 /** `@scope/name/sub/path` → `@scope/name`; `name/sub` → `name`. */
 function packageOf(specifier: string): string {
@@ -165,6 +167,7 @@ describe('the production install: npm ci --omit=dev on a built tree', () => {
       expect.arrayContaining([
         'dist/main.js',
         'dist/cli/bin.js',
+        'dist/healthcheck.js',
         'scripts/prepare.mjs',
         'config.example.yml',
         'manifest.yml',
@@ -231,17 +234,32 @@ process.exit(0);`;
   describe('the bot runs from that tree', () => {
     let moto: Moto;
     let fake: FakeSlack;
+    let unhealthy: Server;
 
     beforeAll(async () => {
       moto = await startMoto();
       fake = await startFakeSlack();
+      unhealthy = createServer((_req, res) => {
+        res.writeHead(503);
+        res.end('{"status":"degraded"}');
+      });
+      await new Promise<void>((resolve) => unhealthy.listen(0, '127.0.0.1', resolve));
     });
 
     afterAll(async () => {
       await killAll();
       await moto?.stop();
       await fake?.stop();
+      unhealthy?.close();
     });
+
+    /** dist/healthcheck.js, the image's HEALTHCHECK, against a port. */
+    function healthcheck(port: number): Promise<Run> {
+      return run(process.execPath, ['dist/healthcheck.js'], {
+        cwd: dir,
+        env: bareEnv({ PORT: String(port) }),
+      });
+    }
 
     it('serves /healthz 200 on SQLite (the native binding loads), answers a command, and stops 0 on SIGTERM', async () => {
       installed();
@@ -272,8 +290,21 @@ process.exit(0);`;
       expect(res.status).toBe(200);
       await fake.waitForCall('views.open');
 
+      const ok = await healthcheck(bot.port);
+      expect(ok.status, ok.output).toBe(0);
+
       bot.proc.kill('SIGTERM');
       expect(await bot.exit, bot.output()).toBe(0);
+    });
+
+    it('dist/healthcheck.js exits 1 on a closed port and on a 503', async () => {
+      const closed = await healthcheck(await freePort());
+      expect(closed.status).toBe(1);
+      expect(closed.stderr).toContain('ECONNREFUSED');
+      const address = unhealthy.address();
+      const degraded = await healthcheck(typeof address === 'object' && address ? address.port : 0);
+      expect(degraded.status).toBe(1);
+      expect(degraded.stderr).toContain('answered 503');
     });
   });
 
