@@ -246,7 +246,7 @@ export const configSchema = z
 
 export type FileConfig = z.infer<typeof configSchema>;
 
-const envSchema = z.object({
+export const envSchema = z.object({
   SLACK_BOT_TOKEN: z.string().optional(),
   SLACK_SIGNING_SECRET: z.string().optional(),
   SLACK_APP_TOKEN: z.string().optional(),

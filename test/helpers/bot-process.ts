@@ -35,11 +35,19 @@ export interface BotProcess {
 /** Every process started, for the afterAll sweep. */
 const started: ChildProcess[] = [];
 
-/** Starts one bot on a free port and resolves once its /healthz answers 200. */
-export async function startBotProcess(id: string, env: Record<string, string>): Promise<BotProcess> {
+/**
+ * Starts one bot on a free port and resolves once its /healthz answers 200. `cwd`: the tree to run it from
+ * (default: this one), such as a production install elsewhere.
+ */
+export async function startBotProcess(
+  id: string,
+  env: Record<string, string>,
+  opts: { cwd?: string } = {},
+): Promise<BotProcess> {
   const port = await freePort();
   let out = '';
   const proc = spawn(process.execPath, startCommand(), {
+    ...(opts.cwd ? { cwd: opts.cwd } : {}),
     env: { PATH: process.env.PATH ?? '', ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
