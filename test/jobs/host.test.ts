@@ -3,7 +3,8 @@ import { describe, expect, it, vi } from 'vitest';
 import { parseFileConfig } from '../../src/config.js';
 import { systemClock } from '../../src/core/clock.js';
 import type { Deps } from '../../src/deps.js';
-import { JOB_LEASE_MS } from '../../src/jobs/host.js';
+import { grantRevoke } from '../../src/jobs/grant-revoke.js';
+import { JOB_LEASE_MS, leaseOf } from '../../src/jobs/host.js';
 import { type Job, jobs, runJob, startJobs } from '../../src/jobs/index.js';
 import { createLogger } from '../../src/logger.js';
 import { Drain } from '../../src/slack/drain.js';
@@ -241,6 +242,46 @@ describe('jobs host: missed ticks at start', () => {
         expect.objectContaining({ msg: 'job finished', tick: tick.toISOString(), catchUp: true }),
       );
       await h.stop();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('a grant-revoke run held by a replica killed mid-run blocks the next ticks for seconds, not minutes', async () => {
+    // Before the job had its own lease, the 2-minute one let a grant outlive its expiry that much longer
+    // after a crash on Redis (seen as a flake of test/app/grant-restart.test.ts under load).
+    vi.useFakeTimers({ toFake: ['Date', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'] });
+    try {
+      const tick = new Date('2026-12-01T09:00:00Z');
+      vi.setSystemTime(tick);
+      const s = new MemoryStore();
+      let revoked = 0;
+      const job: Job = { ...grantRevoke, run: async () => void revoked++ };
+      expect((await s.jobs.claim(job.name, tick, { replica: 'dead', leaseMs: leaseOf(job) })).claimed).toBe(
+        true,
+      );
+      const a = replica(s, 'a');
+      const next = (seconds: number) => {
+        vi.setSystemTime(new Date(tick.getTime() + seconds * 1000));
+        return runJob(job, a.deps, { tick: new Date(tick.getTime() + seconds * 1000) });
+      };
+      expect(await next(1)).toBe('skipped');
+      expect(await next(16)).toBe('ran');
+      expect(revoked).toBe(1);
+      // A long run keeps its short lease: renewed every third of it.
+      const claim = vi.spyOn(s.jobs, 'claim');
+      const renew = vi.spyOn(s.jobs, 'renew');
+      const slow: Job = { ...job, run: () => new Promise((r) => setTimeout(r, 40_000)) };
+      const running = runJob(slow, a.deps, { tick: new Date(tick.getTime() + 20_000) });
+      await vi.advanceTimersByTimeAsync(41_000);
+      expect(await running).toBe('ran');
+      expect(claim).toHaveBeenCalledWith(
+        job.name,
+        expect.any(Date),
+        expect.objectContaining({ leaseMs: 15_000 }),
+      );
+      expect(renew.mock.calls.length).toBeGreaterThanOrEqual(7);
+      expect(renew.mock.calls.every((c) => c[2] === 15_000)).toBe(true);
     } finally {
       vi.useRealTimers();
     }
