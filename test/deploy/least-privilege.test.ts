@@ -3,7 +3,13 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
-import { type Json, policyFiles, readPolicy, substitute } from '../../scripts/render-deploy.js';
+import {
+  type Json,
+  policyFiles,
+  README_EXAMPLES,
+  readPolicy,
+  substitute,
+} from '../../scripts/render-deploy.js';
 
 /**
  * Least privilege, proven both ways, for the policy documents in deploy/policies/:
@@ -111,16 +117,12 @@ const list = (v: string | string[]) => (Array.isArray(v) ? v : [v]);
 
 /** The permission policies (trust policies have a Principal), with every `${Name}` given a concrete value. */
 function permissionStatements(): { file: string; statement: Statement }[] {
-  const values: Record<string, string> = {
-    'AWS::Partition': 'aws',
-    'AWS::AccountId': '111111111111',
-    'AWS::Region': 'us-east-1',
-    MemberRoleName: 'aws-user-bot',
-  };
   return policyFiles().flatMap((file) => {
     const doc = readPolicy(file) as unknown as { Statement: Statement[] };
     if (doc.Statement.some((s) => s.Principal !== undefined)) return [];
-    const concrete = substitute(doc as unknown as Json, values) as unknown as { Statement: Statement[] };
+    const concrete = substitute(doc as unknown as Json, README_EXAMPLES) as unknown as {
+      Statement: Statement[];
+    };
     return concrete.Statement.map((statement) => ({ file, statement }));
   });
 }
