@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { MemoryAuditSink } from '../core/audit.js';
 import { type Clock, systemClock } from '../core/clock.js';
+import { MemoryFindingHistory } from './finding-history-memory.js';
 import { MemoryGrantStore } from './grant-store-memory.js';
 import { MemoryJobRunStore } from './job-runs-memory.js';
 import type {
@@ -32,6 +33,7 @@ export class MemoryStore implements Store {
   readonly audit = new MemoryAuditSink();
   readonly grants: MemoryGrantStore;
   readonly jobs: MemoryJobRunStore;
+  readonly history = new MemoryFindingHistory();
   /** Lock leases and finding-ref TTLs run on it, so tests can move time past them. */
   private readonly clock: Clock;
 

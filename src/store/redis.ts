@@ -3,6 +3,7 @@ import { Redis, type RedisOptions } from 'ioredis';
 import type { AuditEvent } from '../core/audit.js';
 import { StoreUnavailableError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { RedisFindingHistory } from './finding-history-redis.js';
 import { RedisGrantStore } from './grant-store-redis.js';
 import { RedisJobRunStore } from './job-runs-redis.js';
 import { LuaCommands } from './lua.js';
@@ -74,6 +75,7 @@ export class RedisStore implements Store {
   private readonly scripts: LuaCommands<ScriptName>;
   readonly grants: RedisGrantStore;
   readonly jobs: RedisJobRunStore;
+  readonly history: RedisFindingHistory;
 
   constructor(opts: RedisStoreOptions) {
     this.prefix = opts.prefix ?? 'aws-user:';
@@ -92,6 +94,7 @@ export class RedisStore implements Store {
     this.scripts = new LuaCommands(this.redis, SCRIPTS);
     this.grants = new RedisGrantStore(this.redis, this.prefix);
     this.jobs = new RedisJobRunStore(this.redis, this.prefix);
+    this.history = new RedisFindingHistory(this.redis, this.prefix);
   }
 
   /** Connects once at start; later outages are handled by ioredis's reconnect. */

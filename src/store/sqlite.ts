@@ -4,6 +4,7 @@ import type { AuditEvent } from '../core/audit.js';
 import { type Clock, systemClock } from '../core/clock.js';
 import { AwsUserError, StoreUnavailableError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { SqliteFindingHistory } from './finding-history-sqlite.js';
 import { type SqliteAccess, SqliteGrantStore } from './grant-store-sqlite.js';
 import { SqliteJobRunStore } from './job-runs-sqlite.js';
 import { checkSchema, migrate } from './sqlite-migrations.js';
@@ -60,6 +61,7 @@ export class SqliteStore implements Store {
   readonly path: string;
   readonly grants: SqliteGrantStore;
   readonly jobs: SqliteJobRunStore;
+  readonly history: SqliteFindingHistory;
   private readonly clock: Clock;
   private readonly onClose?: () => void;
   private closed = false;
@@ -93,6 +95,7 @@ export class SqliteStore implements Store {
     };
     this.grants = new SqliteGrantStore(access, this.clock);
     this.jobs = new SqliteJobRunStore(access, this.clock);
+    this.history = new SqliteFindingHistory(access);
   }
 
   private readonly statements = new Map<string, Database.Statement>();

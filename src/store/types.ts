@@ -1,4 +1,5 @@
 import type { AuditEvent, AuditSink } from '../core/audit.js';
+import type { FindingHistory } from '../core/detect/history.js';
 import type { ElevatedAccess } from '../core/templates.js';
 import type { GrantStore } from './grant-store.js';
 import type { JobRunStore } from './job-runs.js';
@@ -185,6 +186,8 @@ export interface Store {
   readonly grants: GrantStore;
   /** Scheduled-job runs: one run per job per cron tick across replicas, and missed-tick catch-up. */
   readonly jobs: JobRunStore;
+  /** Every scan run and each finding's life, OPEN to RESOLVED (core/detect/history.ts). */
+  readonly history: FindingHistory;
 
   readonly audit: AuditLog;
   close(): Promise<void>;

@@ -86,8 +86,11 @@ export interface Finding {
   createdDate: string;
   lastLogin: string;
   mfaEnabled: boolean;
-  status: 'OPEN';
+  /** OPEN as a scan finds it; RESOLVED only as finding history reports it (history.ts). */
+  status: FindingStatus;
 }
+
+export type FindingStatus = 'OPEN' | 'RESOLVED';
 
 type ReportValue =
   | { kind: 'date'; date: Date }

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { GetAccountAuthorizationDetailsCommand, type IAMClient, type UserDetail } from '@aws-sdk/client-iam';
 import pLimit from 'p-limit';
 import type { AccountConfig } from '../../config.js';
@@ -12,6 +13,16 @@ import {
   isTrue,
   type UnreadableRow,
 } from './credential-report.js';
+import {
+  countBySeverity,
+  type FindingHistory,
+  type FindingRecord,
+  type ResolvedFinding,
+  resolvedIn,
+  type ScanRun,
+  type ScanSource,
+  settingsKey,
+} from './history.js';
 import {
   analyze,
   compareFindings,
@@ -71,6 +82,23 @@ export interface AccountScan {
    * with their line, so a shifted row never passes as a user with nothing to report.
    */
   unreadableRows?: UnreadableRow[] | undefined;
+  /** ok, and every row of the credential report was read: only then may it resolve findings. */
+  complete?: boolean | undefined;
+  /** With history: the account's OPEN findings this scan did not see, and why each went. */
+  resolved?: ResolvedFinding[] | undefined;
+}
+
+/** What the scan changed in the finding history (ScanOptions.history). */
+export interface ScanHistory {
+  run: ScanRun;
+  /** The run before this one (any source), when there was one. */
+  previous?: ScanRun | undefined;
+  /** Findings first seen in this run, or seen again after they had resolved. */
+  opened: ReadonlySet<string>;
+  /** Findings this run resolved. */
+  resolved: FindingRecord[];
+  /** When each finding of this run was first seen (this episode). */
+  firstSeen: ReadonlyMap<string, string>;
 }
 
 export interface ScanResult {
@@ -79,6 +107,10 @@ export interface ScanResult {
   accounts: AccountScan[];
   /** All findings, HIGH first. */
   findings: Finding[];
+  /** Set when the scan was recorded in the finding history. */
+  history?: ScanHistory | undefined;
+  /** Why the scan could not be recorded (the store did not answer): the findings stand, the history waits. */
+  historyError?: string | undefined;
 }
 
 export interface ScanOptions {
@@ -92,6 +124,11 @@ export interface ScanOptions {
   report?: Omit<FetchReportOptions, 'stats'> | undefined;
   /** Called as each account finishes (progress for the CLI and Slack). */
   onAccount?: ((scan: AccountScan) => void) | undefined;
+  /**
+   * Record the run in the finding history and resolve what it no longer sees. Only for scans with the
+   * configured thresholds: a scan at other thresholds would "resolve" findings that are merely below them.
+   */
+  history?: { store: FindingHistory; source: ScanSource } | undefined;
 }
 
 export function effectiveSettings(ctx: CoreContext, over?: Partial<InactivitySettings>): InactivitySettings {
@@ -179,7 +216,10 @@ export async function scanAccount(
   account: AccountConfig,
   settings: InactivitySettings,
   now: Date,
-  opts: Pick<ScanOptions, 'includeUsers' | 'report'> = {},
+  opts: Pick<ScanOptions, 'includeUsers' | 'report'> & {
+    /** The account's OPEN findings in history; undefined: no history, resolve nothing. */
+    prior?: Promise<readonly FindingRecord[] | undefined>;
+  } = {},
 ): Promise<AccountScan> {
   const stats = { calls: 0 };
   const base = { accountId: account.id, accountName: account.name, region: account.region };
@@ -209,9 +249,14 @@ export async function scanAccount(
         'credential report rows unreadable; their users were not checked',
       );
     const userRows = report.rows.filter((r) => r.user !== '<root_account>');
+    const prior = await opts.prior;
     return {
       ...base,
       ok: true,
+      complete: report.unreadable.length === 0,
+      resolved: prior
+        ? resolvedIn(prior, findings, userRows, report.unreadable, settingsKey(settings))
+        : undefined,
       generatedAt: report.generatedAt,
       userCount: userRows.length,
       findings,
@@ -238,19 +283,73 @@ export async function scan(ctx: CoreContext, opts: ScanOptions = {}): Promise<Sc
   const accounts = ctx.clients.select(opts.accounts);
   const settings = effectiveSettings(ctx, opts.settings);
   const analysisDate = ctx.clock.now();
+  const history = opts.history;
+  let historyError: string | undefined;
+  const unavailable = (err: unknown): undefined => {
+    historyError ??= errorMessage(err);
+    return undefined;
+  };
+  const previous = history?.store.runs({ limit: 1, before: analysisDate }).then((r) => r[0], unavailable);
   // Each task reduces its account to findings before it frees its slot: memory tracks the concurrency.
   const limit = pLimit(Math.max(1, opts.concurrency ?? ctx.config.inactivity.concurrency));
   const results = await Promise.all(
     accounts.map((a) =>
       limit(async () => {
-        const r = await scanAccount(ctx, a, settings, analysisDate, opts);
+        const prior = history?.store.open(a.id).catch(unavailable);
+        const r = await scanAccount(ctx, a, settings, analysisDate, { ...opts, prior });
         opts.onAccount?.(r);
         return r;
       }),
     ),
   );
   const findings = results.flatMap((r) => r.findings).sort(compareFindings);
-  return { analysisDate, settings, accounts: results, findings };
+  const result: ScanResult = { analysisDate, settings, accounts: results, findings };
+  if (!history) return result;
+  const before = await previous;
+  if (historyError) {
+    ctx.logger.warn({ err: historyError }, 'scan: finding history unavailable; this run is not recorded');
+    return { ...result, historyError };
+  }
+  try {
+    return { ...result, history: await recordRun(history, result, before) };
+  } catch (err) {
+    ctx.logger.warn({ err: errorMessage(err) }, 'scan: could not record the run in the finding history');
+    return { ...result, historyError: errorMessage(err) };
+  }
+}
+
+async function recordRun(
+  history: NonNullable<ScanOptions['history']>,
+  result: ScanResult,
+  previous: ScanRun | undefined,
+): Promise<ScanHistory> {
+  const recorded = await history.store.record({
+    run: {
+      id: `run-${result.analysisDate.getTime()}-${randomUUID().slice(0, 8)}`,
+      source: history.source,
+      at: result.analysisDate.toISOString(),
+      settings: settingsKey(result.settings),
+      accounts: result.accounts.map((a) => ({
+        id: a.accountId,
+        name: a.accountName,
+        ok: a.ok,
+        complete: a.complete ?? false,
+        ...(a.error ? { error: a.error.message } : {}),
+        users: a.userCount,
+        counts: countBySeverity(a.findings),
+      })),
+      counts: countBySeverity(result.findings),
+    },
+    findings: result.findings,
+    resolved: result.accounts.flatMap((a) => a.resolved ?? []),
+  });
+  return {
+    run: recorded.run,
+    previous,
+    opened: new Set(recorded.opened),
+    resolved: recorded.resolved,
+    firstSeen: recorded.firstSeen,
+  };
 }
 
 export function failedAccounts(result: ScanResult): AccountScan[] {

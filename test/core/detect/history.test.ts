@@ -1,0 +1,100 @@
+import { describe, expect, it } from 'vitest';
+import {
+  type FindingRecord,
+  resolutionOf,
+  resolvedIn,
+  settingsKey,
+} from '../../../src/core/detect/history.js';
+import { analyze } from '../../../src/core/detect/inactivity.js';
+import { ACCOUNT, daysAgo, NOW, row, SETTINGS } from '../../helpers/credential-report.js';
+
+const KEY = settingsKey(SETTINGS);
+
+/** What history holds for the findings `rows` gave on an earlier scan. */
+function openRecords(rows: Parameters<typeof analyze>[1]): FindingRecord[] {
+  return analyze(ACCOUNT, rows, new Map(), NOW, SETTINGS).map((finding) => ({
+    finding,
+    status: 'OPEN',
+    firstSeen: '2026-05-01T00:00:00.000Z',
+    lastSeen: '2026-05-01T00:00:00.000Z',
+    settings: KEY,
+  }));
+}
+
+const idle = row({
+  user: 'idle',
+  password_enabled: 'true',
+  password_last_used: daysAgo(200),
+  access_key_1_active: 'true',
+  access_key_1_last_rotated: daysAgo(400),
+  access_key_1_last_used_date: daysAgo(300),
+});
+
+describe('why a finding resolved, read off the scan that no longer sees it', () => {
+  const [consoleF, keyF] = openRecords([idle]).sort((a, b) => (a.finding.key ? 1 : b.finding.key ? -1 : 0));
+  const c = consoleF as FindingRecord;
+  const k = keyF as FindingRecord;
+
+  it('the user is gone', () => {
+    expect(resolutionOf(c, undefined, KEY)).toEqual({
+      reason: 'user-deleted',
+      text: 'IAM user idle no longer exists (deleted)',
+    });
+    expect(resolutionOf(k, undefined, KEY).reason).toBe('user-deleted');
+  });
+
+  it('console: the login profile was removed, or the user signed in again', () => {
+    expect(resolutionOf(c, { ...idle, password_enabled: 'false' }, KEY).reason).toBe('console-removed');
+    expect(resolutionOf(c, { ...idle, password_last_used: daysAgo(1) }, KEY)).toEqual({
+      reason: 'signed-in',
+      text: `signed in to the console again on ${daysAgo(1).slice(0, 10)}`,
+    });
+  });
+
+  it('access key: deleted or replaced, deactivated, or used again', () => {
+    expect(resolutionOf(k, { ...idle, access_key_1_active: 'false' }, KEY).reason).toBe('key-deactivated');
+    expect(
+      resolutionOf(k, { ...idle, access_key_1_last_rotated: daysAgo(1), access_key_1_active: 'true' }, KEY)
+        .reason,
+    ).toBe('key-deleted');
+    expect(
+      resolutionOf(k, { ...idle, access_key_1_last_rotated: 'N/A', access_key_1_active: 'false' }, KEY),
+    ).toMatchObject({ reason: 'key-deleted', text: expect.stringContaining('access key 1 (created ') });
+    expect(resolutionOf(k, { ...idle, access_key_1_last_used_date: daysAgo(2) }, KEY)).toEqual({
+      reason: 'key-used',
+      text: `access key 1 was used again on ${daysAgo(2).slice(0, 10)}`,
+    });
+  });
+
+  it('nothing in the report explains it: the thresholds changed, or it is simply no longer past them', () => {
+    expect(resolutionOf(c, idle, KEY).reason).toBe('no-longer-inactive');
+    expect(resolutionOf(c, idle, 'console_days=365,access_key_days=180')).toEqual({
+      reason: 'threshold-changed',
+      text: `no longer past the thresholds, which changed (${KEY} → console_days=365,access_key_days=180)`,
+    });
+  });
+});
+
+describe('which findings a scan of one account resolves', () => {
+  const other = row({ user: 'other', password_enabled: 'true', password_last_used: daysAgo(120) });
+  const prior = openRecords([idle, other]);
+
+  it('the open ones it did not see, each with its reason; the ones it saw stay open', () => {
+    const nowRows = [other]; // idle was deleted
+    const current = analyze(ACCOUNT, nowRows, new Map(), NOW, SETTINGS);
+    const resolved = resolvedIn(prior, current, nowRows, [], KEY);
+    expect(resolved.map((r) => r.resolution.reason)).toEqual(['user-deleted', 'user-deleted']);
+    expect(resolved.map((r) => r.id).sort()).toEqual(
+      prior
+        .filter((p) => p.finding.userName === 'idle')
+        .map((p) => p.finding.id)
+        .sort(),
+    );
+  });
+
+  it('nothing when a row of the report could not be read: it may be any user', () => {
+    const current = analyze(ACCOUNT, [other], new Map(), NOW, SETTINGS);
+    expect(resolvedIn(prior, current, [other], [{ line: 3, user: 'idle', reason: 'bad' }], KEY)).toEqual([]);
+    expect(resolvedIn(prior, current, [other], [{ line: 3, reason: 'bad' }], KEY)).toEqual([]);
+  });
+});
