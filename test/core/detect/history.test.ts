@@ -95,6 +95,6 @@ describe('which findings a scan of one account resolves', () => {
   it('nothing when a row of the report could not be read: it may be any user', () => {
     const current = analyze(ACCOUNT, [other], new Map(), NOW, SETTINGS);
     expect(resolvedIn(prior, current, [other], [{ line: 3, user: 'idle', reason: 'bad' }], KEY)).toEqual([]);
-    expect(resolvedIn(prior, current, [other], [{ line: 3, reason: 'bad' }], KEY)).toEqual([]);
+    expect(resolvedIn(prior, current, [other], [{ line: 3, user: '', reason: 'bad' }], KEY)).toEqual([]);
   });
 });
