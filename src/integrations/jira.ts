@@ -205,6 +205,60 @@ export async function syncTickets(
   return result;
 }
 
+export interface TicketCloseResult {
+  dryRun: boolean;
+  /** Commented and moved to Done (with dryRun: that would be). */
+  closed: TicketOutcome[];
+  /** The workflow offers no transition into Done from the ticket's status: commented nowhere, left open. */
+  noDoneTransition: TicketOutcome[];
+  failed: { findingId: string; key?: string; error: string }[];
+}
+
+/**
+ * The open tickets of findings that resolved, each closed with a comment saying how: one batched label
+ * search (as syncTickets does), then closeTicket per ticket. A finding with no open ticket (below the
+ * severity, or already Done) needs nothing.
+ */
+export async function closeResolvedTickets(
+  client: JiraClient,
+  jira: JiraConfig,
+  resolved: readonly { findingId: string; comment: string }[],
+  opts: { logger?: Logger; dryRun?: boolean } = {},
+): Promise<TicketCloseResult> {
+  const result: TicketCloseResult = {
+    dryRun: Boolean(opts.dryRun),
+    closed: [],
+    noDoneTransition: [],
+    failed: [],
+  };
+  if (resolved.length === 0) return result;
+  const open = await findOpenTickets(
+    client,
+    jira,
+    resolved.map((r) => r.findingId),
+  );
+  for (const r of resolved) {
+    const key = open.get(r.findingId);
+    if (!key) continue;
+    const outcome = { findingId: r.findingId, key, url: browseUrl(jira, key) };
+    if (opts.dryRun) {
+      result.closed.push(outcome);
+      continue;
+    }
+    try {
+      if ((await closeTicket(client, key, r.comment)) === 'closed') result.closed.push(outcome);
+      else result.noDoneTransition.push(outcome);
+    } catch (err) {
+      opts.logger?.warn(
+        { finding: r.findingId, key, err: errorMessage(err) },
+        'jira: could not close ticket',
+      );
+      result.failed.push({ findingId: r.findingId, key, error: errorMessage(err) });
+    }
+  }
+  return result;
+}
+
 export type CloseOutcome = 'closed' | 'no-done-transition';
 
 /**

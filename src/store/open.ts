@@ -23,6 +23,12 @@ export interface OpenStoreOptions {
    * instance lock; the file must already exist.
    */
   readOnly?: boolean;
+  /**
+   * A writer beside the running bot (the CLI's scan recording its run in the finding history): SQLite is
+   * opened read-write without the instance lock, which belongs to the bot; SQLite's own locking serialises
+   * the two writers' transactions.
+   */
+  beside?: boolean;
 }
 
 export const SQLITE_FILE = 'aws-user.db';
@@ -55,6 +61,7 @@ export async function openStore(
     return { store: new SqliteStore({ path, clock, logger, readonly: true }), kind: 'sqlite', where: path };
   }
   mkdirSync(dir, { recursive: true });
+  if (opts.beside) return { store: new SqliteStore({ path, clock, logger }), kind: 'sqlite', where: path };
   const lock = acquireInstanceLock(join(dir, LOCK_FILE), { dataDir: config.env.dataDir });
   let store: SqliteStore;
   try {

@@ -19,6 +19,7 @@ import { scan } from '../../src/core/detect/scan.js';
 import { silentLogger } from '../../src/logger.js';
 import { digestMessage } from '../../src/views/digest.js';
 import { runCli } from '../helpers/cli.js';
+import { tempDataDir } from '../helpers/store.js';
 
 /**
  * A credential-report row that cannot be read (its cell count differs from the header's, and the ARN does
@@ -123,7 +124,12 @@ describe('unreadable credential-report rows in every scan output', () => {
     const dir = mkdtempSync(join(tmpdir(), 'aws-user-unreadable-report-'));
     const configPath = join(dir, 'config.json');
     writeFileSync(configPath, JSON.stringify({ accounts: [ACCOUNT], templates: {} }));
-    const deps = { env: {}, clock: fixedClock(NOW), clients, logger: silentLogger() };
+    const deps = {
+      env: { DATA_DIR: tempDataDir() },
+      clock: fixedClock(NOW),
+      clients,
+      logger: silentLogger(),
+    };
 
     const text = await runCli(['--config', configPath, 'report', 'security'], deps);
     expect(text.code).toBe(2);
@@ -139,7 +145,12 @@ describe('unreadable credential-report rows in every scan output', () => {
     const dir = mkdtempSync(join(tmpdir(), 'aws-user-unreadable-cli-'));
     const configPath = join(dir, 'config.json');
     writeFileSync(configPath, JSON.stringify({ accounts: [ACCOUNT], templates: {} }));
-    const deps = { env: {}, clock: fixedClock(NOW), clients, logger: silentLogger() };
+    const deps = {
+      env: { DATA_DIR: tempDataDir() },
+      clock: fixedClock(NOW),
+      clients,
+      logger: silentLogger(),
+    };
 
     const text = await runCli(['--config', configPath, 'scan', '--output-dir', join(dir, 'text')], deps);
     expect(text.code).toBe(2);

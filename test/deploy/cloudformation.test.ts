@@ -25,6 +25,7 @@ import { silentLogger } from '../../src/logger.js';
 import { runCli } from '../helpers/cli.js';
 import { type FaultProxy, startFaultProxy } from '../helpers/fault-proxy.js';
 import { MOTO_ACCOUNT, type Moto, startMoto, TEST_CREDENTIALS } from '../helpers/moto.js';
+import { tempDataDir } from '../helpers/store.js';
 
 /**
  * The two stacks in deploy/ pass CloudFormation's ValidateTemplate (moto runs cfn-lint, the linter AWS
@@ -235,7 +236,7 @@ describe('deploy/ CloudFormation', () => {
     );
     proxy.clear();
     const result = await runCli(['--config', config, '--json', 'scan', '--output-dir', dir], {
-      env: {},
+      env: { DATA_DIR: tempDataDir() },
       logger: silentLogger(),
       clients: (c) =>
         new AccountClients(c.accounts, {

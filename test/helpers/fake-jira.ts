@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 /**
  * A small Jira Cloud REST v3 stand-in on a free local port: POST/GET /rest/api/3/search/jql (a subset of JQL:
  * `project = "X" AND labels in ("a", …) AND statusCategory != Done`), POST /rest/api/3/issue, and GET/POST
- * /rest/api/3/issue/{key}/transitions (To Do, Done; a comment in `update` is kept). It checks
+ * /rest/api/3/issue/{key}/transitions (To Do, Done by default; a comment in `update` is kept). It checks
  * Basic auth on every request (401 otherwise) and records each request so tests assert what was sent.
  */
 
@@ -62,7 +62,16 @@ export async function startFakeJira(opts: {
   email: string;
   apiToken: string;
   pageSize?: number;
+  /**
+   * The workflow's transitions out of any status (default: To Do 11, Done 31). A project whose Done is
+   * called "Closed" with another id shows whether the integration looks the transition up.
+   */
+  transitions?: { id: string; name: string; category: FakeIssue['statusCategory'] }[];
 }): Promise<FakeJira> {
+  const workflow = opts.transitions ?? [
+    { id: '11', name: 'To Do', category: 'new' as const },
+    { id: '31', name: 'Done', category: 'done' as const },
+  ];
   const expectedAuth = `Basic ${Buffer.from(`${opts.email}:${opts.apiToken}`).toString('base64')}`;
   const issues: FakeIssue[] = [];
   const requests: RecordedRequest[] = [];
@@ -123,16 +132,17 @@ export async function startFakeJira(opts: {
       if (!issue) return send(404, { errorMessages: ['Issue does not exist'] });
       if (req.method === 'GET') {
         return send(200, {
-          transitions: [
-            { id: '11', name: 'To Do', to: { statusCategory: { key: 'new' } } },
-            { id: '31', name: 'Done', to: { statusCategory: { key: 'done' } } },
-          ],
+          transitions: workflow.map((t) => ({
+            id: t.id,
+            name: t.name,
+            to: { statusCategory: { key: t.category } },
+          })),
         });
       }
       const id = (body?.transition as { id?: string } | undefined)?.id;
-      if (id !== '11' && id !== '31')
-        return send(400, { errorMessages: [`fake-jira: unknown transition ${id}`] });
-      issue.statusCategory = id === '31' ? 'done' : 'new';
+      const to = workflow.find((t) => t.id === id);
+      if (!to) return send(400, { errorMessages: [`fake-jira: unknown transition ${id}`] });
+      issue.statusCategory = to.category;
       const comment = (body?.update as { comment?: { add?: { body?: unknown } }[] } | undefined)?.comment?.[0]
         ?.add?.body;
       if (comment) issue.comments.push(comment);

@@ -1,7 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseEnv } from '../../src/config.js';
 import { analyze, type Finding } from '../../src/core/detect/inactivity.js';
-import { createJiraClient, type JiraConfig, syncTickets } from '../../src/integrations/jira.js';
+import {
+  closeResolvedTickets,
+  createJiraClient,
+  type JiraConfig,
+  syncTickets,
+} from '../../src/integrations/jira.js';
 import { type FakeJira, startFakeJira } from '../helpers/fake-jira.js';
 
 const EMAIL = 'bot@example.com';
@@ -130,5 +135,52 @@ describe('Jira ticket sync against a fake Jira', () => {
         env: parseEnv({}),
       }),
     ).toThrow(/JIRA_API_TOKEN/);
+  });
+});
+
+describe('closing the tickets of resolved findings', () => {
+  it('comments and moves each open ticket through the Done transition it looks up, whatever its id', async () => {
+    // A workflow whose Done is called "Closed", id 71, reached only from here: nothing hard-coded passes.
+    const fake = await startFakeJira({
+      email: EMAIL,
+      apiToken: TOKEN,
+      transitions: [
+        { id: '21', name: 'In Progress', category: 'indeterminate' },
+        { id: '71', name: 'Closed', category: 'done' },
+      ],
+    });
+    try {
+      const { client, jira } = createJiraClient({
+        jira: { base_url: fake.url, project_key: 'SEC', issue_type: 'Task' },
+        env: parseEnv({ SLACK_BOT_TOKEN: 'x', JIRA_EMAIL: EMAIL, JIRA_API_TOKEN: TOKEN }),
+      });
+      const all = findings(4).filter((f) => f.severity === 'HIGH');
+      await syncTickets(client, jira, all, { minSeverity: 'HIGH' });
+      const [gone, stays] = all as [Finding, Finding];
+      const out = await closeResolvedTickets(client, jira, [
+        { findingId: gone.id, comment: 'Resolved: IAM user user0 no longer exists (deleted)' },
+        { findingId: 'fnd-without-ticket', comment: 'x' },
+      ]);
+      const ticket = fake.issues.find((i) => i.fields.labels.includes(gone.id));
+      expect(out).toEqual({
+        dryRun: false,
+        closed: [{ findingId: gone.id, key: ticket?.key, url: `${fake.url}/browse/${ticket?.key}` }],
+        noDoneTransition: [],
+        failed: [],
+      });
+      expect(ticket?.statusCategory).toBe('done');
+      expect(JSON.stringify(ticket?.comments)).toContain('IAM user user0 no longer exists (deleted)');
+      expect(fake.issues.find((i) => i.fields.labels.includes(stays.id))?.statusCategory).toBe('new');
+      expect(
+        fake.requests.filter((r) => r.path.endsWith('/transitions') && r.method === 'POST'),
+      ).toHaveLength(1);
+      // Done already: a second pass finds no open ticket and sends nothing.
+      const before = fake.requests.length;
+      const again = await closeResolvedTickets(client, jira, [{ findingId: gone.id, comment: 'x' }]);
+      expect(again.closed).toEqual([]);
+      expect(fake.requests.slice(before).every((r) => r.path.endsWith('/search/jql'))).toBe(true);
+    } finally {
+      await fake.stop();
+    }
   });
 });

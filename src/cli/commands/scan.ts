@@ -8,10 +8,27 @@ import {
   findingsDocument,
   findingsJsonStream,
   findingsText,
+  historyText,
   summarize,
 } from '../../core/detect/findings-report.js';
-import { failedAccounts, scan, unreadableRows, unreadableText } from '../../core/detect/scan.js';
-import { createJiraClient, syncTickets, type TicketSyncResult } from '../../integrations/jira.js';
+import type { FindingHistory } from '../../core/detect/history.js';
+import { type FindingRecord, resolutionComment } from '../../core/detect/history.js';
+import {
+  failedAccounts,
+  type ScanResult,
+  scan,
+  unreadableRows,
+  unreadableText,
+} from '../../core/detect/scan.js';
+import { errorMessage, ValidationError } from '../../errors.js';
+import {
+  closeResolvedTickets,
+  createJiraClient,
+  syncTickets,
+  type TicketCloseResult,
+  type TicketSyncResult,
+} from '../../integrations/jira.js';
+import { type OpenedStore, openStore } from '../../store/open.js';
 import { buildContext } from '../context.js';
 import type { RegisterCliCommand } from '../index.js';
 import { EXIT_ERROR, EXIT_OK, EXIT_PARTIAL } from '../io.js';
@@ -25,6 +42,9 @@ interface ScanCliOptions {
   dryRun?: boolean;
   format: string[];
   concurrency?: number;
+  /** false with --no-history. */
+  history: boolean;
+  includeResolved?: boolean;
 }
 
 function positiveInt(v: string): number {
@@ -77,33 +97,74 @@ export const scanCommand: RegisterCliCommand = (program, env) => {
     .option('--dry-run', 'list the tickets that would be created; create none')
     .option('--format <list>', 'csv, json or csv,json', formats, ['csv', 'json'])
     .option('--concurrency <n>', 'accounts scanned at once (default: inactivity.concurrency)', positiveInt)
+    .option(
+      '--include-resolved',
+      'also list the findings resolved since the previous run (Status RESOLVED, with when and why)',
+    )
+    .option(
+      '--no-history',
+      'do not read or record the finding history (the store under DATA_DIR or REDIS_URL)',
+    )
     .action(async (opts: ScanCliOptions) => {
       const globals = env.globals();
       const ctx = await buildContext(globals, env.deps);
       const io = env.io;
-      const result = await scan(ctx, {
-        accounts: opts.accounts?.split(',').filter(Boolean),
-        settings: { console_days: opts.consoleThreshold, access_key_days: opts.accessKeyThreshold },
-        concurrency: opts.concurrency,
-      });
-      const doc = findingsDocument(result, ctx.config.inactivity.ticket_min_severity);
+      const overridden = opts.consoleThreshold !== undefined || opts.accessKeyThreshold !== undefined;
+      if (opts.includeResolved && (overridden || !opts.history))
+        throw new ValidationError(
+          '--include-resolved',
+          overridden
+            ? 'reads the finding history, which a scan at other thresholds does not record'
+            : 'reads the finding history, which --no-history turns off',
+          overridden ? 'drop --console-threshold/--access-key-threshold' : 'drop one of the two',
+        );
+      // Only scans at the configured thresholds count: one at other thresholds would resolve findings that
+      // are merely below them.
+      let opened: OpenedStore | undefined;
+      let historyOff: string | undefined;
+      if (overridden) historyOff = 'thresholds differ from the config, so this run is not recorded';
+      else if (!opts.history) historyOff = '--no-history';
+      else
+        opened = await openStore(ctx.config, ctx.logger, { beside: true, clock: ctx.clock }).catch(
+          (err: unknown) => {
+            historyOff = `the store could not be opened: ${errorMessage(err)}`;
+            return undefined;
+          },
+        );
+      let result: ScanResult;
+      let resolved: FindingRecord[] = [];
+      try {
+        result = await scan(ctx, {
+          accounts: opts.accounts?.split(',').filter(Boolean),
+          settings: { console_days: opts.consoleThreshold, access_key_days: opts.accessKeyThreshold },
+          concurrency: opts.concurrency,
+          history: opened ? { store: opened.store.history, source: 'cli' } : undefined,
+        });
+        if (!result.history && historyOff) result.historyError = historyOff;
+        if (opened && result.history) resolved = await resolvedSincePrevious(opened.store.history, result);
+      } finally {
+        await opened?.store.close();
+      }
+      const listed = opts.includeResolved ? resolved : [];
+      const doc = findingsDocument(result, ctx.config.inactivity.ticket_min_severity, listed);
 
       await mkdir(opts.outputDir, { recursive: true });
       const base = join(opts.outputDir, `inactive-users-${stamp(result.analysisDate)}`);
       const files: string[] = [];
       if (opts.format.includes('csv')) {
-        await pipeline(findingsCsvStream(result), createWriteStream(`${base}.csv`));
+        await pipeline(findingsCsvStream(result, listed), createWriteStream(`${base}.csv`));
         files.push(`${base}.csv`);
       }
       if (opts.format.includes('json')) {
         await pipeline(
-          findingsJsonStream(result, ctx.config.inactivity.ticket_min_severity),
+          findingsJsonStream(result, ctx.config.inactivity.ticket_min_severity, listed),
           createWriteStream(`${base}.json`),
         );
         files.push(`${base}.json`);
       }
 
       let tickets: TicketSyncResult | undefined;
+      let closed: TicketCloseResult | undefined;
       if (opts.createTickets || opts.dryRun) {
         const { client, jira } = createJiraClient(ctx.config);
         tickets = await syncTickets(client, jira, result.findings, {
@@ -111,7 +172,14 @@ export const scanCommand: RegisterCliCommand = (program, env) => {
           dryRun: Boolean(opts.dryRun),
           logger: ctx.logger,
         });
+        closed = await closeResolvedTickets(
+          client,
+          jira,
+          resolved.map((r) => ({ findingId: r.finding.id, comment: resolutionComment(r) })),
+          { dryRun: Boolean(opts.dryRun), logger: ctx.logger },
+        );
       }
+      const jiraFailed = (tickets?.failed.length ?? 0) + (closed?.failed.length ?? 0);
 
       const failed = failedAccounts(result);
       // Unreadable report rows are users nobody checked: like a failed account, they never pass as clean.
@@ -128,13 +196,21 @@ export const scanCommand: RegisterCliCommand = (program, env) => {
           failed: failed.map((a) => a.accountId),
           unreadable_rows: unreadable.length,
           tickets: tickets?.created.length ?? 0,
+          tickets_closed: closed?.closed.length ?? 0,
+          history: result.history
+            ? {
+                run: result.history.run.id,
+                new: result.history.opened.size,
+                resolved: result.history.resolved.length,
+              }
+            : { recorded: false, reason: result.historyError },
         },
       });
 
       if (globals.json) {
         io.out(
           `${JSON.stringify({
-            ok: failed.length === 0 && unreadable.length === 0 && (tickets?.failed.length ?? 0) === 0,
+            ok: failed.length === 0 && unreadable.length === 0 && jiraFailed === 0,
             analysis_date: doc.analysis_date,
             summary: summarize(result.findings),
             report_generated_at: doc.report_generated_at,
@@ -146,12 +222,17 @@ export const scanCommand: RegisterCliCommand = (program, env) => {
               user: u.user,
               reason: u.reason,
             })),
+            history: doc.history,
+            resolved: opts.includeResolved ? doc.findings.filter((f) => f.status === 'RESOLVED') : undefined,
             files,
             tickets: tickets ?? null,
+            tickets_closed: closed ?? null,
           })}\n`,
         );
       } else {
         io.out(findingsText(result));
+        if (result.history) io.out(historyText(result, opts.includeResolved ? resolved : undefined));
+        else io.err(historyText(result, undefined));
         for (const f of files) io.out(`wrote ${f}\n`);
         if (tickets) {
           const findingById = new Map(result.findings.map((f) => [f.id, f]));
@@ -165,6 +246,17 @@ export const scanCommand: RegisterCliCommand = (program, env) => {
           }
           for (const e of tickets.failed) io.err(`Jira: ${e.findingId}: ${e.error}\n`);
         }
+        if (closed && (closed.closed.length || closed.noDoneTransition.length || closed.failed.length)) {
+          io.out(
+            `Jira: ${closed.dryRun ? 'would close' : 'closed'} ${closed.closed.length} ticket(s) of resolved findings${closed.closed.length ? `: ${closed.closed.map((c) => c.key).join(', ')}` : ''}\n`,
+          );
+          for (const c of closed.noDoneTransition)
+            io.err(
+              `Jira: ${c.key} (${c.findingId}) resolved, but its workflow offers no transition to Done\n`,
+            );
+          for (const e of closed.failed)
+            io.err(`Jira: ${e.key ?? e.findingId}: could not close: ${e.error}\n`);
+        }
         for (const a of failed)
           io.err(`account ${a.accountName} (${a.accountId}) could not be analysed: ${a.error?.message}\n`);
         for (const u of unreadable)
@@ -173,8 +265,22 @@ export const scanCommand: RegisterCliCommand = (program, env) => {
           );
       }
 
-      if (failed.length > 0 || unreadable.length > 0 || (tickets?.failed.length ?? 0) > 0)
-        env.setExit(EXIT_ERROR);
+      if (failed.length > 0 || unreadable.length > 0 || jiraFailed > 0) env.setExit(EXIT_ERROR);
       else env.setExit(result.findings.length > 0 ? EXIT_PARTIAL : EXIT_OK);
     });
 };
+
+/**
+ * The findings resolved since the run before this one, in the accounts this run covered: what this run
+ * resolved, plus any a scan running beside it resolved.
+ */
+async function resolvedSincePrevious(history: FindingHistory, result: ScanResult): Promise<FindingRecord[]> {
+  const h = result.history;
+  if (!h) return [];
+  if (!h.previous) return h.resolved;
+  const since = new Date(Date.parse(h.previous.at) + 1);
+  return history.resolvedSince(
+    since,
+    result.accounts.map((a) => a.accountId),
+  );
+}

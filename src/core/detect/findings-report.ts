@@ -2,12 +2,15 @@ import { Readable } from 'node:stream';
 import { stringify as stringifyStream } from 'csv-stringify';
 import { stringify } from 'csv-stringify/sync';
 import type { Severity } from '../../config.js';
+import type { FindingRecord } from './history.js';
 import { DEFAULT_SEVERITIES, DEFAULT_SOC2_CONTROLS, FINDING_TYPES, type Finding } from './inactivity.js';
 import { formatAge, type ScanResult, staleNote, unreadableText } from './scan.js';
 
 /**
  * The SOC 2 inactive-user report in the seed's formats: a CSV with its exact 15 columns and a JSON document.
  * Both carry the credential report's GeneratedTime (the CSV inside Details, since its columns are fixed).
+ * With finding history, `resolved` findings follow the open ones with Status RESOLVED (the CSV says when
+ * and why inside Details; the JSON in its own fields), and the JSON says when each finding was first seen.
  */
 
 export const CSV_COLUMNS = [
@@ -28,7 +31,10 @@ export const CSV_COLUMNS = [
   'Status',
 ] as const;
 
-function csvRow(f: Finding, generated: ReadonlyMap<string, string>): string[] {
+function csvRow(f: Finding, generated: ReadonlyMap<string, string>, r?: FindingRecord): string[] {
+  const resolved = r?.resolvedAt
+    ? ` [RESOLVED ${r.resolvedAt}: ${r.resolution?.text ?? 'no longer found'}]`
+    : '';
   return [
     f.id,
     f.accountId,
@@ -36,7 +42,7 @@ function csvRow(f: Finding, generated: ReadonlyMap<string, string>): string[] {
     f.email,
     f.type,
     f.severity,
-    `${f.details} [credential report generated ${generated.get(f.accountId)}]`,
+    `${f.details} [credential report generated ${generated.get(f.accountId) ?? 'in an earlier scan'}]${resolved}`,
     f.controls.join('; '),
     f.remediation,
     f.department,
@@ -52,20 +58,27 @@ function generatedTimes(result: ScanResult): Map<string, string> {
   return new Map(result.accounts.map((a) => [a.accountId, a.generatedAt?.toISOString() ?? 'unknown']));
 }
 
-export function findingsCsv(result: ScanResult): string {
+/** Resolved findings to list after the open ones (`aws-user scan --include-resolved`, the digest). */
+export type ResolvedRows = readonly FindingRecord[];
+
+export function findingsCsv(result: ScanResult, resolved: ResolvedRows = []): string {
   const generated = generatedTimes(result);
   return stringify(
-    result.findings.map((f) => csvRow(f, generated)),
+    [
+      ...result.findings.map((f) => csvRow(f, generated)),
+      ...resolved.map((r) => csvRow(r.finding, generated, r)),
+    ],
     { header: true, columns: [...CSV_COLUMNS] },
   );
 }
 
 /** The same CSV as a stream, row by row, so a 100k-finding report never exists as one string. */
-export function findingsCsvStream(result: ScanResult): Readable {
+export function findingsCsvStream(result: ScanResult, resolved: ResolvedRows = []): Readable {
   const generated = generatedTimes(result);
   const rows = Readable.from(
     (function* () {
       for (const f of result.findings) yield csvRow(f, generated);
+      for (const r of resolved) yield csvRow(r.finding, generated, r);
     })(),
   );
   return rows.pipe(stringifyStream({ header: true, columns: [...CSV_COLUMNS] }));
@@ -88,7 +101,9 @@ export function summarize(findings: readonly Finding[]): Summary {
   };
 }
 
-export function findingJson(f: Finding) {
+/** One finding in the JSON; with history, when it was first seen and, once resolved, when and why. */
+export function findingJson(f: Finding, life?: { firstSeen?: string | undefined; record?: FindingRecord }) {
+  const r = life?.record;
   return {
     finding_id: f.id,
     account_id: f.accountId,
@@ -110,11 +125,47 @@ export function findingJson(f: Finding) {
     last_login: f.lastLogin,
     mfa_enabled: f.mfaEnabled,
     status: f.status,
+    ...(life
+      ? {
+          first_seen: r?.firstSeen ?? life.firstSeen ?? null,
+          ...(r
+            ? { last_seen: r.lastSeen, resolved_at: r.resolvedAt ?? null, resolution: r.resolution ?? null }
+            : {}),
+        }
+      : {}),
   };
 }
 
-export function findingsDocument(result: ScanResult, ticketMinSeverity: Severity) {
+/** What the JSON says about the finding history: this run, the one before it, and what changed. */
+function historyJson(result: ScanResult, resolved: ResolvedRows) {
+  const h = result.history;
+  if (!h) return { recorded: false, reason: result.historyError ?? 'not recorded for this scan' };
+  return {
+    recorded: true,
+    run_id: h.run.id,
+    previous_run: h.previous ? { id: h.previous.id, at: h.previous.at, source: h.previous.source } : null,
+    new_findings: h.opened.size,
+    resolved_findings: h.resolved.length,
+    resolved_listed: resolved.length,
+  };
+}
+
+function jsonRows(result: ScanResult, resolved: ResolvedRows) {
+  const firstSeen = result.history?.firstSeen;
+  const life = (f: Finding) => (firstSeen ? { firstSeen: firstSeen.get(f.id) } : undefined);
+  return {
+    open: (f: Finding) => findingJson(f, life(f)),
+    resolved: resolved.map((r) => findingJson(r.finding, { record: r })),
+  };
+}
+
+export function findingsDocument(
+  result: ScanResult,
+  ticketMinSeverity: Severity,
+  resolved: ResolvedRows = [],
+) {
   const now = result.analysisDate.getTime();
+  const rows = jsonRows(result, resolved);
   const ok = result.accounts.filter((a) => a.ok);
   return {
     analysis_date: result.analysisDate.toISOString(),
@@ -147,21 +198,31 @@ export function findingsDocument(result: ScanResult, ticketMinSeverity: Severity
       ticket_min_severity: ticketMinSeverity,
     },
     summary: summarize(result.findings),
-    findings: result.findings.map(findingJson),
+    history: historyJson(result, resolved),
+    findings: [...result.findings.map(rows.open), ...rows.resolved],
   };
 }
 
 /** The JSON document as a stream: the envelope once, then one finding at a time. */
-export function findingsJsonStream(result: ScanResult, ticketMinSeverity: Severity): Readable {
+export function findingsJsonStream(
+  result: ScanResult,
+  ticketMinSeverity: Severity,
+  resolved: ResolvedRows = [],
+): Readable {
   const { findings: _omit, ...envelope } = findingsDocument({ ...result, findings: [] }, ticketMinSeverity);
-  const head = JSON.stringify({ ...envelope, summary: summarize(result.findings) }, null, 2);
+  const head = JSON.stringify(
+    { ...envelope, summary: summarize(result.findings), history: historyJson(result, resolved) },
+    null,
+    2,
+  );
+  const rows = jsonRows(result, resolved);
   return Readable.from(
     (function* () {
       yield `${head.slice(0, -2)},\n  "findings": [`;
-      for (let i = 0; i < result.findings.length; i++) {
-        yield `${i ? ',' : ''}\n    ${JSON.stringify(findingJson(result.findings[i] as Finding))}`;
-      }
-      yield result.findings.length ? '\n  ]\n}\n' : ']\n}\n';
+      let n = 0;
+      for (const f of result.findings) yield `${n++ ? ',' : ''}\n    ${JSON.stringify(rows.open(f))}`;
+      for (const r of rows.resolved) yield `${n++ ? ',' : ''}\n    ${JSON.stringify(r)}`;
+      yield n ? '\n  ]\n}\n' : ']\n}\n';
     })(),
   );
 }
@@ -197,5 +258,26 @@ export function findingsText(result: ScanResult, limit = 20): string {
   }
   if (result.findings.length > limit)
     lines.push(`  … and ${result.findings.length - limit} more (see the CSV/JSON)`);
+  return `${lines.join('\n')}\n`;
+}
+
+/**
+ * The finding-history lines under the scan's text: what this run changed, and with `resolved` the findings
+ * that resolved since the previous run, each with why.
+ */
+export function historyText(result: ScanResult, resolved: ResolvedRows | undefined, limit = 20): string {
+  const h = result.history;
+  if (!h) return `History: not recorded (${result.historyError ?? 'not recorded for this scan'})\n`;
+  const since = h.previous ? `the previous run (${h.previous.at}, ${h.previous.source})` : 'no earlier run';
+  const lines = [
+    `History: ${h.opened.size} new, ${h.resolved.length} resolved since ${since}${resolved ? '' : h.resolved.length ? '; list them with --include-resolved' : ''}`,
+  ];
+  if (resolved) {
+    for (const r of resolved.slice(0, limit))
+      lines.push(
+        `  RESOLVED [${r.finding.severity}] ${r.finding.accountName}/${r.finding.userName} ${r.finding.type}: ${r.resolution?.text ?? 'no longer found'} (${r.finding.id}, ${r.resolvedAt})`,
+      );
+    if (resolved.length > limit) lines.push(`  … and ${resolved.length - limit} more (see the CSV/JSON)`);
+  }
   return `${lines.join('\n')}\n`;
 }

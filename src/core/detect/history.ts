@@ -110,6 +110,12 @@ export interface ResolvedFinding {
   resolution: Resolution;
 }
 
+/** The comment a resolved finding's Jira ticket gets as it moves to Done. */
+export function resolutionComment(r: FindingRecord): string {
+  const f = r.finding;
+  return `Resolved by aws-user on ${r.resolvedAt ?? 'its last scan'}: ${r.resolution?.text ?? 'no longer found'}. The scan of ${f.accountName} (${f.accountId}) no longer finds ${f.type} for ${f.userName} (finding ${f.id}, open since ${r.firstSeen}).`;
+}
+
 export const emptyCounts = (): SeverityCounts => ({ HIGH: 0, MEDIUM: 0, LOW: 0 });
 
 export function countBySeverity(findings: readonly Pick<Finding, 'severity'>[]): SeverityCounts {

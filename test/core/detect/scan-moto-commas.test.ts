@@ -15,6 +15,7 @@ import { DAY_MS, fixedClock } from '../../../src/core/clock.js';
 import { silentLogger } from '../../../src/logger.js';
 import { runCli } from '../../helpers/cli.js';
 import { MOTO_ACCOUNT, type Moto, startMoto, TEST_CREDENTIALS } from '../../helpers/moto.js';
+import { tempDataDir } from '../../helpers/store.js';
 
 /**
  * IAM user names may hold commas ([\w+=,.@-]+), and so may paths. moto writes such names unquoted in the
@@ -60,7 +61,7 @@ describe('scan against moto: user names with commas', () => {
   it('200 days later the comma users get their findings, under their names; nothing unreadable', async () => {
     const clock = fixedClock(new Date(realNow.getTime() + 200 * DAY_MS));
     const r = await runCli(['--config', configPath, '--json', 'scan', '--output-dir', join(dir, 'out')], {
-      env: { AWS_ENDPOINT_URL: moto.endpoint, AWS_REGION: 'us-east-1' },
+      env: { AWS_ENDPOINT_URL: moto.endpoint, AWS_REGION: 'us-east-1', DATA_DIR: tempDataDir() },
       clock,
       clients: (config) =>
         new AccountClients(config.accounts, {

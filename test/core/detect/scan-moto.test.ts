@@ -22,6 +22,7 @@ import { silentLogger } from '../../../src/logger.js';
 import { runCli } from '../../helpers/cli.js';
 import { startFakeJira } from '../../helpers/fake-jira.js';
 import { MOTO_ACCOUNT, type Moto, startMoto, TEST_CREDENTIALS } from '../../helpers/moto.js';
+import { tempDataDir } from '../../helpers/store.js';
 
 /**
  * End to end against moto: the real SDK, real AssumeRole into other account ids, real credential reports.
@@ -148,7 +149,7 @@ describe('aws-user scan against moto', () => {
     deny?.close();
   });
 
-  const env = () => ({ AWS_ENDPOINT_URL: moto.endpoint, AWS_REGION: 'us-east-1' });
+  const env = () => ({ AWS_ENDPOINT_URL: moto.endpoint, AWS_REGION: 'us-east-1', DATA_DIR: tempDataDir() });
 
   it('finds nothing today in healthy accounts (exit 0), with the report age shown', async () => {
     const clock = fixedClock(realNow);
@@ -214,6 +215,7 @@ describe('aws-user scan against moto', () => {
       'accounts_failed',
       'configuration',
       'summary',
+      'history',
       'findings',
     ]);
     expect(doc.report_generated_at[PROD]).toBe('2015-02-02T20:02:02.000Z');
