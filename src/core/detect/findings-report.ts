@@ -185,7 +185,8 @@ export function findingsText(result: ScanResult, limit = 20): string {
               a.findings.length,
               a.generatedAt?.toISOString() ?? '?',
               a.generatedAt ? formatAge(now - a.generatedAt.getTime()) : 'unknown',
-              staleNote(a.generatedAt, result.analysisDate).trim() || 'ok',
+              // staleNote is worded for the end of a sentence; a cell of its own needs no parentheses.
+              staleNote(a.generatedAt, result.analysisDate).trim().slice(1, -1) || 'ok',
             ]
           : [a.accountName, a.accountId, '', '', '', '', `FAILED — ${a.error?.message ?? 'unknown error'}`],
       ),

@@ -98,7 +98,9 @@ describe('findingsText', () => {
     expectAligned(t, 'Severity', 3);
     const findings = tableLines(t, 'Severity').body.join('\n');
     for (const name of ['josé', '日本太郎', LONG_USER]) expect(findings).toContain(` ${name} `);
-    expect(t).toMatch(/sécurité-日本 +111111111111 +3 +3 +2026-05-31T18:00:00.000Z +6 h 0 min +\(STALE/);
+    expect(t).toMatch(
+      /sécurité-日本 +111111111111 +3 +3 +2026-05-31T18:00:00.000Z +6 h 0 min +STALE: older than 4 h\n/,
+    );
   });
 });
 
