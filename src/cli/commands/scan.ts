@@ -15,6 +15,7 @@ import { createJiraClient, syncTickets, type TicketSyncResult } from '../../inte
 import { buildContext } from '../context.js';
 import type { RegisterCliCommand } from '../index.js';
 import { EXIT_ERROR, EXIT_OK, EXIT_PARTIAL } from '../io.js';
+import { accountProgress } from '../progress.js';
 
 interface ScanCliOptions {
   accounts?: string;
@@ -81,11 +82,14 @@ export const scanCommand: RegisterCliCommand = (program, env) => {
       const globals = env.globals();
       const ctx = await buildContext(globals, env.deps);
       const io = env.io;
+      const accounts = opts.accounts?.split(',').filter(Boolean);
+      const progress = accountProgress(env, ctx.clients.select(accounts).length);
       const result = await scan(ctx, {
-        accounts: opts.accounts?.split(',').filter(Boolean),
+        accounts,
         settings: { console_days: opts.consoleThreshold, access_key_days: opts.accessKeyThreshold },
         concurrency: opts.concurrency,
-      });
+        onAccount: progress.onAccount,
+      }).finally(progress.done);
       const doc = findingsDocument(result, ctx.config.inactivity.ticket_min_severity);
 
       await mkdir(opts.outputDir, { recursive: true });
