@@ -72,6 +72,7 @@ export default async function bench(): Promise<string> {
       err: () => undefined,
       prompt: async () => '',
       isTTY: false,
+      errIsTTY: false,
     };
     proxy.reset();
     const t0 = performance.now();

@@ -11,6 +11,7 @@ const io: CliIo = {
   out: (t) => process.stdout.write(t),
   err: (t) => process.stderr.write(t),
   isTTY: Boolean(process.stdin.isTTY),
+  errIsTTY: Boolean(process.stderr.isTTY),
   async prompt(question) {
     const rl = createInterface({ input: process.stdin, output: process.stderr });
     try {

@@ -5,6 +5,8 @@ export interface CliIo {
   /** Reads one line from the terminal (for enable-mfa's codes). */
   prompt(question: string): Promise<string>;
   isTTY: boolean;
+  /** stderr is a terminal: only then is a progress line worth drawing (a log file would keep every frame). */
+  errIsTTY: boolean;
 }
 
 export const EXIT_OK = 0;

@@ -104,7 +104,7 @@ describe('unreadable credential-report rows in every scan output', () => {
     ]);
 
     expect(findingsText(result)).toMatch(
-      /UNREADABLE: 1 credential report row\(s\) could not be read; those users were not checked:\n {6}line 5 \(user "mangled"\): 23 cells where the header has 22/,
+      /sec \(111111111111\) UNREADABLE: 1 credential report row\(s\) could not be read; those users were not checked:\n {4}line 5 \(user "mangled"\): 23 cells where the header has 22/,
     );
     expect(findingsDocument(result, 'HIGH').accounts_analyzed[0]?.unreadable_rows).toEqual(a?.unreadableRows);
     const sec = buildReport('security', { now: NOW, config: {} as never, accounts: result.accounts });

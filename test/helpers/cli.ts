@@ -9,8 +9,16 @@ export interface CliResult {
   json<T = Record<string, unknown>>(): T;
 }
 
-/** Runs the CLI in-process with captured output; `answers` feed prompt() in order. */
-export async function runCli(argv: string[], deps: CliDeps, answers: string[] = []): Promise<CliResult> {
+/**
+ * Runs the CLI in-process with captured output; `answers` feed prompt() in order. stderr is not a terminal
+ * unless `tty.errIsTTY` says so (the progress line's condition).
+ */
+export async function runCli(
+  argv: string[],
+  deps: CliDeps,
+  answers: string[] = [],
+  tty: { errIsTTY?: boolean } = {},
+): Promise<CliResult> {
   let stdout = '';
   let stderr = '';
   const io: CliIo = {
@@ -21,6 +29,7 @@ export async function runCli(argv: string[], deps: CliDeps, answers: string[] = 
       stderr += t;
     },
     isTTY: false,
+    errIsTTY: tty.errIsTTY ?? false,
     prompt: async (q) => {
       stderr += q;
       const a = answers.shift();

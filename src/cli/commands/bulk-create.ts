@@ -4,6 +4,7 @@ import { bulkCreate, MAX_BULK_BYTES, parseBulk } from '../../core/users/bulk.js'
 import { ValidationError } from '../../errors.js';
 import type { RegisterCliCommand } from '../index.js';
 import { EXIT_PARTIAL } from '../io.js';
+import { rowProgress } from '../progress.js';
 import { accountId, cliActor, context, emit, int, mutating } from './shared.js';
 
 export const bulkCreateCommand: RegisterCliCommand = (program, env) => {
@@ -53,14 +54,18 @@ export const bulkCreateCommand: RegisterCliCommand = (program, env) => {
             }
           : parseBulk(await readFile(o.file, 'utf8'), format, ctx.config);
       const skipAll = parsed.errors.length > 0 && (o.allOrNothing || parsed.rows.length === 0);
-      const { results } = skipAll
-        ? { results: [] }
-        : await bulkCreate(ctx, parsed.rows, cliActor(env), {
+      const progress = skipAll
+        ? undefined
+        : rowProgress(env, parsed.rows.length + parsed.errors.length, parsed.errors.length);
+      const { results } = progress
+        ? await bulkCreate(ctx, parsed.rows, cliActor(env), {
             ...(o.concurrency ? { concurrency: o.concurrency } : {}),
             account: accountId(ctx, o.account),
             allOrNothing: Boolean(o.allOrNothing),
             dryRun: Boolean(o.dryRun),
-          });
+            onRow: progress.onRow,
+          }).finally(progress.done)
+        : { results: [] };
       const invalid = parsed.errors.map((e) => ({
         line: e.line,
         status: 'invalid' as const,

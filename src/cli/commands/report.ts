@@ -11,6 +11,7 @@ import { unreadableText } from '../../core/detect/scan.js';
 import { buildContext } from '../context.js';
 import type { RegisterCliCommand } from '../index.js';
 import { EXIT_ERROR } from '../io.js';
+import { accountProgress } from '../progress.js';
 
 function reportType(v: string): ReportType {
   if (!(REPORT_TYPES as readonly string[]).includes(v)) {
@@ -34,7 +35,11 @@ export const reportCommand: RegisterCliCommand = (program, env) => {
       if (!['text', 'csv', 'json'].includes(format))
         throw new InvalidArgumentError('--format: text, csv or json');
       const ctx = await buildContext(globals, env.deps);
-      const report = await generateReport(ctx, type, { accounts: opts.accounts?.split(',').filter(Boolean) });
+      const accounts = opts.accounts?.split(',').filter(Boolean);
+      const progress = accountProgress(env, ctx.clients.select(accounts).length);
+      const report = await generateReport(ctx, type, { accounts, onAccount: progress.onAccount }).finally(
+        progress.done,
+      );
       // An unreadable credential-report row is a user nobody checked: an error, as a failed account is.
       const unreadable = report.accounts.flatMap((a) => a.unreadable_rows.map((u) => ({ a, u })));
       const ok = report.accounts_failed.length === 0 && unreadable.length === 0;

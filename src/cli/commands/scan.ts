@@ -32,6 +32,7 @@ import { type OpenedStore, openStore } from '../../store/open.js';
 import { buildContext } from '../context.js';
 import type { RegisterCliCommand } from '../index.js';
 import { EXIT_ERROR, EXIT_OK, EXIT_PARTIAL } from '../io.js';
+import { accountProgress } from '../progress.js';
 
 interface ScanCliOptions {
   accounts?: string;
@@ -131,15 +132,18 @@ export const scanCommand: RegisterCliCommand = (program, env) => {
             return undefined;
           },
         );
+      const accounts = opts.accounts?.split(',').filter(Boolean);
+      const progress = accountProgress(env, ctx.clients.select(accounts).length);
       let result: ScanResult;
       let resolved: FindingRecord[] = [];
       try {
         result = await scan(ctx, {
-          accounts: opts.accounts?.split(',').filter(Boolean),
+          accounts,
           settings: { console_days: opts.consoleThreshold, access_key_days: opts.accessKeyThreshold },
           concurrency: opts.concurrency,
+          onAccount: progress.onAccount,
           history: opened ? { store: opened.store.history, source: 'cli' } : undefined,
-        });
+        }).finally(progress.done);
         if (!result.history && historyOff) result.historyError = historyOff;
         if (opened && result.history) resolved = await resolvedSincePrevious(opened.store.history, result);
       } finally {

@@ -1,4 +1,5 @@
 import { loadConfig } from '../../config.js';
+import { textTable } from '../../core/text-table.js';
 import type { RegisterCliCommand } from '../index.js';
 
 export const templatesCommand: RegisterCliCommand = (program, env) => {
@@ -16,6 +17,12 @@ export const templatesCommand: RegisterCliCommand = (program, env) => {
         approvals_required: t.approvals_required,
       }));
       if (env.globals().json) env.io.out(`${JSON.stringify({ ok: true, templates: rows })}\n`);
-      else for (const r of rows) env.io.out(`${r.name}\t${r.groups.join(',')}\t${r.description}\n`);
+      else
+        for (const line of textTable(
+          ['Template', 'Groups', 'Approvals', 'Description'],
+          rows.map((r) => [r.name, r.groups.join(','), r.approvals_required, r.description]),
+          { lastMaxWidth: 200 },
+        ))
+          env.io.out(`${line}\n`);
     });
 };

@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import { stringify as stringifyStream } from 'csv-stringify';
 import { stringify } from 'csv-stringify/sync';
 import type { Severity } from '../../config.js';
+import { textTable } from '../text-table.js';
 import type { FindingRecord } from './history.js';
 import { DEFAULT_SEVERITIES, DEFAULT_SOC2_CONTROLS, FINDING_TYPES, type Finding } from './inactivity.js';
 import { formatAge, type ScanResult, staleNote, unreadableText } from './scan.js';
@@ -227,35 +228,53 @@ export function findingsJsonStream(
   );
 }
 
-/** The human summary the CLI prints and Slack echoes: counts, report ages, failures. */
+/** The human summary the CLI prints: counts, then a table of accounts (report ages, failures) and one of findings. */
 export function findingsText(result: ScanResult, limit = 20): string {
   const now = result.analysisDate.getTime();
   const s = summarize(result.findings);
   const lines = [
     `Inactive-user scan at ${result.analysisDate.toISOString()}: ${s.total_findings} finding(s) — ${s.high_severity} HIGH, ${s.medium_severity} MEDIUM, ${s.low_severity} LOW`,
+    '',
+    ...textTable(
+      ['Account', 'Id', 'Users', 'Findings', 'Report generated', 'Report age', 'Status'],
+      result.accounts.map((a) =>
+        a.ok
+          ? [
+              a.accountName,
+              a.accountId,
+              a.userCount,
+              a.findings.length,
+              a.generatedAt?.toISOString() ?? '?',
+              a.generatedAt ? formatAge(now - a.generatedAt.getTime()) : 'unknown',
+              // staleNote is worded for the end of a sentence; a cell of its own needs no parentheses.
+              staleNote(a.generatedAt, result.analysisDate).trim().slice(1, -1) || 'ok',
+            ]
+          : [a.accountName, a.accountId, '', '', '', '', `FAILED — ${a.error?.message ?? 'unknown error'}`],
+      ),
+      { indent: 2, lastMaxWidth: 200 },
+    ),
   ];
   for (const a of result.accounts) {
-    if (a.ok) {
-      const age = a.generatedAt ? formatAge(now - a.generatedAt.getTime()) : 'unknown';
-      lines.push(
-        `  ${a.accountName} (${a.accountId}): ${a.userCount} users, ${a.findings.length} findings; credential report generated ${a.generatedAt?.toISOString() ?? '?'} (${age} old)${staleNote(a.generatedAt, result.analysisDate)}`,
-      );
-      const unreadable = a.unreadableRows ?? [];
-      if (unreadable.length > 0)
-        lines.push(
-          `    UNREADABLE: ${unreadable.length} credential report row(s) could not be read; those users were not checked:`,
-          ...unreadable.slice(0, limit).map((u) => `      ${unreadableText(u)}`),
-          ...(unreadable.length > limit
-            ? [`      … and ${unreadable.length - limit} more (see the JSON)`]
-            : []),
-        );
-    } else {
-      lines.push(`  ${a.accountName} (${a.accountId}): FAILED — ${a.error?.message ?? 'unknown error'}`);
-    }
+    const unreadable = a.unreadableRows ?? [];
+    if (unreadable.length === 0) continue;
+    lines.push(
+      '',
+      `  ${a.accountName} (${a.accountId}) UNREADABLE: ${unreadable.length} credential report row(s) could not be read; those users were not checked:`,
+      ...unreadable.slice(0, limit).map((u) => `    ${unreadableText(u)}`),
+      ...(unreadable.length > limit ? [`    … and ${unreadable.length - limit} more (see the JSON)`] : []),
+    );
   }
-  for (const f of result.findings.slice(0, limit)) {
-    lines.push(`  [${f.severity}] ${f.accountName}/${f.userName} ${f.type}: ${f.details} (${f.id})`);
-  }
+  if (result.findings.length > 0)
+    lines.push(
+      '',
+      ...textTable(
+        ['Severity', 'Account', 'User', 'Type', 'Finding', 'Details'],
+        result.findings
+          .slice(0, limit)
+          .map((f) => [f.severity, f.accountName, f.userName, f.type, f.id, f.details]),
+        { indent: 2, lastMaxWidth: 200 },
+      ),
+    );
   if (result.findings.length > limit)
     lines.push(`  … and ${result.findings.length - limit} more (see the CSV/JSON)`);
   return `${lines.join('\n')}\n`;

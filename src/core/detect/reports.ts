@@ -10,9 +10,17 @@ import { errorMessage } from '../../errors.js';
 import type { AuditEvent } from '../audit.js';
 import { DAY_MS } from '../clock.js';
 import type { CoreContext } from '../context.js';
+import { textTable } from '../text-table.js';
 import { type CredentialReportRow, isTrue, type UnreadableRow } from './credential-report.js';
 import { readValue } from './inactivity.js';
-import { type AccountScan, formatAge, type ScannedUser, scan, unreadableText } from './scan.js';
+import {
+  type AccountScan,
+  formatAge,
+  type ScannedUser,
+  type ScanOptions,
+  scan,
+  unreadableText,
+} from './scan.js';
 
 /**
  * The seed provisioning tool's reports — access, compliance, security, cost — built from the same
@@ -361,9 +369,9 @@ export function buildReport(type: ReportType, d: ReportData): TypedReport {
 export async function generateReport(
   ctx: CoreContext,
   type: ReportType,
-  opts: { accounts?: readonly string[] | undefined } = {},
+  opts: Pick<ScanOptions, 'accounts' | 'onAccount'> = {},
 ): Promise<TypedReport> {
-  const result = await scan(ctx, { accounts: opts.accounts, includeUsers: true });
+  const result = await scan(ctx, { accounts: opts.accounts, includeUsers: true, onAccount: opts.onAccount });
   const data: ReportData = { now: result.analysisDate, config: ctx.config, accounts: result.accounts };
   if (type === 'compliance') {
     data.passwordPolicies = new Map();
@@ -398,32 +406,55 @@ export function reportCsv(r: TypedReport): string {
   );
 }
 
+/** The report for a person: account and row tables that line up in a terminal and in a Slack code block. */
 export function reportText(r: TypedReport, limit = 25): string {
-  const lines = [`${r.type} report at ${r.generated_at}`];
-  for (const a of r.accounts) {
-    lines.push(
-      `  ${a.name} (${a.id}): ${a.users} users; credential report ${a.report_generated_at ?? '?'} (${a.report_age} old)`,
-    );
+  const lines = [
+    `${r.type} report at ${r.generated_at}`,
+    '',
+    ...textTable(
+      ['Account', 'Id', 'Users', 'Report generated', 'Report age', 'Status'],
+      [
+        ...r.accounts.map((a) => [
+          a.name,
+          a.id,
+          a.users,
+          a.report_generated_at ?? '?',
+          a.report_age,
+          a.unreadable_rows.length ? `${a.unreadable_rows.length} UNREADABLE row(s)` : 'ok',
+        ]),
+        ...r.accounts_failed.map((f) => [f.name, f.id, '', '', '', `FAILED — ${f.error}`]),
+      ],
+      { indent: 2, lastMaxWidth: 200 },
+    ),
+  ];
+  for (const a of r.accounts)
     for (const u of a.unreadable_rows.slice(0, limit))
-      lines.push(`    UNREADABLE credential report row, user not checked: ${unreadableText(u)}`);
-  }
-  for (const f of r.accounts_failed) lines.push(`  ${f.name} (${f.id}): FAILED — ${f.error}`);
+      lines.push(
+        `  ${a.name} (${a.id}): UNREADABLE credential report row, user not checked: ${unreadableText(u)}`,
+      );
+  lines.push('');
   for (const [k, v] of Object.entries(r.summary)) lines.push(`  ${k.replaceAll('_', ' ')}: ${v}`);
   for (const [name, items] of Object.entries(r.sections)) {
     if (items.length === 0) continue;
-    lines.push(`  ${name.replaceAll('_', ' ')}:`);
-    for (const it of items.slice(0, 10))
-      lines.push(
-        `    ${Object.values(it)
-          .map((v) => (Array.isArray(v) ? v.join('; ') : String(v)))
-          .join('  ')}`,
-      );
+    const keys = Object.keys(items[0] ?? {});
+    lines.push(
+      '',
+      `  ${name.replaceAll('_', ' ')}:`,
+      ...textTable(
+        keys,
+        items.slice(0, 10).map((it) => keys.map((k) => sectionCell(it[k]))),
+        { indent: 4, lastMaxWidth: 200 },
+      ),
+    );
   }
   if (r.rows.length) {
-    lines.push(`  ${r.columns.join('  ')}`);
-    for (const row of r.rows.slice(0, limit)) lines.push(`    ${row.join('  ')}`);
+    lines.push('', ...textTable(r.columns, r.rows.slice(0, limit), { indent: 2, lastMaxWidth: 200 }));
     if (r.rows.length > limit)
-      lines.push(`    … and ${r.rows.length - limit} more rows (use --format csv or json)`);
+      lines.push(`  … and ${r.rows.length - limit} more rows (use --format csv or json)`);
   }
   return `${lines.join('\n')}\n`;
+}
+
+function sectionCell(v: unknown): string {
+  return Array.isArray(v) ? v.join('; ') : String(v ?? '');
 }

@@ -243,6 +243,8 @@ export interface BulkOptions {
   allOrNothing?: boolean;
   dryRun?: boolean;
   account: string;
+  /** Called once per row as its outcome is first known (progress for the CLI). */
+  onRow?: ((result: BulkResult) => void) | undefined;
 }
 
 export async function bulkCreate(
@@ -255,8 +257,13 @@ export async function bulkCreate(
   const cache = new ExistenceCache();
   const account = ctx.clients.resolve(opts.account).id;
   const results = new Map<number, BulkResult>();
+  const settle = (r: BulkResult) => {
+    // A rollback later rewrites a row's outcome; progress counts each row once.
+    if (!results.has(r.line)) opts.onRow?.(r);
+    results.set(r.line, r);
+  };
   const fail = (row: BulkRow, error: string) =>
-    results.set(row.line, { line: row.line, username: row.username, status: 'failed', error });
+    settle({ line: row.line, username: row.username, status: 'failed', error });
 
   // Pre-flight against IAM: groups and policies exist (one lookup each per run, shared through the cache).
   // With all-or-nothing it must also rule out conflicting existing users, so it goes through validateCreate.
@@ -287,7 +294,7 @@ export async function bulkCreate(
         ...(opts.dryRun ? { dryRun: true } : {}),
       });
       if (r.status === 'created') created.push(row);
-      results.set(row.line, {
+      settle({
         line: row.line,
         username: row.username,
         status: r.status,

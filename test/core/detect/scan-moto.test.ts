@@ -162,7 +162,7 @@ describe('aws-user scan against moto', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/0 finding\(s\)/);
     expect(r.stdout).toMatch(
-      /credential report generated 2015-02-02T20:02:02\.000Z \(\d+ y \d+ d old\) \(STALE: older than 4 h\)/,
+      /\n {2}home +123456789012 +\d+ +0 +2015-02-02T20:02:02\.000Z +\d+ y \d+ d +STALE: older than 4 h\n/,
     );
   });
 
