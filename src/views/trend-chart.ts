@@ -136,8 +136,10 @@ function runLabels(points: readonly TrendPoint[]): string[] {
 
 function trendSpec(points: readonly TrendPoint[], title: string): TopLevelSpec {
   const labels = runLabels(points);
-  const rows = points.flatMap((p, i) =>
-    SEVERITIES.map((severity) => ({ i, severity, count: p.counts[severity], partial: p.partial === true })),
+  // LOW first, so HIGH is drawn last and stays visible where the lines cross.
+  const drawOrder = [...SEVERITIES].reverse();
+  const rows = drawOrder.flatMap((severity) =>
+    points.map((p, i) => ({ i, severity, count: p.counts[severity], partial: p.partial === true })),
   );
   const yMax = Math.max(1, ...rows.map((r) => r.count));
   const colour = {
