@@ -53,6 +53,7 @@ const SPARKS = '▁▂▃▄▅▆▇█';
 const SMALL_Y_MAX = 8;
 const PARTIAL_NOTE = 'some account could not be scanned, so its counts are a lower bound';
 
+/** Oldest first; at most the last TREND_RUNS points are drawn. The PNG is CHART_SCALE × the chart's size. */
 export async function trendChartPng(
   points: readonly TrendPoint[],
   opts: { title?: string } = {},
@@ -73,6 +74,10 @@ export async function trendChartPng(
   return { png: image.asPng(), width: image.width, height: image.height, alt: altText(shown, title) };
 }
 
+/**
+ * The same trend as Slack mrkdwn (App Home, or a fallback where the PNG cannot go): one line per severity with
+ * a sparkline over the runs and "now N (was M)". Nothing in it is user-supplied, so nothing is escaped.
+ */
 export function trendText(points: readonly TrendPoint[]): string {
   const shown = points.slice(-TREND_RUNS);
   const first = shown[0];
