@@ -36,7 +36,7 @@ beforeAll(async () => {
   await createGroups(moto.iam(), ['Developers', 'ReadOnly']);
   const clock = fixedClock(new Date());
   deps = {
-    env: { USER: 'tester' },
+    env: { USER: 'tester', DATA_DIR: join(dir, 'data') },
     clock,
     clients: (config) => moto.clients(config.accounts, { clock }),
     logger: silentLogger(),
