@@ -94,7 +94,7 @@ export function bindCore(ctx: CoreContext) {
     endTaggedTemporaryUser: (u: TaggedTemporaryUser, who: Actor) => endTaggedTemporaryUser(ctx, u, who),
     deleteTaggedUser: (d: TaggedDeletion, who: Actor) => deleteTaggedUser(ctx, d, who),
 
-    scan: (opts: Pick<ScanOptions, 'accounts'> = {}) => scan(ctx, opts),
+    scan: (opts: Pick<ScanOptions, 'accounts' | 'history'> = {}) => scan(ctx, opts),
     generateReport: (type: ReportType) => generateReport(ctx, type),
   };
 }
@@ -107,7 +107,21 @@ export { Auditor, MemoryAuditSink } from './audit.js';
 export { AccountClients, resolveHomeAccountId } from './aws/accounts.js';
 export { type Clock, DAY_MS, parseWhen, systemClock } from './clock.js';
 export type { Actor, CoreContext } from './context.js';
-export { findingsCsv, findingsDocument, type Summary, summarize } from './detect/findings-report.js';
+export {
+  findingsCsv,
+  findingsDocument,
+  historyText,
+  type Summary,
+  summarize,
+} from './detect/findings-report.js';
+export {
+  type FindingHistory,
+  type FindingRecord,
+  resolutionComment,
+  type ScanRun,
+  type ScanSource,
+  trendOf,
+} from './detect/history.js';
 export { type Finding, type Severity, severityAtLeast } from './detect/inactivity.js';
 export { REPORT_TYPES, type ReportType, reportText } from './detect/reports.js';
 export { type AccountScan, failedAccounts, formatAge, type ScanResult, staleNote } from './detect/scan.js';

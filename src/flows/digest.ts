@@ -1,14 +1,35 @@
-import { DAY_MS, type Finding, findingsCsv, findingsDocument, summarize } from '../core/index.js';
+import {
+  DAY_MS,
+  type Finding,
+  type FindingRecord,
+  findingsCsv,
+  findingsDocument,
+  resolutionComment,
+  type ScanResult,
+  type ScanRun,
+  summarize,
+  trendOf,
+} from '../core/index.js';
 import type { Deps } from '../deps.js';
 import { errorMessage } from '../errors.js';
-import { createJiraClient, type JiraClient, type JiraConfig, syncTickets } from '../integrations/jira.js';
+import {
+  closeResolvedTickets,
+  createJiraClient,
+  type JiraClient,
+  type JiraConfig,
+  syncTickets,
+} from '../integrations/jira.js';
 import type { FindingRef } from '../store/types.js';
-import { digestMessage, type TicketLink, TOP_FINDINGS } from '../views/digest.js';
+import { type DigestChange, digestMessage, type TicketLink, TOP_FINDINGS } from '../views/digest.js';
+import { TREND_RUNS, type TrendChart, trendChartPng } from '../views/trend-chart.js';
 
 /**
- * The scheduled SOC 2 digest: scan every account, open Jira tickets for new findings at/above
- * ticket_min_severity (when Jira is configured), post the summary to config.slack.digest_channel and attach
- * the CSV and JSON reports with files.uploadV2. The jobs host runs it once per tick across replicas.
+ * The scheduled SOC 2 digest: scan every account and record the run in the finding history; open Jira
+ * tickets for new findings at/above ticket_min_severity and close the tickets of the findings that resolved
+ * since the last digest (when Jira is configured); post the summary, with what changed since the last digest,
+ * to config.slack.digest_channel; attach the trend chart (PNG, shown inline) and the CSV and JSON reports,
+ * which list the resolved findings too, with files.uploadV2. The jobs host runs it once per tick across
+ * replicas.
  */
 
 export type JiraFactory = (deps: Deps) => { client: JiraClient; jira: JiraConfig } | undefined;
@@ -23,7 +44,13 @@ export interface DigestOutcome {
   findings: number;
   failedAccounts: number;
   ticketsCreated: number;
+  ticketsClosed: number;
+  /** Since the last digest; undefined when the history could not be read or written. */
+  newFindings: number | undefined;
+  resolvedFindings: number | undefined;
   files: string[];
+  /** The trend chart's size, when it was rendered. */
+  chart: { width: number; height: number; points: number } | undefined;
 }
 
 export async function runDigest(
@@ -35,10 +62,16 @@ export async function runDigest(
     deps.logger.warn('digest: slack.digest_channel is not set; nothing posted');
     return undefined;
   }
-  const result = await deps.core.scan();
+  const previous = await deps.store.history
+    .runs({ limit: 1, source: 'digest' })
+    .then((r) => r[0])
+    .catch(() => undefined);
+  const result = await deps.core.scan({ history: { store: deps.store.history, source: 'digest' } });
   const summary = summarize(result.findings);
+  const change = await changeSince(deps, result, previous);
 
   const tickets = new Map<string, TicketLink>();
+  const closedTickets = new Map<string, TicketLink>();
   let ticketNote: string | undefined;
   let created = 0;
   try {
@@ -51,7 +84,15 @@ export async function runDigest(
       for (const t of [...sync.created, ...sync.existing])
         tickets.set(t.findingId, { key: t.key, url: t.url });
       created = sync.created.length;
-      ticketNote = `Jira: ${sync.created.length} new ticket(s), ${sync.existing.length} already open${sync.failed.length ? `, ${sync.failed.length} could not be created` : ''} (${deps.config.inactivity.ticket_min_severity} and above).`;
+      const closed = await closeResolvedTickets(
+        jira.client,
+        jira.jira,
+        (change?.resolved ?? []).map((r) => ({ findingId: r.finding.id, comment: resolutionComment(r) })),
+        { logger: deps.logger },
+      );
+      for (const t of closed.closed) closedTickets.set(t.findingId, { key: t.key, url: t.url });
+      const notClosed = closed.noDoneTransition.length + closed.failed.length;
+      ticketNote = `Jira: ${sync.created.length} new ticket(s), ${sync.existing.length} already open${sync.failed.length ? `, ${sync.failed.length} could not be created` : ''} (${deps.config.inactivity.ticket_min_severity} and above); ${closed.closed.length} closed as resolved${notClosed ? `, ${notClosed} could not be closed` : ''}.`;
     }
   } catch (err) {
     deps.logger.warn({ err: errorMessage(err) }, 'digest: Jira sync failed');
@@ -59,7 +100,12 @@ export async function runDigest(
   }
 
   const stamp = result.analysisDate.toISOString().slice(0, 10);
-  const files = [`inactive-users-${stamp}.csv`, `inactive-users-${stamp}.json`];
+  const chart = await trendChart(deps, result);
+  const files = [
+    ...(chart ? [`findings-trend-${stamp}.png`] : []),
+    `inactive-users-${stamp}.csv`,
+    `inactive-users-${stamp}.json`,
+  ];
   const message = digestMessage({
     result,
     summary,
@@ -67,22 +113,34 @@ export async function runDigest(
     ...(ticketNote ? { ticketNote } : {}),
     files,
     remediation: true,
+    change: change ? { ...change, closedTickets } : { ...NO_CHANGE, historyError: result.historyError },
   });
   const posted = await deps.client.chat.postMessage({ channel, text: message.text, blocks: message.blocks });
   await rememberFindings(deps, result.findings.slice(0, TOP_FINDINGS), tickets, channel, posted.ts);
-  const doc = findingsDocument(result, deps.config.inactivity.ticket_min_severity);
+  const resolved = change?.resolved ?? [];
+  const doc = findingsDocument(result, deps.config.inactivity.ticket_min_severity, resolved);
   await deps.client.filesUploadV2({
     channel_id: channel,
-    initial_comment: `SOC 2 inactive-user report, ${stamp}: ${summary.total_findings} finding(s)`,
+    initial_comment: `SOC 2 inactive-user report, ${stamp}: ${summary.total_findings} finding(s)${change ? `, ${change.newIds.size} new and ${resolved.length} resolved since the last digest` : ''}`,
     file_uploads: [
+      ...(chart
+        ? [
+            {
+              file: chart.png,
+              filename: files[0] as string,
+              title: `Findings by severity, last ${TREND_RUNS} runs`,
+              alt_text: chart.alt,
+            },
+          ]
+        : []),
       {
-        file: Buffer.from(findingsCsv(result)),
-        filename: files[0] as string,
+        file: Buffer.from(findingsCsv(result, resolved)),
+        filename: files.at(-2) as string,
         title: `Inactive users ${stamp} (CSV)`,
       },
       {
         file: Buffer.from(JSON.stringify(doc, null, 2)),
-        filename: files[1] as string,
+        filename: files.at(-1) as string,
         title: `Inactive users ${stamp} (JSON)`,
       },
     ],
@@ -96,7 +154,15 @@ export async function runDigest(
     target: channel,
     outcome: failedAccounts ? 'failure' : 'success',
     requestId: `digest-${result.analysisDate.getTime()}`,
-    details: { summary, failedAccounts, ticketsCreated: created },
+    details: {
+      summary,
+      failedAccounts,
+      ticketsCreated: created,
+      ticketsClosed: closedTickets.size,
+      history: change
+        ? { run: result.history?.run.id, new: change.newIds.size, resolved: change.resolved.length }
+        : { recorded: false, reason: result.historyError },
+    },
   });
   return {
     channel,
@@ -104,8 +170,75 @@ export async function runDigest(
     findings: summary.total_findings,
     failedAccounts,
     ticketsCreated: created,
+    ticketsClosed: closedTickets.size,
+    newFindings: change?.newIds.size,
+    resolvedFindings: change?.resolved.length,
     files,
+    chart: chart ? { width: chart.width, height: chart.height, points: chart.points } : undefined,
   };
+}
+
+const NO_CHANGE: DigestChange = { newIds: new Set(), resolved: [], stillOpen: 0 };
+
+/**
+ * What changed since the previous digest, from the history the scan just recorded: findings first seen
+ * since then, those resolved since then (by this run or by any scan in between, CLI or Slack), and those
+ * still open from before. Undefined when the run could not be recorded.
+ */
+async function changeSince(
+  deps: Deps,
+  result: ScanResult,
+  previous: ScanRun | undefined,
+): Promise<DigestChange | undefined> {
+  const h = result.history;
+  if (!h) return undefined;
+  const since = previous?.at;
+  let resolved: FindingRecord[] = h.resolved;
+  if (since) {
+    const scanned = result.accounts.map((a) => a.accountId);
+    try {
+      resolved = await deps.store.history.resolvedSince(new Date(Date.parse(since) + 1), scanned);
+    } catch (err) {
+      deps.logger.warn(
+        { err: errorMessage(err) },
+        'digest: could not read resolved findings; showing this run’s',
+      );
+    }
+  }
+  const firstSeen = [...h.firstSeen.values()].sort();
+  const newIds = new Set(
+    result.findings.filter((f) => !since || (h.firstSeen.get(f.id) ?? '') > since).map((f) => f.id),
+  );
+  return {
+    since,
+    newIds,
+    resolved,
+    stillOpen: result.findings.length - newIds.size,
+    oldestFirstSeen: firstSeen[0],
+  };
+}
+
+/**
+ * The trend of the last runs over every account this digest scanned, as a PNG. A chart that cannot be
+ * drawn (or a history that cannot be read) costs the digest its picture, never its report.
+ */
+async function trendChart(
+  deps: Deps,
+  result: ScanResult,
+): Promise<(TrendChart & { points: number }) | undefined> {
+  if (!result.history) return undefined;
+  try {
+    const runs = await deps.store.history.runs({ limit: 200 });
+    const points = trendOf(
+      runs,
+      result.accounts.map((a) => a.accountId),
+      TREND_RUNS,
+    );
+    return { ...(await trendChartPng(points)), points: points.length };
+  } catch (err) {
+    deps.logger.warn({ err: errorMessage(err) }, 'digest: trend chart not drawn');
+    return undefined;
+  }
 }
 
 /** The digest stays actionable until the next monthly one (and a little after). */

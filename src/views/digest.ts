@@ -2,7 +2,9 @@ import type { KnownBlock } from '@slack/types';
 import type { Severity } from '../config.js';
 import {
   type AccountScan,
+  DAY_MS,
   type Finding,
+  type FindingRecord,
   formatAge,
   type ScanResult,
   type Summary,
@@ -25,6 +27,9 @@ export const DIGEST_HEADER_BLOCK = 'digest:header';
 export const DIGEST_SUMMARY_BLOCK = 'digest:summary';
 export const DIGEST_ACCOUNTS_BLOCK = 'digest:accounts';
 export const DIGEST_TICKETS_BLOCK = 'digest:tickets';
+export const DIGEST_CHANGE_BLOCK = 'digest:change';
+/** Resolved findings named one per line in the change block; the rest are in the CSV/JSON. */
+export const RESOLVED_LISTED = 10;
 export const FINDING_BLOCK_PREFIX = 'finding:';
 /** The block of remediation buttons under a finding. */
 export const FINDING_ACTIONS_BLOCK_PREFIX = 'finding-actions:';
@@ -88,6 +93,25 @@ export interface DigestInput {
   top?: number;
   /** Adds Disable keys / Disable console / Offboard under each top finding (values: the finding id only). */
   remediation?: boolean;
+  /** What changed since the previous digest, from the finding history. */
+  change?: DigestChange;
+}
+
+export interface DigestChange {
+  /** When the previous digest ran; undefined: this is the first digest with a history. */
+  since?: string | undefined;
+  /** Findings first seen since then (or seen again after resolving). */
+  newIds: ReadonlySet<string>;
+  /** Findings resolved since then, with why. */
+  resolved: readonly FindingRecord[];
+  /** Open findings already open at the previous digest. */
+  stillOpen: number;
+  /** When the longest-open finding was first seen. */
+  oldestFirstSeen?: string | undefined;
+  /** Finding_ID → the ticket closed because it resolved. */
+  closedTickets?: ReadonlyMap<string, TicketLink>;
+  /** Why the history could not be read or written: the counts above are then unknown. */
+  historyError?: string | undefined;
 }
 
 const EMOJI: Record<Severity, string> = {
@@ -138,12 +162,38 @@ export function accountLine(a: AccountScan, now: Date): string {
   return `• ${name}: ${a.userCount.toLocaleString('en')} users · ${c.HIGH} HIGH · ${c.MEDIUM} MEDIUM · ${c.LOW} LOW · report ${age} old${staleNote(a.generatedAt, now)}${unreadable}`;
 }
 
-export function findingText(f: Finding, ticket?: TicketLink): string {
+export function findingText(f: Finding, ticket?: TicketLink, isNew = false): string {
   const link = ticket ? ` · <${ticket.url}|${escapeText(ticket.key)}>` : '';
   return clip(
-    `${EMOJI[f.severity]} *${f.severity}* \`${f.type}\` — *${escapeText(f.userName)}* in ${escapeText(f.accountName)} (${f.accountId})${link}\n${escapeText(f.details)}\n_${escapeText(f.id)} · SOC 2 ${f.controls.join(', ')}${f.email ? ` · ${escapeText(f.email)}` : ''}_`,
+    `${EMOJI[f.severity]} *${f.severity}*${isNew ? ' :new:' : ''} \`${f.type}\` — *${escapeText(f.userName)}* in ${escapeText(f.accountName)} (${f.accountId})${link}\n${escapeText(f.details)}\n_${escapeText(f.id)} · SOC 2 ${f.controls.join(', ')}${f.email ? ` · ${escapeText(f.email)}` : ''}_`,
     TEXT_CLIP,
   );
+}
+
+function day(iso: string): string {
+  return iso.slice(0, 10);
+}
+
+/** "Since the last digest (…): N new · M resolved · K still open (oldest …)", and the resolved, each with why. */
+export function changeText(c: DigestChange, now: Date): string {
+  if (c.historyError)
+    return `:warning: Finding history unavailable, so what changed is unknown: ${escapeText(clip(c.historyError, 300))}`;
+  const oldest = c.oldestFirstSeen
+    ? ` (oldest first seen ${day(c.oldestFirstSeen)}, ${Math.floor((now.getTime() - Date.parse(c.oldestFirstSeen)) / DAY_MS)} d ago)`
+    : '';
+  const head = c.since
+    ? `*Since the last digest (${day(c.since)}):* :new: ${c.newIds.size.toLocaleString('en')} new · :white_check_mark: ${c.resolved.length.toLocaleString('en')} resolved · ${c.stillOpen.toLocaleString('en')} still open${oldest}`
+    : `*First digest with a finding history:* ${c.newIds.size.toLocaleString('en')} open finding(s) recorded${oldest}; the next digest shows what changed.`;
+  const lines = c.resolved.map((r) => {
+    const t = c.closedTickets?.get(r.finding.id);
+    return `• :white_check_mark: *${escapeText(r.finding.userName)}* in ${escapeText(r.finding.accountName)} \`${r.finding.type}\`: ${escapeText(r.resolution?.text ?? 'no longer found')}${t ? ` · <${t.url}|${escapeText(t.key)}> closed` : ''}`;
+  });
+  const shown = fitLines(lines.slice(0, RESOLVED_LISTED), TEXT_CLIP - head.length - 80);
+  const more =
+    c.resolved.length > RESOLVED_LISTED
+      ? `\n… and ${c.resolved.length - RESOLVED_LISTED} more resolved in the CSV/JSON`
+      : '';
+  return clip(`${head}${shown ? `\n${shown}` : ''}${more}`, TEXT_CLIP);
 }
 
 export function digestMessage(input: DigestInput): { text: string; blocks: KnownBlock[] } {
@@ -173,6 +223,12 @@ export function digestMessage(input: DigestInput): { text: string; blocks: Known
       ],
     },
   ];
+  if (input.change)
+    blocks.push({
+      type: 'section',
+      block_id: DIGEST_CHANGE_BLOCK,
+      text: { type: 'mrkdwn', text: changeText(input.change, result.analysisDate) },
+    });
   // Failed accounts first (they need action), then the accounts with the most findings.
   const ordered = [
     ...failed,
@@ -206,7 +262,10 @@ export function digestMessage(input: DigestInput): { text: string; blocks: Known
     blocks.push({
       type: 'section',
       block_id: findingBlockId(f.id),
-      text: { type: 'mrkdwn', text: findingText(f, input.tickets?.get(f.id)) },
+      text: {
+        type: 'mrkdwn',
+        text: findingText(f, input.tickets?.get(f.id), input.change?.newIds.has(f.id) ?? false),
+      },
     });
     if (input.remediation) blocks.push(remediationBlock(f));
   }

@@ -1,4 +1,10 @@
-import { CreateAccessKeyCommand, CreateLoginProfileCommand, CreateUserCommand } from '@aws-sdk/client-iam';
+import {
+  CreateAccessKeyCommand,
+  CreateLoginProfileCommand,
+  CreateUserCommand,
+  DeleteLoginProfileCommand,
+  DeleteUserCommand,
+} from '@aws-sdk/client-iam';
 import { WebClient } from '@slack/web-api';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -22,6 +28,7 @@ import {
   TOP_FINDINGS,
 } from '../../src/views/digest.js';
 import { MESSAGE_MAX_BLOCKS as MAX_BLOCKS } from '../../src/views/limits.js';
+import { CHART_HEIGHT, CHART_SCALE, CHART_WIDTH } from '../../src/views/trend-chart.js';
 import { type FakeJira, startFakeJira } from '../helpers/fake-jira.js';
 import { FakeSlack } from '../helpers/fake-slack.js';
 import { MOTO_ACCOUNT, type Moto, startMoto } from '../helpers/moto.js';
@@ -102,11 +109,30 @@ describe('digest view', () => {
     const tickets = new Map(
       result.findings.map((f, i) => [f.id, { key: `SEC-${i}`, url: `https://jira.example/browse/SEC-${i}` }]),
     );
+    // Every finding also resolved once, and every ticket closed: the change block stays one block.
+    const resolved = result.findings.map((finding) => ({
+      finding: { ...finding, status: 'RESOLVED' as const },
+      status: 'RESOLVED' as const,
+      firstSeen: '2026-01-01T00:00:00.000Z',
+      lastSeen: '2026-02-01T00:00:00.000Z',
+      settings: 'x',
+      resolvedAt: '2026-03-01T00:00:00.000Z',
+      resolution: { reason: 'user-deleted' as const, text: `IAM user <!channel> ${'x'.repeat(200)} deleted` },
+    }));
     const msg = digestMessage({
       result,
       summary: summarize(result.findings),
       tickets,
       ticketNote: 'Jira: 4900 new ticket(s)',
+      remediation: true,
+      change: {
+        since: '2026-05-01T09:00:00.000Z',
+        newIds: new Set(result.findings.slice(0, 7).map((f) => f.id)),
+        resolved,
+        stillOpen: result.findings.length - 7,
+        oldestFirstSeen: '2026-01-01T00:00:00.000Z',
+        closedTickets: tickets,
+      },
     });
     expect(msg.blocks.length).toBeLessThanOrEqual(MAX_BLOCKS);
     for (const t of texts(msg.blocks)) expect(t.length).toBeLessThanOrEqual(3000);
@@ -116,8 +142,8 @@ describe('digest view', () => {
       .map((b) => b.block_id)
       .filter((id): id is string => Boolean(id?.startsWith('finding:')));
     expect(ids).toEqual(result.findings.slice(0, TOP_FINDINGS).map((f) => findingBlockId(f.id)));
-    // a later issue adds one actions block per finding: still within the limit
-    expect(msg.blocks.length + ids.length).toBeLessThanOrEqual(MAX_BLOCKS);
+    // with the remediation buttons under each top finding: still within the limit
+    expect(msg.blocks.filter((b) => b.block_id?.startsWith('finding-actions:'))).toHaveLength(ids.length);
     expect(findingActionsBlockId('fnd-1')).toBe('finding-actions:fnd-1');
     const all = texts(msg.blocks).join('\n');
     expect(all).toContain('more finding(s) in the attached CSV and JSON');
@@ -127,6 +153,10 @@ describe('digest view', () => {
     expect(all).toMatch(/<https:\/\/jira\.example\/browse\/SEC-0\|SEC-0>/);
     expect(all).toMatch(/not analysed/); // failed accounts are listed first
     expect(msg.blocks.some((b) => b.block_id === DIGEST_TICKETS_BLOCK)).toBe(true);
+    const change = texts(msg.blocks.filter((b) => b.block_id === 'digest:change')).join('');
+    expect(change).toContain(':new: 7 new · :white_check_mark: 4,900 resolved · 4,893 still open');
+    expect(change).toContain('more resolved in the CSV/JSON');
+    expect(all.match(/:new:/g)).toHaveLength(1 + 7); // the summary's count, and each new top finding
   });
 
   it('says so plainly when there is nothing to report', () => {
@@ -178,8 +208,8 @@ describe('digest job against moto, a fake Slack and a fake Jira', () => {
     await jira?.stop();
   });
 
-  async function deps(prefix?: string): Promise<Deps> {
-    const clock = fixedClock(new Date(Date.now() + 200 * DAY_MS));
+  async function deps(prefix?: string, days = 200): Promise<Deps> {
+    const clock = fixedClock(new Date(Date.now() + days * DAY_MS));
     const clients = moto.clients(config.accounts, { clock });
     const core = bindCore({
       config,
@@ -219,6 +249,7 @@ describe('digest job against moto, a fake Slack and a fake Jira', () => {
     const complete = slack.callsTo('files.completeUploadExternal')[0];
     expect(complete?.body.channel_id).toBe('C0SECDIGEST');
     expect(((complete?.body.files ?? []) as { title: string }[]).map((f) => f.title)).toEqual([
+      'Findings by severity, last 12 runs',
       expect.stringMatching(/CSV/),
       expect.stringMatching(/JSON/),
     ]);
@@ -256,5 +287,80 @@ describe('digest job against moto, a fake Slack and a fake Jira', () => {
     expect(inactiveDigest.schedule(config)).toBe('0 9 1 * *');
     await a.store.close();
     await b.store.close();
+  });
+
+  it('shows what changed since the last digest and attaches the trend of the recorded runs as a PNG', async () => {
+    slack.reset();
+    const prefix = `t:digest-history:${Math.random().toString(36).slice(2)}:`;
+    const iam = moto.iam();
+    await iam.send(new CreateUserCommand({ UserName: 'leaver' }));
+    await iam.send(new CreateLoginProfileCommand({ UserName: 'leaver', Password: 'Initial-Passw0rd!' }));
+    const first = await deps(prefix, 200);
+    const one = await runDigest(first);
+    expect(one).toMatchObject({ findings: 3, newFindings: 3, resolvedFindings: 0, ticketsClosed: 0 });
+    const leaverTicket = jira.issues.find((i) => i.fields.summary.includes('leaver'));
+    expect(leaverTicket?.statusCategory).toBe('new');
+
+    // Between the digests: the leaver is deleted, and a CLI scan of the same account is recorded too.
+    await iam.send(new DeleteLoginProfileCommand({ UserName: 'leaver' }));
+    await iam.send(new DeleteUserCommand({ UserName: 'leaver' }));
+    const between = await deps(prefix, 200.5);
+    await between.core.scan({ history: { store: between.store.history, source: 'cli' } });
+    await first.store.close();
+    await between.store.close();
+
+    slack.reset();
+    const second = await deps(prefix, 201);
+    const two = await runDigest(second);
+    expect(two).toMatchObject({ findings: 2, newFindings: 0, resolvedFindings: 1, ticketsClosed: 1 });
+    const blocks = slack.callsTo('chat.postMessage')[0]?.body.blocks as { block_id?: string }[];
+    const change = texts(blocks.filter((b) => b.block_id === 'digest:change')).join('\n');
+    expect(change).toContain(':new: 0 new · :white_check_mark: 1 resolved · 2 still open');
+    expect(change).toContain(
+      '*leaver* in home `CONSOLE_NEVER_USED`: IAM user leaver no longer exists (deleted)',
+    );
+    expect(change).toContain(`<${jira.url}/browse/${leaverTicket?.key}|${leaverTicket?.key}> closed`);
+    expect(leaverTicket?.statusCategory).toBe('done');
+    expect(JSON.stringify(leaverTicket?.comments)).toContain('IAM user leaver no longer exists (deleted)');
+
+    // The PNG: first of the uploads, shown inline; it decodes to the chart's size, and its data is the
+    // three recorded runs (digest, CLI, digest) over this account, the deleted user's finding gone.
+    const files = (slack.callsTo('files.completeUploadExternal')[0]?.body.files ?? []) as {
+      id: string;
+      title: string;
+    }[];
+    expect(files.map((f) => f.title)).toEqual([
+      'Findings by severity, last 12 runs',
+      expect.stringMatching(/CSV/),
+      expect.stringMatching(/JSON/),
+    ]);
+    const png = slack.uploads.get(files[0]?.id ?? '') as Buffer;
+    expect(png.subarray(0, 8)).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
+    expect(png.subarray(12, 16).toString('latin1')).toBe('IHDR');
+    expect([png.readUInt32BE(16), png.readUInt32BE(20)]).toEqual([
+      CHART_WIDTH * CHART_SCALE,
+      CHART_HEIGHT * CHART_SCALE,
+    ]);
+    expect(two?.chart).toEqual({
+      width: CHART_WIDTH * CHART_SCALE,
+      height: CHART_HEIGHT * CHART_SCALE,
+      points: 3,
+    });
+    // alt_text travels with files.getUploadURLExternal, as Slack's API takes it.
+    const alt = slack
+      .callsTo('files.getUploadURLExternal')
+      .find((c) => String(c.body.filename).endsWith('.png'))?.body.alt_text;
+    expect(alt).toMatch(/Runs, oldest first: .* 2\/1\/0; .* 1\/1\/0; .* 1\/1\/0 \(HIGH\/MEDIUM\/LOW\)/);
+    // The CSV lists the resolved finding after the open ones, with Status RESOLVED.
+    const csv = [...slack.uploads.values()]
+      .map((b) => b.toString('utf8'))
+      .find((u) => u.startsWith('Finding_ID'));
+    const rows = parse(csv ?? '', { columns: true }) as Record<string, string>[];
+    expect(rows.map((r) => [r.Username, r.Status])).toEqual([
+      ['never-logged-in', 'OPEN'],
+      ['idle-key', 'OPEN'],
+      ['leaver', 'RESOLVED'],
+    ]);
+    await second.store.close();
   });
 });

@@ -287,3 +287,34 @@ function seenAgain(
     ...(history?.length ? { history } : {}),
   };
 }
+
+/** One run's findings by severity over a set of accounts: a point of the trend chart. */
+export interface RunCounts {
+  runId: string;
+  at: string;
+  counts: SeverityCounts;
+  /** Some account of the set could not be scanned in this run: its counts are a lower bound. */
+  partial: boolean;
+}
+
+/**
+ * The trend over `scope`: the last `limit` runs that scanned every account in it (a run of one account
+ * would read as a drop across all of them), oldest first, counting only the accounts in scope.
+ */
+export function trendOf(runs: readonly ScanRun[], scope: readonly string[], limit: number): RunCounts[] {
+  const points: RunCounts[] = [];
+  for (const run of [...runs].sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0))) {
+    const byId = new Map(run.accounts.map((a) => [a.id, a]));
+    if (scope.length === 0 || !scope.every((id) => byId.has(id))) continue;
+    const counts = emptyCounts();
+    let partial = false;
+    for (const id of scope) {
+      const a = byId.get(id) as ScanRunAccount;
+      if (!a.ok) partial = true;
+      for (const s of ['HIGH', 'MEDIUM', 'LOW'] as const) counts[s] += a.counts[s];
+    }
+    points.push({ runId: run.id, at: run.at, counts, partial });
+    if (points.length === limit) break;
+  }
+  return points.reverse();
+}

@@ -4,6 +4,7 @@ import {
   resolutionOf,
   resolvedIn,
   settingsKey,
+  trendOf,
 } from '../../../src/core/detect/history.js';
 import { analyze } from '../../../src/core/detect/inactivity.js';
 import { ACCOUNT, daysAgo, NOW, row, SETTINGS } from '../../helpers/credential-report.js';
@@ -96,5 +97,42 @@ describe('which findings a scan of one account resolves', () => {
     const current = analyze(ACCOUNT, [other], new Map(), NOW, SETTINGS);
     expect(resolvedIn(prior, current, [other], [{ line: 3, user: 'idle', reason: 'bad' }], KEY)).toEqual([]);
     expect(resolvedIn(prior, current, [other], [{ line: 3, user: '', reason: 'bad' }], KEY)).toEqual([]);
+  });
+});
+
+describe('the trend over a set of accounts', () => {
+  const acct = (id: string, HIGH: number, ok = true) => ({
+    id,
+    name: id,
+    ok,
+    complete: ok,
+    users: 1,
+    counts: { HIGH, MEDIUM: 1, LOW: 0 },
+  });
+  const runAt = (day: number, accounts: ReturnType<typeof acct>[]) => ({
+    id: `r${day}`,
+    source: 'cli' as const,
+    at: new Date(Date.UTC(2026, 0, day)).toISOString(),
+    settings: KEY,
+    accounts,
+    counts: { HIGH: 0, MEDIUM: 0, LOW: 0 },
+    opened: 0,
+    resolved: 0,
+  });
+
+  it('keeps the last N runs that covered every account in scope, oldest first, counting only those', () => {
+    const runs = [
+      runAt(1, [acct('a', 5), acct('b', 1)]),
+      runAt(2, [acct('a', 4)]), // b not scanned: not a point of the a+b trend
+      runAt(3, [acct('a', 3), acct('b', 2, false), acct('c', 100)]),
+      runAt(4, [acct('b', 0), acct('a', 1)]),
+    ];
+    expect(trendOf(runs, ['a', 'b'], 12)).toEqual([
+      { runId: 'r1', at: runs[0]?.at, counts: { HIGH: 6, MEDIUM: 2, LOW: 0 }, partial: false },
+      { runId: 'r3', at: runs[2]?.at, counts: { HIGH: 5, MEDIUM: 2, LOW: 0 }, partial: true },
+      { runId: 'r4', at: runs[3]?.at, counts: { HIGH: 1, MEDIUM: 2, LOW: 0 }, partial: false },
+    ]);
+    expect(trendOf(runs, ['a'], 2).map((p) => p.runId)).toEqual(['r3', 'r4']);
+    expect(trendOf(runs, [], 12)).toEqual([]);
   });
 });
