@@ -178,6 +178,33 @@ export async function runDigest(
   };
 }
 
+/**
+ * Outside the digest (`/aws-user inactive`): the tickets of the findings a scan resolved are closed at once,
+ * with how, when Jira is configured. A failure is logged; the next digest closes what is still open.
+ */
+export async function closeTicketsOfResolved(
+  deps: Deps,
+  resolved: readonly FindingRecord[],
+  jiraFactory: JiraFactory = defaultJira,
+): Promise<void> {
+  if (resolved.length === 0) return;
+  try {
+    const jira = jiraFactory(deps);
+    if (!jira) return;
+    await closeResolvedTickets(
+      jira.client,
+      jira.jira,
+      resolved.map((r) => ({ findingId: r.finding.id, comment: resolutionComment(r) })),
+      { logger: deps.logger },
+    );
+  } catch (err) {
+    deps.logger.warn(
+      { err: errorMessage(err) },
+      'inactive: could not close the tickets of resolved findings',
+    );
+  }
+}
+
 const NO_CHANGE: DigestChange = { newIds: new Set(), resolved: [], stillOpen: 0 };
 
 /**

@@ -2,6 +2,7 @@ import { REPORT_TYPES, type ReportType, reportText, summarize } from '../core/in
 import type { Deps } from '../deps.js';
 import { inactiveReplyText } from '../views/digest.js';
 import { clip } from '../views/limits.js';
+import { closeTicketsOfResolved } from './digest.js';
 
 export { REPORT_TYPES, type ReportType };
 
@@ -19,8 +20,9 @@ export async function inactiveReview(deps: Deps, caller: string, account: string
   const n = account ? 1 : deps.core.accounts.list().length;
   await reply(`:hourglass_flowing_sand: Scanning ${n} account(s) for inactive users…`);
   const accounts = account ? [deps.core.accounts.resolve(account).id] : undefined;
-  const result = await deps.core.scan({ accounts });
+  const result = await deps.core.scan({ accounts, history: { store: deps.store.history, source: 'slack' } });
   await reply(inactiveReplyText(result, summarize(result.findings)));
+  await closeTicketsOfResolved(deps, result.history?.resolved ?? []);
 }
 
 /** `/aws-user report <type>`: approvers and admins only; the full CSV/JSON is the CLI's job. */

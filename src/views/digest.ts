@@ -299,12 +299,40 @@ export function digestMessage(input: DigestInput): { text: string; blocks: Known
   return { text: clip(headline, TEXT_CLIP), blocks: blocks.slice(0, MESSAGE_MAX_BLOCKS) };
 }
 
+/** What the scan changed in the finding history, for `/aws-user inactive`'s answer. */
+function historyLines(result: ScanResult, listed = 5): string[] {
+  const h = result.history;
+  if (!h)
+    return result.historyError
+      ? [`:warning: Not recorded in the finding history: ${escapeText(clip(result.historyError, 300))}`]
+      : [];
+  const since = h.previous
+    ? `the previous scan (${day(h.previous.at)}, ${h.previous.source})`
+    : 'no earlier scan';
+  return [
+    `:new: ${h.opened.size} new · :white_check_mark: ${h.resolved.length} resolved since ${since}`,
+    ...h.resolved
+      .slice(0, listed)
+      .map(
+        (r) =>
+          `• :white_check_mark: *${escapeText(r.finding.userName)}* in ${escapeText(r.finding.accountName)} \`${r.finding.type}\`: ${escapeText(r.resolution?.text ?? 'no longer found')}`,
+      ),
+    ...(h.resolved.length > listed ? [`… and ${h.resolved.length - listed} more resolved`] : []),
+  ];
+}
+
 /** The ephemeral answer to `/aws-user inactive`: the digest's facts as mrkdwn text. */
 export function inactiveReplyText(result: ScanResult, summary: Summary, top = 10): string {
   const lines = [
     `*${summary.total_findings.toLocaleString('en')} finding(s)*: ${summary.high_severity} HIGH · ${summary.medium_severity} MEDIUM · ${summary.low_severity} LOW — ${escapeText(ageText(result))}`,
+    ...historyLines(result),
     ...result.accounts.map((a) => accountLine(a, result.analysisDate)),
-    ...result.findings.slice(0, top).map((f) => findingText(f).split('\n').slice(0, 2).join(' — ')),
+    ...result.findings.slice(0, top).map((f) =>
+      findingText(f, undefined, result.history?.opened.has(f.id) ?? false)
+        .split('\n')
+        .slice(0, 2)
+        .join(' — '),
+    ),
   ];
   if (result.findings.length > top)
     lines.push(`… and ${result.findings.length - top} more: \`aws-user scan\` writes the CSV/JSON`);

@@ -2,6 +2,7 @@ import {
   CreateAccessKeyCommand,
   CreateLoginProfileCommand,
   CreateUserCommand,
+  DeleteUserCommand,
   GetLoginProfileCommand,
 } from '@aws-sdk/client-iam';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -14,7 +15,7 @@ import { botConfig, requestIdFrom, seedSlack, startBot, type TestBot, USERS } fr
 import { type FakeJira, startFakeJira } from '../helpers/fake-jira.js';
 import { type FakeSlack, startFakeSlack } from '../helpers/fake-slack.js';
 import { MOTO_ACCOUNT, type Moto, startMoto } from '../helpers/moto.js';
-import { buttonClick, SIGNING_SECRET, sendInteraction } from '../helpers/slack-requests.js';
+import { buttonClick, SIGNING_SECRET, sendCommand, sendInteraction } from '../helpers/slack-requests.js';
 
 let moto: Moto;
 let fake: FakeSlack;
@@ -149,5 +150,37 @@ describe('remediation from the digest', () => {
     await fake.waitForCall('chat.postEphemeral', (c) => c.body.user === USERS.stranger);
     expect(fake.callsTo('chat.postMessage').filter((c) => c.body.channel === 'C0APPROVALS')).toEqual([]);
     expect(await t.store.listPending()).toEqual([]);
+  });
+});
+
+describe('/aws-user inactive keeps the finding history', () => {
+  it('a signed /aws-user inactive after a user was deleted says what resolved and why, and closes its ticket', async () => {
+    await staleUser('quitter');
+    await runDigest(t.deps);
+    const ticket = jira.issues.find((i) => i.fields.summary.includes('quitter'));
+    expect(ticket?.statusCategory).toBe('new');
+    await moto.iam().send(new DeleteUserCommand({ UserName: 'quitter' }));
+
+    const url = fake.responseUrl('inactive');
+    const at = Math.floor(t.deps.clock.now().getTime() / 1000);
+    const res = await sendCommand(
+      t.url,
+      { text: 'inactive', user_id: USERS.approver, response_url: url },
+      { timestamp: at },
+    );
+    expect(res.status).toBe(200);
+    const answer = await fake.waitForCall(
+      'response_url',
+      (c) => c.path?.endsWith('/inactive') === true && String(c.body.text).includes('finding(s)'),
+    );
+    const text = String(answer.body.text);
+    expect(text).toContain(':new: 0 new · :white_check_mark: 2 resolved since the previous scan');
+    expect(text).toContain(
+      '*quitter* in home `CONSOLE_NEVER_USED`: IAM user quitter no longer exists (deleted)',
+    );
+    await expect.poll(() => ticket?.statusCategory).toBe('done');
+    expect(JSON.stringify(ticket?.comments)).toContain('IAM user quitter no longer exists (deleted)');
+    const [recorded] = await t.deps.store.history.runs({ limit: 1, source: 'slack' });
+    expect(recorded).toMatchObject({ source: 'slack', resolved: 2, opened: 0 });
   });
 });

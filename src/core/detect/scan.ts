@@ -289,7 +289,8 @@ export async function scan(ctx: CoreContext, opts: ScanOptions = {}): Promise<Sc
     historyError ??= errorMessage(err);
     return undefined;
   };
-  const previous = history?.store.runs({ limit: 1, before: analysisDate }).then((r) => r[0], unavailable);
+  // The latest run recorded before this one starts, whatever its clock said: replicas' clocks differ.
+  const previous = history?.store.runs({ limit: 1 }).then((r) => r[0], unavailable);
   // Each task reduces its account to findings before it frees its slot: memory tracks the concurrency.
   const limit = pLimit(Math.max(1, opts.concurrency ?? ctx.config.inactivity.concurrency));
   const results = await Promise.all(
