@@ -141,6 +141,8 @@ export const configSchema = z
         soc2_controls: z.partialRecord(findingType, z.array(z.string().min(1))).default({}),
         ticket_min_severity: severity.default('HIGH'),
         concurrency: z.number().int().min(1).max(64).default(8),
+        /** Finding history (scan runs, resolved findings) older than this is pruned daily. */
+        history_days: z.number().int().min(1).max(3650).default(400),
       })
       .strict()
       .default({
@@ -150,6 +152,7 @@ export const configSchema = z
         soc2_controls: {},
         ticket_min_severity: 'HIGH',
         concurrency: 8,
+        history_days: 400,
       }),
     keys: z
       .object({

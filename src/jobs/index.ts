@@ -1,6 +1,7 @@
 import { approvalExpiry } from './approval-expiry.js';
 import { auditRetention } from './audit-retention.js';
 import { inactiveDigest } from './digest.js';
+import { findingsRetention } from './findings-retention.js';
 import { grantNotice } from './grant-notice.js';
 import { grantReconcile } from './grant-reconcile.js';
 import { grantRevoke } from './grant-revoke.js';
@@ -24,4 +25,5 @@ export const jobs: readonly Job[] = [
   inactiveDigest,
   temporaryAccess,
   auditRetention,
+  findingsRetention,
 ];

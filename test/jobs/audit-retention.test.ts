@@ -1,9 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { type AuditEvent, Auditor } from '../../src/core/audit.js';
 import { DAY_MS, fixedClock } from '../../src/core/clock.js';
+import type { Finding } from '../../src/core/detect/inactivity.js';
 import type { CoreOps } from '../../src/core/index.js';
 import type { Deps } from '../../src/deps.js';
 import { auditRetention } from '../../src/jobs/audit-retention.js';
+import { findingsRetention } from '../../src/jobs/findings-retention.js';
 import { jobs, runJob } from '../../src/jobs/index.js';
 import { createLogger } from '../../src/logger.js';
 import { Drain } from '../../src/slack/drain.js';
@@ -119,3 +121,71 @@ describe.each(stores)('audit-retention on %s', (_name, open) => {
     expect(again.at(-1)).toMatchObject({ outcome: 'noop', details: { pruned: 0 } });
   });
 });
+
+describe.each(stores)('findings-retention on %s', (_name, open) => {
+  let store: Store | undefined;
+  afterEach(async () => {
+    await store?.close();
+  });
+
+  it('prunes finding history older than inactivity.history_days, keeps the rest, and audits it', async () => {
+    expect(jobs).toContain(findingsRetention);
+    expect(findingsRetention.schedule(testConfig())).toBe('17 3 * * *');
+    store = await open();
+    const at = (ageDays: number) => new Date(NOW.getTime() - ageDays * DAY_MS).toISOString();
+    const finding = (id: string) => ({ ...sampleFinding, id, userName: id });
+    const run = (id: string, ageDays: number, ids: string[], resolved: string[] = []) => ({
+      run: {
+        id,
+        source: 'digest' as const,
+        at: at(ageDays),
+        settings: 's',
+        accounts: [],
+        counts: { HIGH: ids.length, MEDIUM: 0, LOW: 0 },
+      },
+      findings: ids.map(finding),
+      resolved: resolved.map((r) => ({
+        id: r,
+        resolution: { reason: 'user-deleted' as const, text: 'gone' },
+      })),
+    });
+    await store.history.record(run('old', 500, ['f-old', 'f-kept']));
+    await store.history.record(run('resolving', 450, ['f-kept'], ['f-old']));
+    await store.history.record(run('recent', 10, ['f-kept']));
+    const { deps } = retentionDeps(store);
+    deps.config.inactivity.history_days = 400;
+
+    expect(await runJob(findingsRetention, deps, { tick: NOW })).toBe('ran');
+    expect((await store.history.runs({ limit: 10 })).map((r) => r.id)).toEqual(['recent']);
+    expect((await store.history.open(sampleFinding.accountId)).map((r) => r.finding.id)).toEqual(['f-kept']);
+    expect(await store.history.resolvedSince(new Date(0))).toEqual([]);
+    const [audited] = await store.audit.recent({ limit: 1 });
+    expect(audited).toMatchObject({
+      actor: 'system:findings-retention',
+      action: 'findings.prune',
+      outcome: 'success',
+      details: { runs: 2, findings: 1, historyDays: 400, cutoff: at(400) },
+    });
+  });
+});
+
+const sampleFinding: Finding = {
+  id: 'f',
+  accountId: '123456789012',
+  accountName: 'home',
+  userName: 'u',
+  userArn: 'arn:aws:iam::123456789012:user/u',
+  type: 'CONSOLE_INACTIVE',
+  severity: 'HIGH',
+  details: 'd',
+  controls: ['CC6.1'],
+  remediation: 'r',
+  daysInactive: 100,
+  email: '',
+  department: '',
+  manager: '',
+  createdDate: '',
+  lastLogin: '',
+  mfaEnabled: false,
+  status: 'OPEN',
+};

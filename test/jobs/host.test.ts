@@ -343,7 +343,11 @@ describe('jobs host: missed ticks at start', () => {
       ]),
     );
     // Which jobs catch up is a decision per job, stated here so a change to it is a visible one.
-    expect(jobs.filter((j) => j.catchUp).map((j) => j.name)).toEqual(['inactive-digest', 'audit-retention']);
+    expect(jobs.filter((j) => j.catchUp).map((j) => j.name)).toEqual([
+      'inactive-digest',
+      'audit-retention',
+      'findings-retention',
+    ]);
     expect((await s.jobs.list()).map((j) => j.job).sort()).toEqual(jobs.map((j) => j.name).sort());
     await handle.stop();
     expect(() =>
