@@ -108,6 +108,7 @@ export function createApp(config: Config, deps: BaseDeps): BotApp {
     followUps: new FollowUpGate(),
     drain: new Drain(),
     commandUsage: commands.subcommands.map((s) => s.usage),
+    trendImages: new Map(),
   };
   commands.register(app, appDeps);
   handlers.register(app, appDeps);

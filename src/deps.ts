@@ -32,4 +32,9 @@ export interface Deps extends BaseDeps {
   drain: Drain;
   /** `/aws-user` usage lines, for App Home: handed in by the app so flows never import commands/. */
   commandUsage: readonly string[];
+  /** App Home's trend chart, uploaded once per newest scan run: run id → its Slack file (flows/trend.ts). */
+  trendImages: Map<string, { fileId: string; alt: string }>;
 }
+
+/** Trend images remembered per replica: only the newest matters; a few cover runs racing a Home open. */
+export const TREND_IMAGES_KEPT = 4;

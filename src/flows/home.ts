@@ -2,6 +2,7 @@ import { DAY_MS } from '../core/index.js';
 import type { Deps } from '../deps.js';
 import { errorMessage } from '../errors.js';
 import { appHomeView, type HomePending, type HomeUser } from '../views/app-home.js';
+import { homeTrend } from './trend.js';
 
 /**
  * Gathers what App Home shows and publishes it. Each part degrades on its own: an IAM account that cannot
@@ -59,6 +60,8 @@ export async function publishHome(deps: Deps, user: string): Promise<void> {
             : `${r.kind} ${r.target.username}${r.template ? ` (${r.template})` : ''}`,
       }));
   }
+  // Approvers and admins may review inactive users in every account (/aws-user inactive): they see the trend.
+  const trend = role !== 'requester' ? await homeTrend(deps) : undefined;
   await deps.client.views.publish({
     user_id: user,
     view: appHomeView({
@@ -67,6 +70,7 @@ export async function publishHome(deps: Deps, user: string): Promise<void> {
       users,
       grants,
       ...(pending ? { pending } : {}),
+      ...(trend ? { trend } : {}),
       failedAccounts,
       maxKeyAgeDays: deps.config.keys.max_age_days,
     }),

@@ -3,7 +3,7 @@ import type { Grant } from '../core/index.js';
 import { escapeText as esc, slackDate } from './escape.js';
 import { GRANT_ACTIONS } from './grant-messages.js';
 import { accessLabel } from './grant-modal.js';
-import { BLOCK_ID_MAX, clip, TEXT_CLIP, VIEW_MAX_BLOCKS } from './limits.js';
+import { ALT_TEXT_MAX, BLOCK_ID_MAX, clip, TEXT_CLIP, VIEW_MAX_BLOCKS } from './limits.js';
 
 /**
  * App Home: the caller's IAM users across accounts (MFA, key ages, active grants with expiry), self-service
@@ -40,6 +40,8 @@ export interface HomeInput {
   grants: Grant[];
   /** Only for approvers; undefined hides the section. */
   pending?: HomePending[];
+  /** Approvers and admins: the inactive-user findings trend over every account (flows/trend.ts). */
+  trend?: { text: string; image?: { fileId: string; alt: string } };
   /** Accounts that could not be read, shown rather than silently missing. */
   failedAccounts?: string[];
   maxKeyAgeDays: number;
@@ -207,6 +209,19 @@ export function appHomeView(input: HomeInput): HomeView {
       });
     }
     blocks.push(...more(input.pending.length - MAX_PENDING, 'requests'));
+  }
+  if (input.trend) {
+    blocks.push(
+      { type: 'divider' },
+      { type: 'header', text: { type: 'plain_text', text: 'Inactive-user findings' } },
+    );
+    if (input.trend.image)
+      blocks.push({
+        type: 'image',
+        slack_file: { id: input.trend.image.fileId },
+        alt_text: clip(input.trend.image.alt, ALT_TEXT_MAX),
+      });
+    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: clip(input.trend.text) } });
   }
   if (input.failedAccounts && input.failedAccounts.length > 0) {
     blocks.push({

@@ -22,6 +22,8 @@ export const BLOCK_ID_MAX = 255;
 export const ACTION_ID_MAX = 255;
 /** An input's placeholder. */
 export const PLACEHOLDER_TEXT_MAX = 150;
+/** An image block's or an uploaded file's alt_text. */
+export const ALT_TEXT_MAX = 2000;
 
 /**
  * Where builders clip a text: short of the limit, so that the few characters a caller puts around a clipped

@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import { renderAsync } from '@resvg/resvg-js';
 import { logger, None, parse, View } from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
-import { clip } from './limits.js';
+import { ALT_TEXT_MAX, clip } from './limits.js';
 
 /**
  * The findings trend (issue 15), pure: points in, a PNG and its text twins out. The chart goes vega-lite spec
@@ -31,8 +31,6 @@ export interface TrendChart {
 }
 
 export const TREND_RUNS = 12;
-/** Slack's alt_text limit for images and files. */
-export const ALT_TEXT_MAX = 2000;
 /** The chart's size in CSS pixels; the PNG is SCALE times larger, sharp on high-density screens. */
 export const CHART_WIDTH = 800;
 export const CHART_HEIGHT = 400;

@@ -2,6 +2,7 @@ import {
   CreateAccessKeyCommand,
   CreateLoginProfileCommand,
   CreateUserCommand,
+  DeleteLoginProfileCommand,
   DeleteUserCommand,
   GetLoginProfileCommand,
 } from '@aws-sdk/client-iam';
@@ -15,7 +16,13 @@ import { botConfig, requestIdFrom, seedSlack, startBot, type TestBot, USERS } fr
 import { type FakeJira, startFakeJira } from '../helpers/fake-jira.js';
 import { type FakeSlack, startFakeSlack } from '../helpers/fake-slack.js';
 import { MOTO_ACCOUNT, type Moto, startMoto } from '../helpers/moto.js';
-import { buttonClick, SIGNING_SECRET, sendCommand, sendInteraction } from '../helpers/slack-requests.js';
+import {
+  buttonClick,
+  SIGNING_SECRET,
+  sendCommand,
+  sendInteraction,
+  sendSigned,
+} from '../helpers/slack-requests.js';
 
 let moto: Moto;
 let fake: FakeSlack;
@@ -182,5 +189,57 @@ describe('/aws-user inactive keeps the finding history', () => {
     expect(JSON.stringify(ticket?.comments)).toContain('IAM user quitter no longer exists (deleted)');
     const [recorded] = await t.deps.store.history.runs({ limit: 1, source: 'slack' });
     expect(recorded).toMatchObject({ source: 'slack', resolved: 2, opened: 0 });
+  });
+});
+
+describe('App Home shows the findings trend to approvers and admins', () => {
+  async function openHome(user: string, n: number) {
+    const at = Math.floor(t.deps.clock.now().getTime() / 1000);
+    const event = {
+      type: 'event_callback',
+      team_id: 'T0TEAM',
+      api_app_id: 'A0APP',
+      event: { type: 'app_home_opened', user, channel: `D0${n}`, tab: 'home', event_ts: `${n}.1` },
+      event_id: `Ev0HOME${n}`,
+      event_time: at,
+    };
+    fake.reset();
+    seedSlack(fake);
+    const res = await sendSigned(t.url, JSON.stringify(event), 'application/json', { timestamp: at });
+    expect(res.status).toBe(200);
+    const pub = await fake.waitForCall('views.publish', (c) => c.body.user_id === user);
+    return (pub.body.view as { blocks: { type: string; slack_file?: { id: string }; alt_text?: string }[] })
+      .blocks;
+  }
+
+  it('from the recorded runs: the chart uploaded once and shown by file id, with the text trend', async () => {
+    await staleUser('idler');
+    await runDigest(t.deps);
+    await moto.iam().send(new DeleteLoginProfileCommand({ UserName: 'idler' }));
+    await t.deps.core.scan({ history: { store: t.deps.store.history, source: 'cli' } });
+
+    const blocks = await openHome(USERS.approver, 1);
+    const text = JSON.stringify(blocks);
+    expect(text).toContain('Inactive-user findings');
+    expect(text).toMatch(/\*HIGH\* [▁-█]{2} {2}now 0 \(was 1\)/);
+    expect(text).toMatch(/\*MEDIUM\* [▁-█]{2} {2}now 1 \(was 1\)/);
+    const image = blocks.find((b) => b.type === 'image');
+    const upload = fake.callsTo('files.completeUploadExternal');
+    expect(upload).toHaveLength(1);
+    expect(upload[0]?.body.channel_id).toBeUndefined(); // private to the bot: shared with no channel
+    const fileId = (upload[0]?.body.files as { id: string }[])[0]?.id;
+    expect(image?.slack_file).toEqual({ id: fileId });
+    expect(image?.alt_text).toContain('Latest run');
+    const png = fake.uploads.get(fileId ?? '') as Buffer;
+    expect(png.subarray(1, 4).toString('latin1')).toBe('PNG');
+
+    // Opened again with no new run: the same file, no new upload.
+    const again = await openHome(USERS.admin, 2);
+    expect(again.find((b) => b.type === 'image')?.slack_file).toEqual({ id: fileId });
+    expect(fake.callsTo('files.completeUploadExternal')).toHaveLength(0);
+
+    // A requester may not run the inactive-user review: no trend on their Home.
+    const mine = JSON.stringify(await openHome(USERS.requester, 3));
+    expect(mine).not.toContain('Inactive-user findings');
   });
 });

@@ -436,10 +436,24 @@ describe("every builder stays within Slack's limits over generated input", () =>
         fc.tuple(str(PROSE_CHARS, 128), prose(1000)).map(([n, e]) => `${n}: ${e}`),
         120,
       ),
+      trend: fc.option(
+        fc.record({
+          text: prose(5000),
+          image: fc.option(fc.record({ fileId: fc.constant('F0TREND'), alt: prose(5000) })),
+        }),
+      ),
     });
     holds(input, (i) => {
-      const { pending: p, ...rest } = i;
-      return homeViolations(appHomeView({ ...rest, ...(p ? { pending: p } : {}), maxKeyAgeDays: 90 }));
+      const { pending: p, trend: tr, ...rest } = i;
+      const trend = tr ? { text: tr.text, ...(tr.image ? { image: tr.image } : {}) } : undefined;
+      return homeViolations(
+        appHomeView({
+          ...rest,
+          ...(p ? { pending: p } : {}),
+          ...(trend ? { trend } : {}),
+          maxKeyAgeDays: 90,
+        }),
+      );
     });
     holds(user, (u) => (userRef(u).length > SLACK.buttonValue ? ['userRef too long'] : []));
   });

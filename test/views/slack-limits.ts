@@ -28,6 +28,8 @@ export const SLACK = {
   actionsElements: 25,
   privateMetadata: 3000,
   callbackId: 255,
+  /** An image block's alt_text. */
+  altText: 2000,
   /** The top-level `text` of a message: Slack truncates past 40,000 and advises at most 4,000. */
   messageText: 4000,
 } as const;
@@ -100,6 +102,11 @@ export function violations(blocks: readonly unknown[], maxBlocks: number): strin
       if (b.accessory) element(`${where} accessory`, obj(b.accessory));
     }
     if (b.type === 'header') over(`${where} text`, text(b.text), SLACK.header, 1);
+    if (b.type === 'image') {
+      over(`${where} alt_text`, String(b.alt_text ?? ''), SLACK.altText, 1);
+      if (Boolean(b.image_url) === Boolean(b.slack_file))
+        out.push(`${where}: needs exactly one of image_url, slack_file`);
+    }
     if (b.type === 'context') {
       const elements = (b.elements as unknown[]) ?? [];
       over(`${where} elements`, elements, SLACK.contextElements, 1);

@@ -1,7 +1,7 @@
 import { inflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { ALT_TEXT_MAX } from '../../src/views/limits.js';
 import {
-  ALT_TEXT_MAX,
   CHART_BACKGROUND,
   CHART_HEIGHT,
   CHART_SCALE,

@@ -1,0 +1,52 @@
+import { trendOf } from '../core/index.js';
+import { type Deps, TREND_IMAGES_KEPT } from '../deps.js';
+import { errorMessage } from '../errors.js';
+import { TREND_RUNS, type TrendPoint, trendChartPng, trendText } from '../views/trend-chart.js';
+
+export interface HomeTrend {
+  text: string;
+  image?: { fileId: string; alt: string };
+}
+
+/**
+ * App Home's findings trend over every managed account: the same chart the digest attaches, drawn from the
+ * recorded runs. The PNG is uploaded once per newest run (privately: no channel) and referenced by its file
+ * id, so opening Home again costs no upload; the text trend shows either way, and alone when the history or
+ * the upload fails.
+ */
+export async function homeTrend(deps: Deps): Promise<HomeTrend | undefined> {
+  let points: TrendPoint[];
+  try {
+    const runs = await deps.store.history.runs({ limit: 200 });
+    points = trendOf(
+      runs,
+      deps.core.accounts.list().map((a) => a.id),
+      TREND_RUNS,
+    );
+  } catch (err) {
+    return { text: `:warning: Finding history unavailable: ${errorMessage(err)}` };
+  }
+  if (points.length === 0) return undefined;
+  const text = trendText(points);
+  const key = points.at(-1)?.runId as string;
+  const cached = deps.trendImages.get(key);
+  if (cached) return { text, image: cached };
+  try {
+    const chart = await trendChartPng(points);
+    const up = (await deps.client.filesUploadV2({
+      file: chart.png,
+      filename: 'findings-trend.png',
+      title: 'Inactive-user findings by severity',
+      alt_text: chart.alt,
+    })) as unknown as { files?: { files?: { id?: string }[] }[] };
+    const fileId = up.files?.[0]?.files?.[0]?.id;
+    if (!fileId) return { text };
+    const image = { fileId, alt: chart.alt };
+    deps.trendImages.set(key, image);
+    for (const old of [...deps.trendImages.keys()].slice(0, -TREND_IMAGES_KEPT)) deps.trendImages.delete(old);
+    return { text, image };
+  } catch (err) {
+    deps.logger.warn({ err: errorMessage(err) }, 'home: trend chart not uploaded; showing the text trend');
+    return { text };
+  }
+}
