@@ -289,14 +289,29 @@ export function historyText(result: ScanResult, resolved: ResolvedRows | undefin
   if (!h) return `History: not recorded (${result.historyError ?? 'not recorded for this scan'})\n`;
   const since = h.previous ? `the previous run (${h.previous.at}, ${h.previous.source})` : 'no earlier run';
   const lines = [
+    '',
     `History: ${h.opened.size} new, ${h.resolved.length} resolved since ${since}${resolved ? '' : h.resolved.length ? '; list them with --include-resolved' : ''}`,
   ];
-  if (resolved) {
-    for (const r of resolved.slice(0, limit))
-      lines.push(
-        `  RESOLVED [${r.finding.severity}] ${r.finding.accountName}/${r.finding.userName} ${r.finding.type}: ${r.resolution?.text ?? 'no longer found'} (${r.finding.id}, ${r.resolvedAt})`,
-      );
-    if (resolved.length > limit) lines.push(`  … and ${resolved.length - limit} more (see the CSV/JSON)`);
-  }
+  if (resolved?.length)
+    lines.push(
+      '',
+      ...textTable(
+        ['Severity', 'Account', 'User', 'Type', 'Finding', 'Resolved', 'Why'],
+        resolved
+          .slice(0, limit)
+          .map((r) => [
+            r.finding.severity,
+            r.finding.accountName,
+            r.finding.userName,
+            r.finding.type,
+            r.finding.id,
+            r.resolvedAt ?? '',
+            r.resolution?.text ?? 'no longer found',
+          ]),
+        { indent: 2, lastMaxWidth: 200 },
+      ),
+    );
+  if (resolved && resolved.length > limit)
+    lines.push(`  … and ${resolved.length - limit} more (see the CSV/JSON)`);
   return `${lines.join('\n')}\n`;
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { historyText } from '../../../src/core/detect/findings-report.js';
 import {
   type FindingRecord,
   resolutionOf,
@@ -8,6 +9,7 @@ import {
 } from '../../../src/core/detect/history.js';
 import { analyze } from '../../../src/core/detect/inactivity.js';
 import { ACCOUNT, daysAgo, NOW, row, SETTINGS } from '../../helpers/credential-report.js';
+import { expectAligned } from '../../helpers/text-columns.js';
 
 const KEY = settingsKey(SETTINGS);
 
@@ -134,5 +136,59 @@ describe('the trend over a set of accounts', () => {
     ]);
     expect(trendOf(runs, ['a'], 2).map((p) => p.runId)).toEqual(['r3', 'r4']);
     expect(trendOf(runs, [], 12)).toEqual([]);
+  });
+});
+
+describe('the history lines under the scan text', () => {
+  it('counts what changed and lists the resolved findings in an aligned table', () => {
+    const prior = openRecords([idle]);
+    const resolved = prior.map((p, i) => ({
+      ...p,
+      finding: { ...p.finding, userName: i ? 'zoë-日本' : 'idle', status: 'RESOLVED' as const },
+      status: 'RESOLVED' as const,
+      resolvedAt: '2026-06-01T00:00:00.000Z',
+      resolution: resolutionOf(p, undefined, KEY),
+    }));
+    const result = {
+      analysisDate: NOW,
+      settings: SETTINGS,
+      accounts: [],
+      findings: [],
+      history: {
+        run: {
+          id: 'r2',
+          source: 'cli' as const,
+          at: NOW.toISOString(),
+          settings: KEY,
+          accounts: [],
+          counts: { HIGH: 0, MEDIUM: 0, LOW: 0 },
+          opened: 0,
+          resolved: 2,
+        },
+        previous: {
+          id: 'r1',
+          source: 'digest' as const,
+          at: '2026-05-01T00:00:00.000Z',
+          settings: KEY,
+          accounts: [],
+          counts: { HIGH: 1, MEDIUM: 1, LOW: 0 },
+          opened: 2,
+          resolved: 0,
+        },
+        opened: new Set<string>(),
+        resolved,
+        firstSeen: new Map<string, string>(),
+      },
+    };
+    const counted = historyText(result, undefined);
+    expect(counted).toBe(
+      '\nHistory: 0 new, 2 resolved since the previous run (2026-05-01T00:00:00.000Z, digest); list them with --include-resolved\n',
+    );
+    const listed = historyText(result, resolved);
+    expectAligned(listed, 'Severity  Account  User', 2);
+    expect(listed).toContain('IAM user idle no longer exists (deleted)');
+    expect(historyText({ ...result, history: undefined, historyError: '--no-history' }, undefined)).toBe(
+      'History: not recorded (--no-history)\n',
+    );
   });
 });
