@@ -227,7 +227,7 @@ describe('App Home shows the findings trend to approvers and admins', () => {
     const upload = fake.callsTo('files.completeUploadExternal');
     expect(upload).toHaveLength(1);
     expect(upload[0]?.body.channel_id).toBeUndefined(); // private to the bot: shared with no channel
-    const fileId = (upload[0]?.body.files as { id: string }[])[0]?.id;
+    const fileId = ((upload[0]?.body.files ?? []) as { id: string }[])[0]?.id;
     expect(image?.slack_file).toEqual({ id: fileId });
     expect(image?.alt_text).toContain('Latest run');
     const png = fake.uploads.get(fileId ?? '') as Buffer;
