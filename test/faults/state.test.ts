@@ -83,9 +83,12 @@ beforeAll(async () => {
   redisPort = await freePort();
   redis = startRedis();
   const store = new RedisStore({ url: `redis://127.0.0.1:${redisPort}`, prefix: 'faults:' });
+  // connect() is one attempt: when redis-server is not listening yet, ioredis goes on reconnecting and a
+  // second connect() is a no-op. Only a PING that answers says the server is up.
+  await store.connect().catch(() => undefined);
   await waitFor(
     () =>
-      store.connect().then(
+      store.ping().then(
         () => true,
         () => false,
       ),

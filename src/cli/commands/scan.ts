@@ -236,7 +236,8 @@ export const scanCommand: RegisterCliCommand = (program, env) => {
       } else {
         io.out(findingsText(result));
         if (result.history) io.out(historyText(result, opts.includeResolved ? resolved : undefined));
-        else io.err(historyText(result, undefined));
+        // Asked for with --no-history: nothing to say. Otherwise (other thresholds, no store) say why not.
+        else if (opts.history) io.err(historyText(result, undefined));
         for (const f of files) io.out(`wrote ${f}\n`);
         if (tickets) {
           const findingById = new Map(result.findings.map((f) => [f.id, f]));
