@@ -14,12 +14,26 @@ type Row = { body: string };
 const PRUNE_BATCH = 5_000;
 
 const ms = (iso: string | undefined) => (iso ? Date.parse(iso) : null);
+/** Findings (and resolutions) per write transaction. */
+const CHUNK = 2_000;
 
-/**
- * The finding history in the `findings` and `scan_runs` tables (migration 004). A run is recorded in one
- * IMMEDIATE transaction: its findings' new state and the run row commit together, so a reader never sees
- * a run whose resolutions are missing.
- */
+/** applyRun over one slice of the run's findings and resolutions, in one transaction. */
+function applyRunChunk(
+  db: SqliteAccess,
+  input: RecordRunInput,
+  from: number,
+  get: (id: string) => FindingRecord | undefined,
+  put: (r: FindingRecord) => void,
+): RecordRunResult {
+  const slice: RecordRunInput = {
+    run: input.run,
+    findings: input.findings.slice(from, from + CHUNK),
+    resolved: input.resolved.slice(from, from + CHUNK),
+  };
+  return db.run(() => applyRun(slice, get, put));
+}
+
+/** The finding history in the `findings` and `scan_runs` tables (migration 004). */
 export class SqliteFindingHistory implements FindingHistory {
   constructor(private readonly db: SqliteAccess) {}
 
@@ -31,40 +45,55 @@ export class SqliteFindingHistory implements FindingHistory {
     );
   }
 
+  /**
+   * In chunks of CHUNK findings, one IMMEDIATE transaction each, yielding between them, then the run row in
+   * its own: a 120,000-finding digest never holds the write lock (nor, better-sqlite3 being synchronous, the
+   * event loop, and with it Slack's 3-second acks) for more than a few tens of milliseconds at a time. The
+   * run row commits last, so a reader that sees the run sees every change it made.
+   */
   async record(input: RecordRunInput): Promise<RecordRunResult> {
-    return this.db.run(() => {
-      const get = this.db.sql('SELECT body FROM findings WHERE id = ?');
-      const put = this.db.sql(
-        `INSERT OR REPLACE INTO findings (id, account, status, last_seen_ms, resolved_ms, body)
-           VALUES (?, ?, ?, ?, ?, ?)`,
-      );
-      const result = applyRun(
-        input,
-        (id) => {
-          const row = get.get(id) as Row | undefined;
-          return row ? (JSON.parse(row.body) as FindingRecord) : undefined;
-        },
-        (r) =>
-          put.run(
-            r.finding.id,
-            r.finding.accountId,
-            r.status,
-            Date.parse(r.lastSeen),
-            ms(r.resolvedAt),
-            JSON.stringify(r),
-          ),
-      );
+    const get = (id: string) => {
+      const row = this.db.sql('SELECT body FROM findings WHERE id = ?').get(id) as Row | undefined;
+      return row ? (JSON.parse(row.body) as FindingRecord) : undefined;
+    };
+    const put = (r: FindingRecord) =>
+      this.db
+        .sql(
+          `INSERT OR REPLACE INTO findings (id, account, status, last_seen_ms, resolved_ms, body)
+             VALUES (?, ?, ?, ?, ?, ?)`,
+        )
+        .run(
+          r.finding.id,
+          r.finding.accountId,
+          r.status,
+          Date.parse(r.lastSeen),
+          ms(r.resolvedAt),
+          JSON.stringify(r),
+        );
+    const opened: string[] = [];
+    const resolved: FindingRecord[] = [];
+    const firstSeen = new Map<string, string>();
+    const total = Math.max(input.findings.length, input.resolved.length);
+    for (let i = 0; i === 0 || i < total; i += CHUNK) {
+      const part = applyRunChunk(this.db, input, i, get, put);
+      opened.push(...part.opened);
+      resolved.push(...part.resolved);
+      for (const [id, at] of part.firstSeen) firstSeen.set(id, at);
+      if (i + CHUNK < total) await new Promise((resolve) => setImmediate(resolve));
+    }
+    const run = { ...input.run, opened: opened.length, resolved: resolved.length };
+    this.db.run(() =>
       this.db
         .sql('INSERT INTO scan_runs (id, at_ms, source, body, finding_ids) VALUES (?, ?, ?, ?, ?)')
         .run(
-          result.run.id,
-          Date.parse(result.run.at),
-          result.run.source,
-          JSON.stringify(result.run),
+          run.id,
+          Date.parse(run.at),
+          run.source,
+          JSON.stringify(run),
           JSON.stringify(input.findings.map((f) => f.id)),
-        );
-      return result;
-    });
+        ),
+    );
+    return { run, opened, resolved, firstSeen };
   }
 
   async runs(opts: { limit: number; source?: ScanSource; before?: Date }): Promise<ScanRun[]> {

@@ -168,6 +168,23 @@ describe.each([
     expect(await b.history.runFindings('missing')).toEqual([]);
   });
 
+  it('records a run larger than one write batch (SQLite 2,000, Redis 1,000) as one run', async () => {
+    const [a, b] = await replicas();
+    const many = Array.from({ length: 4_500 }, (_, i) => finding(`m${i}`, i % 2 ? A : B));
+    const first = await a.history.record(run('big1', T(1), many));
+    expect(first.opened).toHaveLength(4_500);
+    expect(first.firstSeen.size).toBe(4_500);
+    // 2,500 gone, spread over every batch: each resolved once, the rest still open.
+    const gone = many.filter((_, i) => i % 9 < 5).map((f) => f.id);
+    const kept = many.filter((_, i) => i % 9 >= 5);
+    const second = await b.history.record(run('big2', T(2), kept, gone));
+    expect(second.run).toMatchObject({ opened: 0, resolved: gone.length });
+    expect(second.resolved.map((r) => r.finding.id).sort()).toEqual([...gone].sort());
+    expect((await a.history.open(A)).length + (await a.history.open(B)).length).toBe(kept.length);
+    expect(await a.history.resolvedSince(new Date(T(2)))).toHaveLength(gone.length);
+    expect((await a.history.runFindings('big2')).length).toBe(kept.length);
+  });
+
   it('prunes runs, resolved findings and findings not seen since the cut; keeps the rest', async () => {
     const [a, b] = await replicas();
     await a.history.record(run('r1', T(1), [finding('old-open', B), finding('gone'), finding('kept')]));
