@@ -4,35 +4,25 @@ import { analyze } from '../../../src/core/detect/inactivity.js';
 import { reportText, type TypedReport } from '../../../src/core/detect/reports.js';
 import type { ScanResult } from '../../../src/core/detect/scan.js';
 import { clipCell, textTable } from '../../../src/core/text-table.js';
+import { NOW, row, SETTINGS } from '../../helpers/credential-report.js';
 import { expectAligned, tableLines } from '../../helpers/text-columns.js';
 
-const NOW = new Date('2026-06-01T00:00:00Z');
-const settings = { console_days: 90, access_key_days: 180, severities: {}, soc2_controls: {} };
+const settings = SETTINGS;
 /** IAM's longest user name: it must stay whole, and still line up. */
 const LONG_USER = `${'x'.repeat(60)}.doe`;
 
-function row(user: string) {
-  return {
-    user,
-    arn: `arn:aws:iam::111111111111:user/${user}`,
-    user_creation_time: '2020-01-01T00:00:00+00:00',
-    password_enabled: 'true',
-    password_last_used: 'N/A',
-    password_last_changed: 'N/A',
-    password_next_rotation: 'N/A',
-    mfa_active: 'false',
-    access_key_1_active: 'false',
-    access_key_1_last_rotated: 'N/A',
-    access_key_1_last_used_date: 'N/A',
-    access_key_2_active: 'false',
-    access_key_2_last_rotated: 'N/A',
-    access_key_2_last_used_date: 'N/A',
-  };
-}
+/** A console user who never signed in, created 1,000 days before the fixture's NOW. */
+const neverSignedIn = (user: string) => row({ user, password_enabled: 'true' });
 
 function scanResult(): ScanResult {
   const account = { id: '111111111111', name: 'sécurité-日本' };
-  const findings = analyze(account, ['josé', '日本太郎', LONG_USER].map(row), new Map(), NOW, settings);
+  const findings = analyze(
+    account,
+    ['josé', '日本太郎', LONG_USER].map(neverSignedIn),
+    new Map(),
+    NOW,
+    settings,
+  );
   return {
     analysisDate: NOW,
     settings,
