@@ -132,6 +132,19 @@ describe('replayed signed requests', () => {
     const first = await sendSigned(a.url, body, FORM, signed);
     expect(first.status).toBe(200);
     await waitFor(async () => (await a.store.getRequest(id))?.status === 'done', 15_000, 'the approval ran');
+    // The approval message's final update and the requester's outcome DM go out after the store says done;
+    // a reset before them lets them land among the calls the replays must not make.
+    await fake.waitForCall(
+      'chat.update',
+      (c) => c.body.channel === 'C0APPROVALS' && String(c.body.text).endsWith(': Done'),
+    );
+    await fake.waitForCall(
+      'chat.postMessage',
+      (c) =>
+        c.body.channel === `D${USERS.requester}` &&
+        String(c.body.text).includes(id) &&
+        !String(c.body.text).includes('waiting for approval'),
+    );
     fake.reset();
 
     const replayed = await sendSigned(b.url, body, FORM, signed);
