@@ -14,9 +14,17 @@ import { StoreUnavailableError } from '../errors.js';
 const CHUNK = 1_000;
 
 /**
+ * A run's member in `fhist:runs`: its recording sequence (zero-padded) before its id, so runs at the same
+ * instant (equal scores, which Redis orders by member) list in the order they were recorded, as in SQLite.
+ */
+const runMember = (seq: number, id: string) => `${String(seq).padStart(15, '0')}|${id}`;
+const runIdOf = (member: string) => member.slice(member.indexOf('|') + 1);
+
+/**
  * Redis layout under `prefix`: `fhist:f:<id>` each finding's record (JSON); `fhist:open:<account>` the set
  * of an account's OPEN ids; `fhist:resolved` (score: resolved at) and `fhist:seen` (score: last seen) for
- * the range reads and pruning; `fhist:runs` (score: run time) with `fhist:run:<id>` and `fhist:run:<id>:ids`.
+ * the range reads and pruning; `fhist:runs` (score: run time; member: `<recording seq>|<id>`) with
+ * `fhist:run:<id>` and `fhist:run:<id>:ids`.
  *
  * A run reads its findings' records, applies the same rules as every store (applyRun), then writes the
  * records in MULTI chunks and the run itself last, so a reader that sees the run sees its resolutions.
@@ -89,12 +97,13 @@ export class RedisFindingHistory implements FindingHistory {
       await this.wrap(() => multi.exec());
     }
     const run = result.run;
+    const seq = await this.wrap(() => this.redis.incr(this.k('seq')));
     await this.wrap(() =>
       this.redis
         .multi()
         .set(this.k('run', run.id), JSON.stringify(run))
         .set(this.k('run', run.id, 'ids'), JSON.stringify(input.findings.map((f) => f.id)))
-        .zadd(this.k('runs'), Date.parse(run.at), run.id)
+        .zadd(this.k('runs'), Date.parse(run.at), runMember(seq, run.id))
         .exec(),
     );
     return result;
@@ -105,9 +114,9 @@ export class RedisFindingHistory implements FindingHistory {
     const out: ScanRun[] = [];
     // Newest first, a page at a time, until `limit` runs of the wanted source are found.
     for (let offset = 0; out.length < opts.limit; offset += 100) {
-      const ids = await this.wrap(() =>
-        this.redis.zrevrangebyscore(this.k('runs'), max, '-inf', 'LIMIT', offset, 100),
-      );
+      const ids = (
+        await this.wrap(() => this.redis.zrevrangebyscore(this.k('runs'), max, '-inf', 'LIMIT', offset, 100))
+      ).map(runIdOf);
       if (ids.length === 0) break;
       const raws = await this.wrap(() => this.redis.mget(...ids.map((id) => this.k('run', id))));
       for (const raw of raws) {
@@ -135,13 +144,13 @@ export class RedisFindingHistory implements FindingHistory {
 
   async prune(before: Date): Promise<{ runs: number; findings: number }> {
     const cut = `(${before.getTime()}`;
-    const runIds = await this.wrap(() => this.redis.zrangebyscore(this.k('runs'), '-inf', cut));
-    for (let i = 0; i < runIds.length; i += CHUNK) {
-      const chunk = runIds.slice(i, i + CHUNK);
+    const members = await this.wrap(() => this.redis.zrangebyscore(this.k('runs'), '-inf', cut));
+    for (let i = 0; i < members.length; i += CHUNK) {
+      const chunk = members.slice(i, i + CHUNK);
       await this.wrap(() =>
         this.redis
           .multi()
-          .del(...chunk.flatMap((id) => [this.k('run', id), this.k('run', id, 'ids')]))
+          .del(...chunk.map(runIdOf).flatMap((id) => [this.k('run', id), this.k('run', id, 'ids')]))
           .zrem(this.k('runs'), ...chunk)
           .exec(),
       );
@@ -167,6 +176,6 @@ export class RedisFindingHistory implements FindingHistory {
       }
       await this.wrap(() => multi.exec());
     }
-    return { runs: runIds.length, findings: gone.length };
+    return { runs: members.length, findings: gone.length };
   }
 }

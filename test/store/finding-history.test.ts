@@ -185,6 +185,14 @@ describe.each([
     expect((await a.history.runFindings('big2')).length).toBe(kept.length);
   });
 
+  it('lists runs at the same instant newest-recorded first, every time', async () => {
+    const [a, b] = await replicas();
+    // Recorded z first, a last: an order by id alone (Redis's tie-break on equal scores) gets it backwards.
+    const ids = ['z', 'y', 'x', 'c', 'b', 'a'];
+    for (const id of ids) await a.history.record(run(id, T(4), [finding('f1')]));
+    expect((await b.history.runs({ limit: 10 })).map((r) => r.id)).toEqual([...ids].reverse());
+  });
+
   it('prunes runs, resolved findings and findings not seen since the cut; keeps the rest', async () => {
     const [a, b] = await replicas();
     await a.history.record(run('r1', T(1), [finding('old-open', B), finding('gone'), finding('kept')]));
