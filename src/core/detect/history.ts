@@ -1,6 +1,12 @@
 import type { Severity } from '../../config.js';
 import { type CredentialReportRow, isTrue, type UnreadableRow } from './credential-report.js';
-import { type Finding, type FindingStatus, type InactivitySettings, readValue } from './inactivity.js';
+import {
+  type Finding,
+  type FindingStatus,
+  type InactivitySettings,
+  keyColumns,
+  readValue,
+} from './inactivity.js';
 
 /**
  * Finding history: what earlier scans found, so a scan can say what is new, what was fixed and why. The
@@ -132,20 +138,6 @@ export function settingsKey(s: Pick<InactivitySettings, 'console_days' | 'access
 function day(raw: string): string | undefined {
   const v = readValue(raw);
   return v.kind === 'date' ? v.date.toISOString().slice(0, 10) : undefined;
-}
-
-function keyColumns(row: CredentialReportRow, slot: 'access_key_1' | 'access_key_2') {
-  return slot === 'access_key_1'
-    ? {
-        active: row.access_key_1_active,
-        rotated: row.access_key_1_last_rotated,
-        used: row.access_key_1_last_used_date,
-      }
-    : {
-        active: row.access_key_2_active,
-        rotated: row.access_key_2_last_rotated,
-        used: row.access_key_2_last_used_date,
-      };
 }
 
 /**

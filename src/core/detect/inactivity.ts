@@ -202,6 +202,24 @@ function consoleCandidate(row: CredentialReportRow, now: Date, s: InactivitySett
   };
 }
 
+/** One access-key slot's three report columns: whether it is active, its creation (rotation) time, its last use. */
+export function keyColumns(
+  row: CredentialReportRow,
+  slot: KeySlot,
+): { active: string; rotated: string; used: string } {
+  return slot === 'access_key_1'
+    ? {
+        active: row.access_key_1_active,
+        rotated: row.access_key_1_last_rotated,
+        used: row.access_key_1_last_used_date,
+      }
+    : {
+        active: row.access_key_2_active,
+        rotated: row.access_key_2_last_rotated,
+        used: row.access_key_2_last_used_date,
+      };
+}
+
 function keyCandidate(
   row: CredentialReportRow,
   slot: KeySlot,
@@ -209,13 +227,11 @@ function keyCandidate(
   s: InactivitySettings,
 ): Candidate | undefined {
   const n = slot === 'access_key_1' ? 1 : 2;
-  const active = slot === 'access_key_1' ? row.access_key_1_active : row.access_key_2_active;
-  if (!isTrue(active)) return undefined; // no key, or an inactive one: nothing can use it
-  const rotatedRaw = slot === 'access_key_1' ? row.access_key_1_last_rotated : row.access_key_2_last_rotated;
-  const usedRaw = slot === 'access_key_1' ? row.access_key_1_last_used_date : row.access_key_2_last_used_date;
-  const createdAt = dateOrUndefined(rotatedRaw);
+  const k = keyColumns(row, slot);
+  if (!isTrue(k.active)) return undefined; // no key, or an inactive one: nothing can use it
+  const createdAt = dateOrUndefined(k.rotated);
   const key = { slot, createdAt: createdAt?.toISOString() ?? 'unknown' };
-  const last = readValue(usedRaw);
+  const last = readValue(k.used);
   const threshold = s.access_key_days;
   if (last.kind === 'not_supported') return undefined;
   if (last.kind === 'date') {
