@@ -115,9 +115,11 @@ export {
   summarize,
 } from './detect/findings-report.js';
 export {
+  countBySeverity,
   type FindingHistory,
   type FindingRecord,
   resolutionComment,
+  resolutionText,
   type ScanRun,
   type ScanSource,
   trendOf,

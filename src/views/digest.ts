@@ -2,10 +2,12 @@ import type { KnownBlock } from '@slack/types';
 import type { Severity } from '../config.js';
 import {
   type AccountScan,
+  countBySeverity,
   DAY_MS,
   type Finding,
   type FindingRecord,
   formatAge,
+  resolutionText,
   type ScanResult,
   type Summary,
   staleNote,
@@ -120,10 +122,9 @@ const EMOJI: Record<Severity, string> = {
   LOW: ':white_circle:',
 };
 
-function counts(a: AccountScan): Record<Severity, number> {
-  const c: Record<Severity, number> = { HIGH: 0, MEDIUM: 0, LOW: 0 };
-  for (const f of a.findings) c[f.severity]++;
-  return c;
+/** "• ✅ *dave* in production `CONSOLE_NEVER_USED`: IAM user dave no longer exists (deleted)", with its ticket. */
+function resolvedLine(r: FindingRecord, closed?: TicketLink): string {
+  return `• :white_check_mark: *${escapeText(r.finding.userName)}* in ${escapeText(r.finding.accountName)} \`${r.finding.type}\`: ${escapeText(resolutionText(r))}${closed ? ` · <${closed.url}|${escapeText(closed.key)}> closed` : ''}`;
 }
 
 /** Lines until the text budget runs out, then "… and N more". */
@@ -150,7 +151,7 @@ export function accountLine(a: AccountScan, now: Date): string {
   const name = `*${escapeText(a.accountName)}* (${a.accountId})`;
   if (!a.ok)
     return `• :warning: ${name}: *not analysed* — ${escapeText(clip(a.error?.message ?? 'unknown error', 300))}`;
-  const c = counts(a);
+  const c = countBySeverity(a.findings);
   const age = a.generatedAt ? formatAge(now.getTime() - a.generatedAt.getTime()) : '?';
   const bad = a.unreadableRows ?? [];
   const unreadable = bad.length
@@ -184,10 +185,7 @@ export function changeText(c: DigestChange, now: Date): string {
   const head = c.since
     ? `*Since the last digest (${day(c.since)}):* :new: ${c.newIds.size.toLocaleString('en')} new · :white_check_mark: ${c.resolved.length.toLocaleString('en')} resolved · ${c.stillOpen.toLocaleString('en')} still open${oldest}`
     : `*First digest with a finding history:* ${c.newIds.size.toLocaleString('en')} open finding(s) recorded${oldest}; the next digest shows what changed.`;
-  const lines = c.resolved.map((r) => {
-    const t = c.closedTickets?.get(r.finding.id);
-    return `• :white_check_mark: *${escapeText(r.finding.userName)}* in ${escapeText(r.finding.accountName)} \`${r.finding.type}\`: ${escapeText(r.resolution?.text ?? 'no longer found')}${t ? ` · <${t.url}|${escapeText(t.key)}> closed` : ''}`;
-  });
+  const lines = c.resolved.map((r) => resolvedLine(r, c.closedTickets?.get(r.finding.id)));
   const shown = fitLines(lines.slice(0, RESOLVED_LISTED), TEXT_CLIP - head.length - 80);
   const more =
     c.resolved.length > RESOLVED_LISTED
@@ -311,12 +309,7 @@ function historyLines(result: ScanResult, listed = 5): string[] {
     : 'no earlier scan';
   return [
     `:new: ${h.opened.size} new · :white_check_mark: ${h.resolved.length} resolved since ${since}`,
-    ...h.resolved
-      .slice(0, listed)
-      .map(
-        (r) =>
-          `• :white_check_mark: *${escapeText(r.finding.userName)}* in ${escapeText(r.finding.accountName)} \`${r.finding.type}\`: ${escapeText(r.resolution?.text ?? 'no longer found')}`,
-      ),
+    ...h.resolved.slice(0, listed).map((r) => resolvedLine(r)),
     ...(h.resolved.length > listed ? [`… and ${h.resolved.length - listed} more resolved`] : []),
   ];
 }

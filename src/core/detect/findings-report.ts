@@ -3,7 +3,7 @@ import { stringify as stringifyStream } from 'csv-stringify';
 import { stringify } from 'csv-stringify/sync';
 import type { Severity } from '../../config.js';
 import { textTable } from '../text-table.js';
-import type { FindingRecord } from './history.js';
+import { type FindingRecord, resolutionText } from './history.js';
 import { DEFAULT_SEVERITIES, DEFAULT_SOC2_CONTROLS, FINDING_TYPES, type Finding } from './inactivity.js';
 import { formatAge, type ScanResult, staleNote, unreadableText } from './scan.js';
 
@@ -33,9 +33,7 @@ export const CSV_COLUMNS = [
 ] as const;
 
 function csvRow(f: Finding, generated: ReadonlyMap<string, string>, r?: FindingRecord): string[] {
-  const resolved = r?.resolvedAt
-    ? ` [RESOLVED ${r.resolvedAt}: ${r.resolution?.text ?? 'no longer found'}]`
-    : '';
+  const resolved = r?.resolvedAt ? ` [RESOLVED ${r.resolvedAt}: ${resolutionText(r)}]` : '';
   return [
     f.id,
     f.accountId,
@@ -306,7 +304,7 @@ export function historyText(result: ScanResult, resolved: ResolvedRows | undefin
             r.finding.type,
             r.finding.id,
             r.resolvedAt ?? '',
-            r.resolution?.text ?? 'no longer found',
+            resolutionText(r),
           ]),
         { indent: 2, lastMaxWidth: 200 },
       ),

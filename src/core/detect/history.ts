@@ -99,7 +99,10 @@ export interface RecordRunResult {
 export interface FindingHistory {
   /** OPEN findings of one account: what a complete scan of it may resolve. */
   open(accountId: string): Promise<FindingRecord[]>;
-  /** Writes the run and the findings' new state in one transaction, and says what changed. */
+  /**
+   * Writes the findings' new state, then the run (in batches where the run is large: the run last, so a
+   * reader that sees the run sees every change it made), and says what changed.
+   */
   record(input: RecordRunInput): Promise<RecordRunResult>;
   /** Runs, newest first: at most `limit`, only `source` when given, only before `before` when given. */
   runs(opts: { limit: number; source?: ScanSource; before?: Date }): Promise<ScanRun[]>;
@@ -116,10 +119,15 @@ export interface ResolvedFinding {
   resolution: Resolution;
 }
 
+/** Why a record resolved, for people; a record resolved without a reason was simply no longer found. */
+export function resolutionText(r: Pick<FindingRecord, 'resolution'>): string {
+  return r.resolution?.text ?? 'no longer found';
+}
+
 /** The comment a resolved finding's Jira ticket gets as it moves to Done. */
 export function resolutionComment(r: FindingRecord): string {
   const f = r.finding;
-  return `Resolved by aws-user on ${r.resolvedAt ?? 'its last scan'}: ${r.resolution?.text ?? 'no longer found'}. The scan of ${f.accountName} (${f.accountId}) no longer finds ${f.type} for ${f.userName} (finding ${f.id}, open since ${r.firstSeen}).`;
+  return `Resolved by aws-user on ${r.resolvedAt ?? 'its last scan'}: ${resolutionText(r)}. The scan of ${f.accountName} (${f.accountId}) no longer finds ${f.type} for ${f.userName} (finding ${f.id}, open since ${r.firstSeen}).`;
 }
 
 export const emptyCounts = (): SeverityCounts => ({ HIGH: 0, MEDIUM: 0, LOW: 0 });
