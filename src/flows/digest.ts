@@ -4,7 +4,6 @@ import {
   type FindingRecord,
   findingsCsv,
   findingsDocument,
-  resolutionComment,
   type ScanResult,
   type ScanRun,
   summarize,
@@ -84,12 +83,9 @@ export async function runDigest(
       for (const t of [...sync.created, ...sync.existing])
         tickets.set(t.findingId, { key: t.key, url: t.url });
       created = sync.created.length;
-      const closed = await closeResolvedTickets(
-        jira.client,
-        jira.jira,
-        (change?.resolved ?? []).map((r) => ({ findingId: r.finding.id, comment: resolutionComment(r) })),
-        { logger: deps.logger },
-      );
+      const closed = await closeResolvedTickets(jira.client, jira.jira, change?.resolved ?? [], {
+        logger: deps.logger,
+      });
       for (const t of closed.closed) closedTickets.set(t.findingId, { key: t.key, url: t.url });
       const notClosed = closed.noDoneTransition.length + closed.failed.length;
       ticketNote = `Jira: ${sync.created.length} new ticket(s), ${sync.existing.length} already open${sync.failed.length ? `, ${sync.failed.length} could not be created` : ''} (${deps.config.inactivity.ticket_min_severity} and above); ${closed.closed.length} closed as resolved${notClosed ? `, ${notClosed} could not be closed` : ''}.`;
@@ -191,12 +187,7 @@ export async function closeTicketsOfResolved(
   try {
     const jira = jiraFactory(deps);
     if (!jira) return;
-    await closeResolvedTickets(
-      jira.client,
-      jira.jira,
-      resolved.map((r) => ({ findingId: r.finding.id, comment: resolutionComment(r) })),
-      { logger: deps.logger },
-    );
+    await closeResolvedTickets(jira.client, jira.jira, resolved, { logger: deps.logger });
   } catch (err) {
     deps.logger.warn(
       { err: errorMessage(err) },

@@ -1,6 +1,6 @@
 import { Version3Client } from 'jira.js';
 import type { Config, Severity } from '../config.js';
-import { type Finding, severityAtLeast } from '../core/index.js';
+import { type Finding, type FindingRecord, resolutionComment, severityAtLeast } from '../core/index.js';
 import { ConfigError, errorMessage } from '../errors.js';
 import type { Logger } from '../logger.js';
 
@@ -215,14 +215,14 @@ export interface TicketCloseResult {
 }
 
 /**
- * The open tickets of findings that resolved, each closed with a comment saying how: one batched label
+ * The open tickets of findings that resolved, each closed with a comment saying how (resolutionComment): one batched label
  * search (as syncTickets does), then closeTicket per ticket. A finding with no open ticket (below the
  * severity, or already Done) needs nothing.
  */
 export async function closeResolvedTickets(
   client: JiraClient,
   jira: JiraConfig,
-  resolved: readonly { findingId: string; comment: string }[],
+  resolved: readonly FindingRecord[],
   opts: { logger?: Logger; dryRun?: boolean } = {},
 ): Promise<TicketCloseResult> {
   const result: TicketCloseResult = {
@@ -235,25 +235,23 @@ export async function closeResolvedTickets(
   const open = await findOpenTickets(
     client,
     jira,
-    resolved.map((r) => r.findingId),
+    resolved.map((r) => r.finding.id),
   );
   for (const r of resolved) {
-    const key = open.get(r.findingId);
+    const findingId = r.finding.id;
+    const key = open.get(findingId);
     if (!key) continue;
-    const outcome = { findingId: r.findingId, key, url: browseUrl(jira, key) };
+    const outcome = { findingId, key, url: browseUrl(jira, key) };
     if (opts.dryRun) {
       result.closed.push(outcome);
       continue;
     }
     try {
-      if ((await closeTicket(client, key, r.comment)) === 'closed') result.closed.push(outcome);
+      if ((await closeTicket(client, key, resolutionComment(r))) === 'closed') result.closed.push(outcome);
       else result.noDoneTransition.push(outcome);
     } catch (err) {
-      opts.logger?.warn(
-        { finding: r.findingId, key, err: errorMessage(err) },
-        'jira: could not close ticket',
-      );
-      result.failed.push({ findingId: r.findingId, key, error: errorMessage(err) });
+      opts.logger?.warn({ finding: findingId, key, err: errorMessage(err) }, 'jira: could not close ticket');
+      result.failed.push({ findingId, key, error: errorMessage(err) });
     }
   }
   return result;

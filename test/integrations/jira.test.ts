@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseEnv } from '../../src/config.js';
+import type { FindingRecord } from '../../src/core/detect/history.js';
 import { analyze, type Finding } from '../../src/core/detect/inactivity.js';
 import {
   closeResolvedTickets,
@@ -157,9 +158,18 @@ describe('closing the tickets of resolved findings', () => {
       const all = findings(4).filter((f) => f.severity === 'HIGH');
       await syncTickets(client, jira, all, { minSeverity: 'HIGH' });
       const [gone, stays] = all as [Finding, Finding];
+      const resolvedRecord = (finding: Finding, text: string): FindingRecord => ({
+        finding: { ...finding, status: 'RESOLVED' },
+        status: 'RESOLVED',
+        firstSeen: '2026-05-01T00:00:00.000Z',
+        lastSeen: '2026-05-01T00:00:00.000Z',
+        settings: 'console_days=90,access_key_days=180',
+        resolvedAt: '2026-06-01T00:00:00.000Z',
+        resolution: { reason: 'user-deleted', text },
+      });
       const out = await closeResolvedTickets(client, jira, [
-        { findingId: gone.id, comment: 'Resolved: IAM user user0 no longer exists (deleted)' },
-        { findingId: 'fnd-without-ticket', comment: 'x' },
+        resolvedRecord(gone, 'IAM user user0 no longer exists (deleted)'),
+        resolvedRecord({ ...stays, id: 'fnd-without-ticket' }, 'x'),
       ]);
       const ticket = fake.issues.find((i) => i.fields.labels.includes(gone.id));
       expect(out).toEqual({
@@ -176,7 +186,7 @@ describe('closing the tickets of resolved findings', () => {
       ).toHaveLength(1);
       // Done already: a second pass finds no open ticket and sends nothing.
       const before = fake.requests.length;
-      const again = await closeResolvedTickets(client, jira, [{ findingId: gone.id, comment: 'x' }]);
+      const again = await closeResolvedTickets(client, jira, [resolvedRecord(gone, 'x')]);
       expect(again.closed).toEqual([]);
       expect(fake.requests.slice(before).every((r) => r.path.endsWith('/search/jql'))).toBe(true);
     } finally {

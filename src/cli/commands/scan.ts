@@ -11,8 +11,7 @@ import {
   historyText,
   summarize,
 } from '../../core/detect/findings-report.js';
-import type { FindingHistory } from '../../core/detect/history.js';
-import { type FindingRecord, resolutionComment } from '../../core/detect/history.js';
+import type { FindingHistory, FindingRecord } from '../../core/detect/history.js';
 import {
   failedAccounts,
   type ScanResult,
@@ -176,12 +175,10 @@ export const scanCommand: RegisterCliCommand = (program, env) => {
           dryRun: Boolean(opts.dryRun),
           logger: ctx.logger,
         });
-        closed = await closeResolvedTickets(
-          client,
-          jira,
-          resolved.map((r) => ({ findingId: r.finding.id, comment: resolutionComment(r) })),
-          { dryRun: Boolean(opts.dryRun), logger: ctx.logger },
-        );
+        closed = await closeResolvedTickets(client, jira, resolved, {
+          dryRun: Boolean(opts.dryRun),
+          logger: ctx.logger,
+        });
       }
       const jiraFailed = (tickets?.failed.length ?? 0) + (closed?.failed.length ?? 0);
 
