@@ -126,7 +126,14 @@ export {
 } from './detect/history.js';
 export { type Finding, type Severity, severityAtLeast } from './detect/inactivity.js';
 export { REPORT_TYPES, type ReportType, reportText } from './detect/reports.js';
-export { type AccountScan, failedAccounts, formatAge, type ScanResult, staleNote } from './detect/scan.js';
+export {
+  type AccountScan,
+  failedAccounts,
+  formatAge,
+  resolvedAfter,
+  type ScanResult,
+  staleNote,
+} from './detect/scan.js';
 export {
   type Grant,
   type GrantKind,

@@ -4,10 +4,10 @@ import {
   type FindingRecord,
   findingsCsv,
   findingsDocument,
+  resolvedAfter,
   type ScanResult,
   type ScanRun,
   summarize,
-  trendOf,
 } from '../core/index.js';
 import type { Deps } from '../deps.js';
 import { errorMessage } from '../errors.js';
@@ -21,6 +21,7 @@ import {
 import type { FindingRef } from '../store/types.js';
 import { type DigestChange, digestMessage, type TicketLink, TOP_FINDINGS } from '../views/digest.js';
 import { TREND_RUNS, type TrendChart, trendChartPng } from '../views/trend-chart.js';
+import { recordedTrend } from './trend.js';
 
 /**
  * The scheduled SOC 2 digest: scan every account and record the run in the finding history; open Jira
@@ -211,18 +212,13 @@ async function changeSince(
   const h = result.history;
   if (!h) return undefined;
   const since = previous?.at;
-  let resolved: FindingRecord[] = h.resolved;
-  if (since) {
-    const scanned = result.accounts.map((a) => a.accountId);
-    try {
-      resolved = await deps.store.history.resolvedSince(new Date(Date.parse(since) + 1), scanned);
-    } catch (err) {
-      deps.logger.warn(
-        { err: errorMessage(err) },
-        'digest: could not read resolved findings; showing this run’s',
-      );
-    }
-  }
+  const resolved = await resolvedAfter(deps.store.history, result, since).catch((err: unknown) => {
+    deps.logger.warn(
+      { err: errorMessage(err) },
+      'digest: could not read resolved findings; showing this run’s',
+    );
+    return h.resolved;
+  });
   const firstSeen = [...h.firstSeen.values()].sort();
   const newIds = new Set(
     result.findings.filter((f) => !since || (h.firstSeen.get(f.id) ?? '') > since).map((f) => f.id),
@@ -246,11 +242,9 @@ async function trendChart(
 ): Promise<(TrendChart & { points: number }) | undefined> {
   if (!result.history) return undefined;
   try {
-    const runs = await deps.store.history.runs({ limit: 200 });
-    const points = trendOf(
-      runs,
+    const points = await recordedTrend(
+      deps,
       result.accounts.map((a) => a.accountId),
-      TREND_RUNS,
     );
     return { ...(await trendChartPng(points)), points: points.length };
   } catch (err) {

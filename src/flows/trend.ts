@@ -3,6 +3,14 @@ import { type Deps, TREND_IMAGES_KEPT } from '../deps.js';
 import { errorMessage } from '../errors.js';
 import { TREND_RUNS, type TrendPoint, trendChartPng, trendText } from '../views/trend-chart.js';
 
+/** Runs read to find the last TREND_RUNS that covered the scope: one-account runs may come in between. */
+const RUNS_READ = 200;
+
+/** The trend of the recorded runs over `scope`, oldest first, as the chart and its text draw it. */
+export async function recordedTrend(deps: Deps, scope: readonly string[]): Promise<TrendPoint[]> {
+  return trendOf(await deps.store.history.runs({ limit: RUNS_READ }), scope, TREND_RUNS);
+}
+
 export interface HomeTrend {
   text: string;
   image?: { fileId: string; alt: string };
@@ -17,11 +25,9 @@ export interface HomeTrend {
 export async function homeTrend(deps: Deps): Promise<HomeTrend | undefined> {
   let points: TrendPoint[];
   try {
-    const runs = await deps.store.history.runs({ limit: 200 });
-    points = trendOf(
-      runs,
+    points = await recordedTrend(
+      deps,
       deps.core.accounts.list().map((a) => a.id),
-      TREND_RUNS,
     );
   } catch (err) {
     return { text: `:warning: Finding history unavailable: ${errorMessage(err)}` };

@@ -11,9 +11,10 @@ import {
   historyText,
   summarize,
 } from '../../core/detect/findings-report.js';
-import type { FindingHistory, FindingRecord } from '../../core/detect/history.js';
+import type { FindingRecord } from '../../core/detect/history.js';
 import {
   failedAccounts,
+  resolvedAfter,
   type ScanResult,
   scan,
   unreadableRows,
@@ -144,7 +145,8 @@ export const scanCommand: RegisterCliCommand = (program, env) => {
           history: opened ? { store: opened.store.history, source: 'cli' } : undefined,
         }).finally(progress.done);
         if (!result.history && historyOff) result.historyError = historyOff;
-        if (opened && result.history) resolved = await resolvedSincePrevious(opened.store.history, result);
+        if (opened && result.history)
+          resolved = await resolvedAfter(opened.store.history, result, result.history.previous?.at);
       } finally {
         await opened?.store.close();
       }
@@ -271,18 +273,3 @@ export const scanCommand: RegisterCliCommand = (program, env) => {
       else env.setExit(result.findings.length > 0 ? EXIT_PARTIAL : EXIT_OK);
     });
 };
-
-/**
- * The findings resolved since the run before this one, in the accounts this run covered: what this run
- * resolved, plus any a scan running beside it resolved.
- */
-async function resolvedSincePrevious(history: FindingHistory, result: ScanResult): Promise<FindingRecord[]> {
-  const h = result.history;
-  if (!h) return [];
-  if (!h.previous) return h.resolved;
-  const since = new Date(Date.parse(h.previous.at) + 1);
-  return history.resolvedSince(
-    since,
-    result.accounts.map((a) => a.accountId),
-  );
-}

@@ -319,6 +319,24 @@ export async function scan(ctx: CoreContext, opts: ScanOptions = {}): Promise<Sc
   }
 }
 
+/**
+ * The findings resolved after `since` (an earlier run's time) in the accounts this scan covered: what it
+ * resolved, plus any that a scan beside it, or in between, resolved. No `since`: what this scan resolved.
+ */
+export async function resolvedAfter(
+  history: FindingHistory,
+  result: ScanResult,
+  since: string | undefined,
+): Promise<FindingRecord[]> {
+  const h = result.history;
+  if (!h) return [];
+  if (!since) return h.resolved;
+  return history.resolvedSince(
+    new Date(Date.parse(since) + 1),
+    result.accounts.map((a) => a.accountId),
+  );
+}
+
 async function recordRun(
   history: NonNullable<ScanOptions['history']>,
   result: ScanResult,
