@@ -57,10 +57,43 @@ export const templateSchema = z
       })
       .default({ groups: [], managed_policies: [] }),
     break_glass: z.boolean().default(false),
+    /**
+     * Target IAM Identity Center instead of IAM: /aws-user create makes an Identity Store user (no password;
+     * Identity Center invites by email) and adds it to these Identity Store groups (display names).
+     */
+    identity_center: z
+      .object({ groups: z.array(z.string().min(1).max(1024)).default([]) })
+      .strict()
+      .optional(),
   })
   .strict();
 
 export type Template = z.infer<typeof templateSchema>;
+
+/** An IAM Identity Center permission set that may be requested for a time, per account. */
+export const permissionSetSchema = z
+  .object({
+    arn: z
+      .string()
+      .regex(
+        /^arn:aws[\w-]*:sso:::permissionSet\/(sso)?ins-[a-zA-Z0-9.-]{16}\/ps-[a-zA-Z0-9./-]{16}$/,
+        'must be a permission set ARN (arn:aws:sso:::permissionSet/ssoins-…/ps-…)',
+      ),
+    description: z.string().default(''),
+    /** Account ids it may be requested in; "*" for every managed account. */
+    accounts: z
+      .array(z.union([z.literal('*'), z.string().regex(ACCOUNT_ID, 'must be a 12-digit account id or "*"')]))
+      .min(1, 'list the account ids it may be requested in, or "*"'),
+    max_duration_hours: z.number().positive().max(720).default(8),
+    approvals_required: z.number().int().min(1).max(5).default(1),
+    admin_only: z.boolean().default(false),
+    break_glass: z.boolean().default(false),
+    /** Nobody holds it outside a grant: the reconcile job removes any assignment no active grant explains. */
+    elevation_only: z.boolean().default(false),
+  })
+  .strict();
+
+export type PermissionSetConfig = z.infer<typeof permissionSetSchema>;
 
 const accountSchema = z
   .object({
@@ -94,6 +127,62 @@ const slackIds = z
 export const configSchema = z
   .object({
     accounts: z.array(accountSchema).default([]),
+    /**
+     * AWS Organizations discovery: every ACTIVE account of the organization (or of `include_ous`) is managed,
+     * reached as `role/<role_name>`; an `accounts` entry with the same id overrides the discovered one.
+     */
+    organization: z
+      .object({
+        role_name: z.string().regex(/^[\w+=,.@/-]{1,64}$/, 'must be an IAM role name (path allowed)'),
+        external_id: z.string().min(2).max(1224).optional(),
+        region: z.string().min(1).default('us-east-1'),
+        include_ous: z
+          .array(
+            z
+              .string()
+              .regex(
+                /^(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}|r-[0-9a-z]{4,32})$/,
+                'must be an OU id (ou-…) or root id (r-…)',
+              ),
+          )
+          .default([]),
+        exclude_accounts: z
+          .array(z.string().regex(ACCOUNT_ID, 'must be a 12-digit AWS account id'))
+          .default([]),
+        refresh_minutes: z.number().int().min(1).max(1440).default(60),
+      })
+      .strict()
+      .optional(),
+    /** IAM Identity Center; the instance and identity store come from sso-admin:ListInstances when omitted. */
+    identity_center: z
+      .object({
+        instance_arn: z
+          .string()
+          .regex(
+            /^arn:aws[\w-]*:sso:::instance\/(sso)?ins-[a-zA-Z0-9.-]{16}$/,
+            'must be an instance ARN (arn:aws:sso:::instance/ssoins-…)',
+          )
+          .optional(),
+        identity_store_id: z
+          .string()
+          .regex(
+            /^d-[0-9a-z]{10}$|^[\da-f]{8}-[\da-f]{4}-[\da-f]{4}-[\da-f]{4}-[\da-f]{12}$/,
+            'must be an identity store id (d-…)',
+          )
+          .optional(),
+        region: z.string().min(1).default('us-east-1'),
+      })
+      .strict()
+      .optional(),
+    /** Time-bound Identity Center access: name → permission set (needs identity_center). */
+    permission_sets: z
+      .record(
+        z
+          .string()
+          .regex(/^[\w+=,.@-]{1,32}$/, 'permission set names are 1-32 letters, digits and + = , . @ _ -'),
+        permissionSetSchema,
+      )
+      .default({}),
     /**
      * The account the bot's own credentials live in; default: the first account without role_arn, else the
      * account sts:GetCallerIdentity names (core/aws/accounts.ts resolveHomeAccountId).
@@ -191,6 +280,8 @@ export const configSchema = z
         grant_reconcile_schedule: cron('*/5 * * * *'),
         /** Deletes audit events older than audit.retention_days from the store. */
         audit_retention_schedule: cron('17 3 * * *'),
+        /** Removes assignments of elevation_only permission sets that no active grant explains. */
+        identity_center_reconcile_schedule: cron('*/5 * * * *'),
       })
       .strict()
       .default({
@@ -204,6 +295,7 @@ export const configSchema = z
         temporary_access_schedule: '* * * * *',
         grant_reconcile_schedule: '*/5 * * * *',
         audit_retention_schedule: '17 3 * * *',
+        identity_center_reconcile_schedule: '*/5 * * * *',
       }),
     jira: z
       .object({
@@ -370,8 +462,50 @@ export function parseFileConfig(raw: unknown, source: string): FileConfig {
       });
     }
   }
+  problems.push(...identityCenterProblems(cfg));
   if (problems.length > 0) throw new ConfigError(source, problems);
   return cfg;
+}
+
+/** What the Identity Center parts need of each other, each problem naming its field. */
+function identityCenterProblems(cfg: FileConfig): string[] {
+  const problems: string[] = [];
+  const needsIc = (where: string) =>
+    cfg.identity_center
+      ? []
+      : [`${where}: needs identity_center (add identity_center: {} to use ListInstances)`];
+  for (const [name, ps] of Object.entries(cfg.permission_sets)) {
+    problems.push(...needsIc(`permission_sets.${name}`));
+    if (ps.break_glass && ps.approvals_required > 1)
+      problems.push(`permission_sets.${name}.break_glass: cannot be true when approvals_required > 1`);
+    if (ps.accounts.includes('*') && ps.accounts.length > 1)
+      problems.push(
+        `permission_sets.${name}.accounts: "*" already means every account; list ids or "*" alone`,
+      );
+    const inst = cfg.identity_center?.instance_arn?.split('/')[1];
+    const own = ps.arn.split('/')[1];
+    if (inst && own !== inst)
+      problems.push(
+        `permission_sets.${name}.arn: belongs to ${own}, not identity_center.instance_arn's ${inst}`,
+      );
+  }
+  for (const [name, t] of Object.entries(cfg.templates)) {
+    if (!t.identity_center) continue;
+    problems.push(...needsIc(`templates.${name}.identity_center`));
+    // An Identity Store user has no IAM groups, policies, keys or console password of its own.
+    const iamOnly = [
+      ...(t.groups.length > 0 ? ['groups'] : []),
+      ...(t.managed_policies.length > 0 ? ['managed_policies'] : []),
+      ...(Object.keys(t.inline_policies).length > 0 ? ['inline_policies'] : []),
+      ...(t.extra_groups.length > 0 ? ['extra_groups'] : []),
+      ...(t.grantable.groups.length + t.grantable.managed_policies.length > 0 ? ['grantable'] : []),
+    ];
+    if (iamOnly.length > 0)
+      problems.push(
+        `templates.${name}.identity_center: an Identity Center template cannot also set ${iamOnly.join(', ')} (IAM only); move them to an IAM template`,
+      );
+  }
+  return problems;
 }
 
 export function readConfigFile(path: string): unknown {

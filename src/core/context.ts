@@ -3,6 +3,7 @@ import type { Logger } from '../logger.js';
 import type { Auditor } from './audit.js';
 import type { AccountClients } from './aws/accounts.js';
 import type { Clock } from './clock.js';
+import type { IdentityCenterDirectory } from './identity-center/directory.js';
 
 /**
  * What every core operation receives. Built once by the CLI or the bot and passed down; core/ holds no
@@ -16,6 +17,8 @@ export interface CoreContext {
   logger: Logger;
   /** Backoff waits go through here, so tests of retry paths run instantly. Default: a real timer. */
   sleep?: (ms: number) => Promise<void>;
+  /** Made on first use by `identityCenter(ctx)`: the instance is looked up once per context. */
+  identityCenter?: IdentityCenterDirectory;
 }
 
 /** Who asked, and under which request id, for the audit trail and the AssumeRole session name. */

@@ -1,5 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { IAMClient } from '@aws-sdk/client-iam';
+import { IdentitystoreClient } from '@aws-sdk/client-identitystore';
+import { OrganizationsClient } from '@aws-sdk/client-organizations';
+import { SSOAdminClient } from '@aws-sdk/client-sso-admin';
 import { STSClient } from '@aws-sdk/client-sts';
 import type { AccountConfig } from '../../src/config.js';
 import { AccountClients } from '../../src/core/aws/accounts.js';
@@ -19,6 +22,10 @@ export interface Moto {
   stop(): Promise<void>;
   iam(): IAMClient;
   sts(): STSClient;
+  /** Raw clients for arranging a test (moto's default account is the organization's management account). */
+  organizations(): OrganizationsClient;
+  ssoAdmin(): SSOAdminClient;
+  identityStore(): IdentitystoreClient;
   clients(
     accounts?: AccountConfig[],
     opts?: { clock?: import('../../src/core/clock.js').Clock; homeAccountId?: string },
@@ -76,6 +83,9 @@ export async function startMoto(): Promise<Moto> {
     },
     iam: () => new IAMClient(base),
     sts: () => new STSClient(base),
+    organizations: () => new OrganizationsClient(base),
+    ssoAdmin: () => new SSOAdminClient(base),
+    identityStore: () => new IdentitystoreClient(base),
     clients: (accounts = [], opts = {}) =>
       new AccountClients(accounts, {
         endpoint,

@@ -1,4 +1,7 @@
 import { IAMClient } from '@aws-sdk/client-iam';
+import { IdentitystoreClient } from '@aws-sdk/client-identitystore';
+import { OrganizationsClient } from '@aws-sdk/client-organizations';
+import { SSOAdminClient } from '@aws-sdk/client-sso-admin';
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import type { AccountConfig, FileConfig } from '../../config.js';
@@ -98,6 +101,8 @@ export class AccountClients {
   private readonly inflight = new Map<string, Promise<AwsCredentialIdentity>>();
   private readonly stsClients = new Map<string, STSClient>();
   private readonly limiters = new Map<string, RateLimiter>();
+  /** Home-account clients of other services (Organizations, Identity Center), one per service and region. */
+  private readonly homeClients = new Map<string, { destroy(): void }>();
   /** Counts AssumeRole calls, for tests and benchmarks. */
   assumeRoleCalls = 0;
 
@@ -186,6 +191,48 @@ export class AccountClients {
     return client;
   }
 
+  /**
+   * Organizations, sso-admin and identitystore run in the home account with the bot's own credentials: it is
+   * the management account or a delegated administrator. One client per service and region, reused.
+   */
+  organizations(region: string): OrganizationsClient {
+    return this.homeClient('organizations', region, (c) => new OrganizationsClient(c));
+  }
+
+  ssoAdmin(region: string): SSOAdminClient {
+    return this.homeClient('sso-admin', region, (c) => new SSOAdminClient(c));
+  }
+
+  identityStore(region: string): IdentitystoreClient {
+    return this.homeClient('identitystore', region, (c) => new IdentitystoreClient(c));
+  }
+
+  private homeClient<C extends { destroy(): void }>(
+    service: string,
+    region: string,
+    make: (cfg: {
+      region: string;
+      endpoint: string | undefined;
+      credentials: ClientFactoryOptions['credentials'];
+      retryMode: 'adaptive' | 'standard';
+      maxAttempts: number;
+    }) => C,
+  ): C {
+    const key = `${service}|${region}`;
+    let client = this.homeClients.get(key) as C | undefined;
+    if (!client) {
+      client = make({
+        region,
+        endpoint: this.opts.endpoint,
+        credentials: this.opts.credentials,
+        retryMode: this.opts.retryMode ?? 'adaptive',
+        maxAttempts: this.opts.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
+      });
+      this.homeClients.set(key, client);
+    }
+    return client;
+  }
+
   /** The pacer shared by every IAM client of one account, when rate limiting is on. */
   limiterFor(accountId: string): RateLimiter | undefined {
     const rl = this.opts.rateLimit;
@@ -247,6 +294,8 @@ export class AccountClients {
   destroy(): void {
     for (const c of this.iamClients.values()) c.destroy();
     for (const c of this.stsClients.values()) c.destroy();
+    for (const c of this.homeClients.values()) c.destroy();
+    this.homeClients.clear();
     this.stsClients.clear();
     this.iamClients.clear();
   }
