@@ -193,7 +193,9 @@ function leastPrivilegeProblems(
       continue;
     }
     const types = entry.Resources ?? [];
-    const formats = types.flatMap((t) => reference[prefix]?.Resources[t]?.ARNFormats ?? []).map(arnPattern);
+    const formats = types
+      .flatMap((t) => reference[prefix]?.Resources[t.toLowerCase()]?.ARNFormats ?? [])
+      .map(arnPattern);
     for (const { file, resources } of grants) {
       for (const r of resources) {
         if (r === '*' && types.length > 0)
@@ -260,7 +262,7 @@ describe('least privilege: the policy documents and the operations the code send
 
   it('finds each kind of mistake (checked on edited copies of the documents)', async () => {
     const used = new Set(usage.actions.keys());
-    const sdk = await sdkOperations(['iam', 'sts', 'organizations']);
+    const sdk = await sdkOperations(Object.keys(CLIENTS));
     const edit = (f: (s: Statement[]) => void) => {
       const copy = structuredClone(statements);
       f(copy.map((c) => c.statement));
