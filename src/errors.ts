@@ -109,3 +109,14 @@ export function errorMessage(err: unknown): string {
   if (err instanceof Error) return err.message;
   return String(err);
 }
+
+/** IAM Identity Center answered FAILED (or never finished) for an account assignment change; `reason` says why. */
+export class AssignmentFailedError extends AwsUserError {
+  constructor(
+    readonly operation: 'create' | 'delete',
+    readonly reason: string,
+    options: { cause?: unknown } = {},
+  ) {
+    super('STEP_FAILED', `Identity Center could not ${operation} the account assignment: ${reason}`, options);
+  }
+}
