@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { parseFileConfig } from '../src/config.js';
 
 const PS = 'arn:aws:sso:::permissionSet/ssoins-9g414bspltbhfb9w/ps-xinvg615xd68ygkp';
@@ -88,5 +90,18 @@ describe('organization, identity_center and permission_sets', () => {
     ).toThrow(
       /templates\.sso\.identity_center: an Identity Center template cannot also set groups \(IAM only\)/,
     );
+  });
+});
+
+describe('config.example.yml', () => {
+  it('holds a commented organization / Identity Center example that parses once uncommented', () => {
+    const text = readFileSync('config.example.yml', 'utf8');
+    const at = text.indexOf('# AWS Organizations');
+    expect(at).toBeGreaterThan(0);
+    const uncommented = text.slice(at).replace(/^# (?=organization|identity_center|permission_sets| )/gm, '');
+    const cfg = parseFileConfig(parse(text.slice(0, at) + uncommented), 'config.example.yml');
+    expect(cfg.organization?.role_name).toBe('aws-user-bot');
+    expect(Object.keys(cfg.permission_sets)).toEqual(['AdministratorAccess', 'ReadOnly']);
+    expect(cfg.permission_sets.AdministratorAccess?.elevation_only).toBe(true);
   });
 });
