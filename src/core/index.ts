@@ -5,6 +5,7 @@ import type { Actor, CoreContext } from './context.js';
 import { generateReport, type ReportType } from './detect/reports.js';
 import { type ScanOptions, scan } from './detect/scan.js';
 import { applyGrant, type Grant, type GrantSpec, revokeGrant } from './grants.js';
+import { type IcReconcileOptions, removeUnexplainedAssignments } from './identity-center/reconcile.js';
 import * as keys from './keys.js';
 import * as mfa from './mfa.js';
 import { resetLoginPassword } from './password.js';
@@ -94,6 +95,13 @@ export function bindCore(ctx: CoreContext) {
     endTaggedTemporaryUser: (u: TaggedTemporaryUser, who: Actor) => endTaggedTemporaryUser(ctx, u, who),
     deleteTaggedUser: (d: TaggedDeletion, who: Actor) => deleteTaggedUser(ctx, d, who),
 
+    /**
+     * Identity Center reconcile: removes every assignment of an elevation_only permission set that no grant
+     * `opts.grants()` returns explains (read after the listing), each removal audited.
+     */
+    removeUnexplainedAssignments: (who: Actor, opts: IcReconcileOptions) =>
+      removeUnexplainedAssignments(ctx, who, opts),
+
     scan: (opts: Pick<ScanOptions, 'accounts' | 'history'> = {}) => scan(ctx, opts),
     generateReport: (type: ReportType) => generateReport(ctx, type),
   };
@@ -144,6 +152,16 @@ export {
   TEMPLATE_TAG,
   validateGrantRequest,
 } from './grants.js';
+export {
+  type ElevationOnlySet,
+  type ExplainingGrant,
+  elevationOnlySets,
+  IC_RECONCILE_ACTION,
+  IC_RECONCILE_REASON,
+  type IcReconcileSummary,
+  type ReconcileFailure,
+  type RemovedAssignment,
+} from './identity-center/reconcile.js';
 export {
   type AccountRead,
   IAM_TAG_SOURCE,

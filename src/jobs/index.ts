@@ -6,6 +6,7 @@ import { grantNotice } from './grant-notice.js';
 import { grantReconcile } from './grant-reconcile.js';
 import { grantRevoke } from './grant-revoke.js';
 import type { Job } from './host.js';
+import { identityCenterReconcile } from './identity-center-reconcile.js';
 import { keyRotationSweep } from './key-rotation-sweep.js';
 import { mfaCleanup } from './mfa-cleanup.js';
 import { offboardSweep } from './offboard-sweep.js';
@@ -22,6 +23,7 @@ export const jobs: readonly Job[] = [
   grantRevoke,
   grantNotice,
   grantReconcile,
+  identityCenterReconcile,
   inactiveDigest,
   temporaryAccess,
   auditRetention,
