@@ -171,6 +171,10 @@ export const configSchema = z
           )
           .optional(),
         region: z.string().min(1).default('us-east-1'),
+        /** The AWS access portal's URL (https://d-….awsapps.com/start), told to new Identity Center users. */
+        portal_url: z.string().url('must be a URL, e.g. https://d-1234567890.awsapps.com/start').optional(),
+        /** Days an offboarded Identity Center user is kept (access already removed) before the sweep deletes it; default 30. */
+        remove_after_days: z.number().int().min(0).max(3650).optional(),
       })
       .strict()
       .optional(),

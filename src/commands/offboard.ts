@@ -1,10 +1,10 @@
 import { USERNAME_RE } from '../core/index.js';
-import { fileOffboard } from '../flows/requests/offboard.js';
+import { fileOffboard, IDENTITY_CENTER } from '../flows/requests/offboard.js';
 import type { Subcommand } from './types.js';
 
 export const offboard: Subcommand = {
   name: 'offboard',
-  usage: 'offboard <iam-user> [account] [reason…]',
+  usage: 'offboard <user> [account | identity-center] [reason…]',
   summary: 'request removal of an IAM user (an admin must approve)',
   check: (args) => {
     if (!args[0]) return 'needs the IAM user name';
@@ -16,7 +16,8 @@ export const offboard: Subcommand = {
     // The second word is an account only when it names one; otherwise the reason starts there.
     const isAccount =
       maybeAccount !== undefined &&
-      deps.core.accounts.list().some((a) => a.id === maybeAccount || a.name === maybeAccount);
+      (maybeAccount === IDENTITY_CENTER ||
+        deps.core.accounts.list().some((a) => a.id === maybeAccount || a.name === maybeAccount));
     const reason = (isAccount ? rest : [maybeAccount ?? '', ...rest]).join(' ').trim();
     await c.reply(
       await fileOffboard(deps, c.command.user_id, {

@@ -5,6 +5,15 @@ import type { Actor, CoreContext } from './context.js';
 import { generateReport, type ReportType } from './detect/reports.js';
 import { type ScanOptions, scan } from './detect/scan.js';
 import { applyGrant, type Grant, type GrantSpec, revokeGrant } from './grants.js';
+import { identityCenter } from './identity-center/directory.js';
+import {
+  createIdentityUser,
+  type IdentityUserInput,
+  type OffboardIdentityInput,
+  offboardIdentityUser,
+  sweepIdentityCenter,
+  validateIdentityUser,
+} from './identity-center/people.js';
 import { type IcReconcileOptions, removeUnexplainedAssignments } from './identity-center/reconcile.js';
 import * as keys from './keys.js';
 import * as mfa from './mfa.js';
@@ -101,6 +110,18 @@ export function bindCore(ctx: CoreContext) {
      */
     removeUnexplainedAssignments: (who: Actor, opts: IcReconcileOptions) =>
       removeUnexplainedAssignments(ctx, who, opts),
+    identityCenterPeople: {
+      /** Whether config has identity_center: offboarding and the digest say so. */
+      configured: (): boolean => ctx.config.identity_center !== undefined,
+      /** The Identity Store user id for a UserName; undefined when there is none. */
+      userId: (userName: string) => identityCenter(ctx).userId({ userName }),
+      /** Read-only checks of a create (name, email, groups, no such user yet). */
+      validate: (input: IdentityUserInput) => validateIdentityUser(ctx, input).then(() => undefined),
+      create: (input: IdentityUserInput, who: Actor) => createIdentityUser(ctx, input, who),
+      offboard: (input: OffboardIdentityInput, who: Actor) => offboardIdentityUser(ctx, input, who),
+      /** Deletes offboarded Identity Center users whose deletion day has come. */
+      sweep: (who: Actor) => sweepIdentityCenter(ctx, who),
+    },
 
     scan: (opts: Pick<ScanOptions, 'accounts' | 'history'> = {}) => scan(ctx, opts),
     generateReport: (type: ReportType) => generateReport(ctx, type),
@@ -152,6 +173,12 @@ export {
   TEMPLATE_TAG,
   validateGrantRequest,
 } from './grants.js';
+export {
+  IC_USERNAME_RE,
+  type IdentityUserInput,
+  type IdentityUserResult,
+  type OffboardIdentityResult,
+} from './identity-center/people.js';
 export {
   type ElevationOnlySet,
   type ExplainingGrant,

@@ -110,6 +110,7 @@ export async function runDigest(
     ...(ticketNote ? { ticketNote } : {}),
     files,
     remediation: true,
+    ...(deps.config.identity_center ? { identityCenter: true } : {}),
     change: change ? { ...change, closedTickets } : { ...NO_CHANGE, historyError: result.historyError },
   });
   const posted = await deps.client.chat.postMessage({ channel, text: message.text, blocks: message.blocks });

@@ -12,9 +12,23 @@ export async function sweepKeyRotations(deps: Deps): Promise<void> {
   await deps.core.sweepKeyRotations(jobActor(deps, 'key-rotation-sweep'));
 }
 
-/** Deletes offboarded users whose retention has passed. */
+/** Deletes offboarded users whose retention has passed: IAM users, then IAM Identity Center users. */
 export async function sweepOffboarded(deps: Deps): Promise<void> {
-  await deps.core.sweepOffboarded(jobActor(deps, 'offboard-sweep'));
+  const who = jobActor(deps, 'offboard-sweep');
+  let iamError: unknown;
+  await deps.core.sweepOffboarded(who).catch((err: unknown) => {
+    iamError = err;
+  });
+  // Independent of IAM: one failing must not keep the other's leavers around.
+  if (deps.config.identity_center) {
+    const ic = await deps.core.identityCenterPeople.sweep(who);
+    for (const f of ic.failed)
+      deps.logger.error(
+        { userId: f.userId, err: f.error },
+        'could not delete an offboarded Identity Center user',
+      );
+  }
+  if (iamError) throw iamError;
 }
 
 /**

@@ -52,6 +52,8 @@ export interface PendingRequest {
   /** A short, secret-free outcome line shown on the message and to later clickers. */
   outcome?: string;
   message?: { channel: string; ts: string };
+  /** The target is an IAM Identity Center user (a create from an identity_center template, or its offboarding). */
+  identityCenter?: boolean;
   /** kind 'grant': time-bound access for target.username (the requester's own IAM user). */
   grant?: { kind: 'group' | 'policy'; target: string; durationMinutes: number; extension?: boolean };
   /** kind 'remediate': a fix asked for from a digest finding. */

@@ -24,7 +24,8 @@ function when(iso: string | undefined): string {
 }
 
 export function requestTitle(r: PendingRequest): string {
-  if (r.kind === 'offboard') return `Offboard IAM user \`${escapeText(r.target.username)}\``;
+  const userKind = r.identityCenter ? 'IAM Identity Center user' : 'IAM user';
+  if (r.kind === 'offboard') return `Offboard ${userKind} \`${escapeText(r.target.username)}\``;
   if (r.kind === 'remediate' && r.remediation) {
     const label = REMEDIATION_LABEL[r.remediation.action];
     return `Remediate access-review finding: ${label} of \`${escapeText(r.target.username)}\` in ${escapeText(r.remediation.finding.accountName)}`;
@@ -34,7 +35,7 @@ export function requestTitle(r: PendingRequest): string {
     const verb = r.grant.extension ? 'Extend temporary access' : 'Temporary access';
     return `${verb}: ${escapeText(what)} for \`${escapeText(r.target.username)}\` for ${formatMinutes(r.grant.durationMinutes)}`;
   }
-  return `Create IAM user \`${escapeText(r.target.username)}\` from template *${escapeText(r.template ?? '')}*`;
+  return `Create ${userKind} \`${escapeText(r.target.username)}\` from template *${escapeText(r.template ?? '')}*`;
 }
 
 /** Who a rule asks for, in words: "2 approvals from admins", "1 approval from an approver". */
@@ -66,7 +67,7 @@ export function approvalMessage(
 ): { text: string; blocks: KnownBlock[] } {
   const fields = [
     `*Requested by*\n<@${r.requester}>`,
-    `*Account*\n${escapeText(r.account)}`,
+    r.identityCenter ? '*Where*\nIAM Identity Center' : `*Account*\n${escapeText(r.account)}`,
     `*Owner*\n${r.target.slackUserId ? `<@${r.target.slackUserId}>` : escapeText(r.target.email ?? 'unknown')}`,
     `*Approvals*\n${r.approvals.length}/${r.approvalsNeeded}${r.adminOnly ? ' (admins only)' : ''}`,
   ];

@@ -111,12 +111,18 @@ export function createModal(
   prefill: CreatePrefill = {},
 ): ModalView {
   const templates = templateOptions(config);
+  // Extra IAM groups and a duration mean nothing to an Identity Center template (config refuses them there):
+  // not offered when every template is one, marked IAM-only when some are.
+  const kinds = Object.values(config.templates).map((t) => (t.identity_center ? 'ic' : 'iam'));
+  const anyIc = kinds.includes('ic');
+  const anyIam = kinds.includes('iam') || kinds.length === 0;
+  const iamOnly = anyIc ? ' (IAM templates only)' : '';
   const blocks: KnownBlock[] = [
     {
       type: 'input',
       block_id: CREATE_BLOCKS.owner,
       dispatch_action: true,
-      label: plain('Who is this IAM user for?'),
+      label: plain(anyIam && !anyIc ? 'Who is this IAM user for?' : 'Who is this user for?'),
       hint: plain('Their name and email are filled in from Slack; secrets go to them by DM.'),
       element: {
         type: 'users_select',
@@ -124,9 +130,11 @@ export function createModal(
         ...(prefill.slackUserId ? { initial_user: prefill.slackUserId } : {}),
       },
     },
-    textInput(CREATE_BLOCKS.username, 'IAM user name', {
+    textInput(CREATE_BLOCKS.username, anyIc ? 'User name' : 'IAM user name', {
       initial: prefill.username,
-      hint: 'Letters, digits and + = , . @ _ - (at most 64).',
+      hint: anyIc
+        ? 'IAM: letters, digits and + = , . @ _ - (at most 64). Identity Center: no spaces (at most 128).'
+        : 'Letters, digits and + = , . @ _ - (at most 64).',
     }),
     textInput(CREATE_BLOCKS.email, 'Email', { initial: prefill.email }),
     templates.length > 0
@@ -158,32 +166,39 @@ export function createModal(
     blocks.push(textInput(CREATE_BLOCKS.department, 'Department', { optional: true }));
     blocks.push(textInput(CREATE_BLOCKS.manager, 'Manager (email)', { optional: true }));
   }
+  if (anyIam)
+    blocks.push(
+      textInput(CREATE_BLOCKS.groups, `Extra IAM groups${iamOnly}`, {
+        optional: true,
+        hint: 'Comma-separated, on top of the template.',
+      }),
+    );
   blocks.push(
-    textInput(CREATE_BLOCKS.groups, 'Extra IAM groups', {
-      optional: true,
-      hint: 'Comma-separated, on top of the template.',
-    }),
     textInput(CREATE_BLOCKS.justification, 'Justification', {
       multiline: true,
       placeholder: 'Why does this person need this access?',
     }),
-    {
+  );
+  if (anyIam)
+    blocks.push({
       type: 'input',
       block_id: CREATE_BLOCKS.duration,
       optional: true,
-      label: plain('Duration (leave empty for permanent)'),
+      label: plain(`Duration (empty: permanent)${iamOnly}`),
       element: {
         type: 'static_select',
         action_id: CREATE_BLOCKS.duration,
         options: DURATIONS.map((d) => option(d.label, String(d.hours))),
       },
-    },
-  );
+    });
   return {
     type: 'modal',
     callback_id: CREATE_CALLBACK,
     private_metadata: JSON.stringify(meta),
-    title: plain(meta.mode === 'onboard' ? 'Onboard to AWS' : 'Request an IAM user', MODAL_TITLE_MAX),
+    title: plain(
+      meta.mode === 'onboard' ? 'Onboard to AWS' : anyIc ? 'Request an AWS user' : 'Request an IAM user',
+      MODAL_TITLE_MAX,
+    ),
     submit: plain('Request', MODAL_TITLE_MAX),
     close: plain('Cancel', MODAL_TITLE_MAX),
     blocks,

@@ -85,6 +85,8 @@ export interface TicketLink {
 }
 
 export interface DigestInput {
+  /** identity_center is configured: say plainly that its users are outside this review, and where to look. */
+  identityCenter?: boolean;
   result: ScanResult;
   summary: Summary;
   /** Finding_ID → its Jira ticket (new or already open). */
@@ -194,6 +196,15 @@ export function changeText(c: DigestChange, now: Date): string {
   return clip(`${head}${shown ? `\n${shown}` : ''}${more}`, TEXT_CLIP);
 }
 
+export const DIGEST_IDENTITY_CENTER_BLOCK = 'digest_identity_center';
+
+/**
+ * Identity Center users are not in this review, and the digest says why rather than guess: the Identity Store
+ * API has no last sign-in time. Their sign-ins are in CloudTrail.
+ */
+export const IDENTITY_CENTER_NOT_COVERED =
+  ':information_source: *IAM Identity Center users are not covered* by this review: the Identity Store API has no last sign-in time. Find their sign-ins in CloudTrail (eventSource `signin.amazonaws.com` or `sso.amazonaws.com`, events such as `Authenticate` and `Federate`), or in the IAM Identity Center console.';
+
 export function digestMessage(input: DigestInput): { text: string; blocks: KnownBlock[] } {
   const { result, summary } = input;
   const top = Math.min(input.top ?? TOP_FINDINGS, TOP_FINDINGS);
@@ -246,6 +257,12 @@ export function digestMessage(input: DigestInput): { text: string; blocks: Known
         ) || 'No account was scanned.',
     },
   });
+  if (input.identityCenter)
+    blocks.push({
+      type: 'context',
+      block_id: DIGEST_IDENTITY_CENTER_BLOCK,
+      elements: [{ type: 'mrkdwn', text: IDENTITY_CENTER_NOT_COVERED }],
+    });
   blocks.push({ type: 'divider' });
   const shown = result.findings.slice(0, top);
   if (shown.length > 0) {

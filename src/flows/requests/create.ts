@@ -6,15 +6,17 @@ import {
   EMAIL_RE,
   GROUP_RE,
   getTemplate,
+  IC_USERNAME_RE,
   USERNAME_RE,
 } from '../../core/index.js';
 import type { Deps } from '../../deps.js';
 import { ConflictError, errorMessage, ValidationError } from '../../errors.js';
-import { resolveOwner } from '../../slack/dm.js';
+import { notify, resolveOwner } from '../../slack/dm.js';
 import { withTimeout } from '../../slack/timeout.js';
 import { lookupByEmail, userInfo } from '../../slack/users.js';
 import type { PendingRequest } from '../../store/types.js';
 import { CREATE_BLOCKS, DURATIONS } from '../../views/create-modal.js';
+import { identityCenterWelcome } from '../../views/identity-center-people.js';
 import { newRequest } from './file.js';
 import { deliverPassword, deliveryLine, resetHint } from './password.js';
 
@@ -66,6 +68,7 @@ export async function recordTemporaryUser(
  */
 export async function runCreate(deps: Deps, r: PendingRequest, who: Actor): Promise<string> {
   const ownerSlackId = await resolveOwner(deps.client, r.target).catch(() => undefined);
+  if (identityCenterTemplate(deps, r.template)) return runIdentityCenterCreate(deps, r, ownerSlackId, who);
   const endsAt = temporaryEnd(deps, r);
   const result = await deps.core.createUser(createInput(r, ownerSlackId, endsAt), who);
   let line =
@@ -86,6 +89,63 @@ export async function runCreate(deps: Deps, r: PendingRequest, who: Actor): Prom
   }
   const delivery = await deliverPassword(deps, target, ownerSlackId, result.password, who);
   return `${line}; ${deliveryLine(delivery, ownerSlackId, target)}`;
+}
+
+/** The template's Identity Center groups when it targets IAM Identity Center, else undefined. */
+export function identityCenterTemplate(
+  deps: Pick<Deps, 'config'>,
+  template: string | undefined,
+): { groups: string[] } | undefined {
+  const tpl =
+    template && Object.hasOwn(deps.config.templates, template) ? deps.config.templates[template] : undefined;
+  return tpl?.identity_center;
+}
+
+/** A display name split the way Identity Store wants it: given name first, the rest the family name. */
+export function splitName(displayName: string): { givenName: string; familyName: string } {
+  const [given = displayName, ...rest] = displayName.trim().split(/\s+/);
+  return { givenName: given, familyName: rest.join(' ') || given };
+}
+
+/**
+ * An approved create from an Identity Center template: the Identity Store user and its groups, named after
+ * the owner's Slack profile. No password exists, so none is sent: the owner is told how to sign in.
+ */
+async function runIdentityCenterCreate(
+  deps: Deps,
+  r: PendingRequest,
+  ownerSlackId: string | undefined,
+  who: Actor,
+): Promise<string> {
+  const groups = identityCenterTemplate(deps, r.template)?.groups ?? [];
+  const profile = ownerSlackId ? await userInfo(deps.client, ownerSlackId).catch(() => undefined) : undefined;
+  const displayName = profile?.realName || r.target.displayName || r.target.username;
+  const result = await deps.core.identityCenterPeople.create(
+    {
+      userName: r.target.username,
+      displayName,
+      ...splitName(displayName),
+      email: r.target.email ?? '',
+      groups,
+    },
+    who,
+  );
+  const line = `created IAM Identity Center user \`${result.userName}\` (${result.userId})${result.groups.length > 0 ? ` in ${result.groups.join(', ')}` : ''}; no password was created`;
+  if (!ownerSlackId) return `${line}; no Slack user found for the owner, so nobody was told how to sign in`;
+  const portalUrl = deps.config.identity_center?.portal_url;
+  const told = await notify(
+    deps.client,
+    ownerSlackId,
+    identityCenterWelcome({
+      userName: result.userName,
+      groups: result.groups,
+      ...(portalUrl ? { portalUrl } : {}),
+    }),
+  ).then(
+    () => true,
+    () => false,
+  );
+  return `${line}; ${told ? `<@${ownerSlackId}> was told how to sign in` : `the DM to <@${ownerSlackId}> failed: tell them how to sign in`}`;
 }
 
 /** What the create / onboard modal asks for, as read from its state. */
@@ -163,11 +223,22 @@ const OWNER_LOOKUP_BUDGET_MS = 2000;
  */
 export async function prepareCreate(deps: Deps, requester: string, form: CreateForm): Promise<Prepared> {
   const errors: Record<string, string> = {};
-  if (!USERNAME_RE.test(form.username))
-    errors[CREATE_BLOCKS.username] = 'Use 1–64 letters, digits or + = , . @ _ - (no spaces).';
   const tpl = Object.hasOwn(deps.config.templates, form.template)
     ? deps.config.templates[form.template]
     : undefined;
+  const ic = tpl?.identity_center;
+  if (ic) {
+    if (!IC_USERNAME_RE.test(form.username))
+      errors[CREATE_BLOCKS.username] = 'Use 1–128 letters, digits or punctuation (no spaces).';
+    // Extra IAM groups and a duration are IAM-only: an Identity Center user gets the template's groups, for good.
+    if (form.extraGroups.length > 0)
+      errors[CREATE_BLOCKS.groups] =
+        `Template ${form.template} creates an IAM Identity Center user: extra IAM groups do not apply; leave this empty.`;
+    if (form.duration)
+      errors[CREATE_BLOCKS.duration] =
+        `Template ${form.template} creates an IAM Identity Center user, which cannot be temporary; leave this empty.`;
+  } else if (!USERNAME_RE.test(form.username))
+    errors[CREATE_BLOCKS.username] = 'Use 1–64 letters, digits or + = , . @ _ - (no spaces).';
   if (!tpl) {
     const known = Object.keys(deps.config.templates).join(', ');
     errors[CREATE_BLOCKS.template] = `Unknown template "${form.template}"; choose one of: ${known}.`;
@@ -182,7 +253,9 @@ export async function prepareCreate(deps: Deps, requester: string, form: CreateF
   }
   if (!form.justification) errors[CREATE_BLOCKS.justification] = 'Say why this access is needed.';
   const badGroup = form.extraGroups.find((g) => !GROUP_RE.test(g));
-  if (badGroup) errors[CREATE_BLOCKS.groups] = `"${badGroup}" is not an IAM group name.`;
+  if (ic) {
+    // The extra-groups error, if any, was set above.
+  } else if (badGroup) errors[CREATE_BLOCKS.groups] = `"${badGroup}" is not an IAM group name.`;
   else if (tpl) {
     try {
       checkExtraGroups(form.template, tpl, form.extraGroups);
@@ -214,7 +287,18 @@ export async function prepareCreate(deps: Deps, requester: string, form: CreateF
   const [owner, checked] = await Promise.all([
     ownerOf(deps, form, email),
     withTimeout(
-      deps.core.validateCreate(input, { actor: requester, requestId }).then(
+      (ic
+        ? deps.core.identityCenterPeople.validate({
+            userName: form.username,
+            // The owner's Slack name is read at execution; the check only needs the shape of a name.
+            displayName: form.username,
+            givenName: form.username,
+            familyName: form.username,
+            email,
+            groups: ic.groups,
+          })
+        : deps.core.validateCreate(input, { actor: requester, requestId })
+      ).then(
         () => undefined,
         (err: unknown) => err,
       ),
@@ -252,6 +336,7 @@ export async function prepareCreate(deps: Deps, requester: string, form: CreateF
     approvalsNeeded: rule.approvalsNeeded,
     adminOnly: rule.adminOnly,
     ...(rule.elevated.length > 0 ? { elevated: rule.elevated } : {}),
+    ...(ic ? { identityCenter: true } : {}),
   });
   return {
     ok: true,

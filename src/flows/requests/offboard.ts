@@ -14,13 +14,20 @@ export async function fileOffboard(
   requester: string,
   args: { username: string; account?: string; reason: string },
 ): Promise<string> {
+  if (args.account === IDENTITY_CENTER) return fileIdentityCenterOffboard(deps, requester, args, '');
   const account = args.account ? deps.core.accounts.resolve(args.account) : deps.core.accounts.home();
   try {
     await deps.core.describeUser(account.id, args.username);
   } catch (err) {
-    if (err instanceof NotFoundError)
-      return `No IAM user \`${escapeText(args.username)}\` in ${escapeText(account.name)} (${account.id}).`;
-    throw err;
+    if (!(err instanceof NotFoundError)) throw err;
+    const noIam = `No IAM user \`${escapeText(args.username)}\` in ${escapeText(account.name)} (${account.id}).`;
+    // Said, never silent: the request and its approval message both name IAM Identity Center.
+    if (
+      deps.core.identityCenterPeople.configured() &&
+      (await deps.core.identityCenterPeople.userId(args.username))
+    )
+      return fileIdentityCenterOffboard(deps, requester, args, `${noIam} `);
+    return noIam;
   }
   const request = newRequest(deps, {
     kind: 'offboard',
@@ -36,7 +43,51 @@ export async function fileOffboard(
   return `Offboarding request \`${request.id}\` for \`${escapeText(args.username)}\` is waiting for an admin.`;
 }
 
+/** The account word that asks for an IAM Identity Center user: `/aws-user offboard jane identity-center …`. */
+export const IDENTITY_CENTER = 'identity-center';
+
+async function fileIdentityCenterOffboard(
+  deps: Deps,
+  requester: string,
+  args: { username: string; reason: string },
+  prefix: string,
+): Promise<string> {
+  if (!deps.core.identityCenterPeople.configured())
+    return 'IAM Identity Center is not configured (identity_center in the config), so there is no Identity Center user to offboard.';
+  if (!(await deps.core.identityCenterPeople.userId(args.username)))
+    return `No IAM Identity Center user \`${escapeText(args.username)}\`.`;
+  const request = newRequest(deps, {
+    kind: 'offboard',
+    requester,
+    target: { username: args.username },
+    account: deps.core.accounts.home().id,
+    identityCenter: true,
+    justification: args.reason || 'offboarding',
+    extraGroups: [],
+    approvalsNeeded: 1,
+    adminOnly: true,
+  });
+  await fileRequest(deps, request);
+  return `${prefix}Offboarding request \`${request.id}\` for the *IAM Identity Center* user \`${escapeText(args.username)}\` is waiting for an admin: it removes their group memberships and account assignments, and deletes the user ${removeAfterDays(deps)} days later.`;
+}
+
+function removeAfterDays(deps: Pick<Deps, 'config'>): number {
+  return deps.config.identity_center?.remove_after_days ?? DEFAULT_IC_REMOVE_AFTER_DAYS;
+}
+
+/** identity_center.remove_after_days when not set: a month to undo a mistaken offboarding. */
+export const DEFAULT_IC_REMOVE_AFTER_DAYS = 30;
+
 export async function runOffboard(deps: Deps, r: PendingRequest, who: Actor): Promise<string> {
+  if (r.identityCenter) {
+    const days = removeAfterDays(deps);
+    const o = await deps.core.identityCenterPeople.offboard(
+      { userName: r.target.username, removeAfterDays: days },
+      who,
+    );
+    const removed = `removed ${o.removedGroups.length} group membership(s) and ${o.removedAssignments.length} account assignment(s)`;
+    return `offboarded IAM Identity Center user \`${o.userName}\`: ${removed}${o.deleteAfter ? `; deleted on or after ${o.deleteAfter}` : ''}`;
+  }
   await deps.core.offboardUser({ account: r.account, username: r.target.username }, who);
   return `offboarded \`${r.target.username}\``;
 }
