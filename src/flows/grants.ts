@@ -185,14 +185,7 @@ async function grantPermissionSet(
     try {
       ({ extended } = await deps.core.applyGrant(stored, who));
     } catch (err) {
-      await deps.store.grants
-        .complete(stored, 'system:assignment-failed', deps.clock.now())
-        .catch((storeErr: unknown) => {
-          deps.logger.error(
-            { err: errorMessage(storeErr), grant: stored.id },
-            'could not mark the failed permission-set grant; the revoke job will remove it at expiry',
-          );
-        });
+      await dropFailed(deps, stored);
       throw err;
     }
   }
@@ -204,6 +197,23 @@ async function grantPermissionSet(
   );
   await remember(deps, stored.id, [dm]);
   return { grant: stored, extended };
+}
+
+/**
+ * The record of an assignment AWS did not make: claimed (so no revoke job or click has it, and it leaves the
+ * due index) and marked revoked. Claimed by someone else already: theirs to finish. A store failure here is
+ * logged; the record then ends at its expiry like any grant, its revoke finding nothing to delete.
+ */
+async function dropFailed(deps: GrantDeps, g: Grant): Promise<void> {
+  try {
+    const claimed = await deps.store.grants.claimNow(g.id);
+    if (claimed) await deps.store.grants.complete(claimed, 'system:assignment-failed', deps.clock.now());
+  } catch (err) {
+    deps.logger.error(
+      { err: errorMessage(err), grant: g.id },
+      'could not mark the failed permission-set grant; the revoke job will end it at expiry',
+    );
+  }
 }
 
 /** Break-glass: self-approved, for configured templates only, rate limited, broadcast to approvers and admins. */
