@@ -4,7 +4,14 @@ import { callerIdentity } from './aws/accounts.js';
 import type { Actor, CoreContext } from './context.js';
 import { generateReport, type ReportType } from './detect/reports.js';
 import { type ScanOptions, scan } from './detect/scan.js';
-import { applyGrant, type Grant, type GrantSpec, revokeGrant } from './grants.js';
+import {
+  applyGrant,
+  findIdentityCenterUser,
+  type Grant,
+  type GrantSpec,
+  holdsAssignment,
+  revokeGrant,
+} from './grants.js';
 import { identityCenter } from './identity-center/directory.js';
 import {
   createIdentityUser,
@@ -96,6 +103,10 @@ export function bindCore(ctx: CoreContext) {
     applyGrant: (grant: Grant, who: Actor) => applyGrant(ctx, grant, who),
     revokeGrant: (spec: GrantSpec, who: Actor, reason: string, details?: Record<string, unknown>) =>
       revokeGrant(ctx, spec, who, reason, details),
+    /** The Identity Center user behind a Slack profile's email (emails.value, else UserName = the email). */
+    identityCenterUser: (email: string) => findIdentityCenterUser(ctx, email),
+    /** Whether a permission-set grant's user already holds its assignment directly (standing or granted). */
+    holdsAssignment: (spec: GrantSpec) => holdsAssignment(ctx, spec),
 
     /** Every overdue expiry in the IAM tags of the managed accounts (GetAccountAuthorizationDetails). */
     findOverdueInIam: (who: Actor, opts: { accounts?: string[] } = {}) => findOverdue(ctx, who, opts),
@@ -170,6 +181,9 @@ export {
   type GrantSpec,
   grantableFor,
   grantId,
+  type IdentityCenterUser,
+  permissionSetAccounts,
+  permissionSetOf,
   TEMPLATE_TAG,
   validateGrantRequest,
 } from './grants.js';

@@ -200,12 +200,24 @@ export function approvalRule(
   return rule;
 }
 
-/** The rule for one time-bound grant of a group or a policy under `templateName` (approvalRule on that access). */
+/**
+ * The rule for one time-bound grant: of a group or a policy, approvalRule on that access under `templateName`;
+ * of a permission set, the set's own approvals_required and admin_only (no template gives one, so none can
+ * be stricter). An unknown set needs an admin quorum of 5, so a crafted request can never pass easier.
+ */
 export function grantRule(
-  config: Pick<FileConfig, 'templates'>,
+  config: Pick<FileConfig, 'templates' | 'permission_sets'>,
   templateName: string,
-  access: { kind: 'group' | 'policy'; target: string },
+  access: { kind: 'group' | 'policy' | 'permission-set'; target: string },
 ): ApprovalRule {
+  if (access.kind === 'permission-set') {
+    const ps = Object.hasOwn(config.permission_sets, access.target)
+      ? config.permission_sets[access.target]
+      : undefined;
+    return ps
+      ? { approvalsNeeded: ps.approvals_required, adminOnly: ps.admin_only, elevated: [] }
+      : { approvalsNeeded: 5, adminOnly: true, elevated: [] };
+  }
   return approvalRule(
     config,
     templateName,

@@ -16,6 +16,7 @@ import {
   grantNoticeBlocks,
   grantRevokedText,
 } from '../views/grant-messages.js';
+import { accessLabel } from '../views/grant-modal.js';
 
 /**
  * The life of a time-bound grant, between the store (when it ends), core/ (IAM) and Slack (who is told).
@@ -36,6 +37,8 @@ export interface GrantAsk {
   reason: string;
   approvers: string[];
   breakGlass: boolean;
+  /** kind 'permission-set': the Identity Store user id; the set's ARN is read from the config. */
+  principalId?: string;
 }
 
 const RETRY_MS = 60_000;
@@ -80,7 +83,10 @@ export async function grantAccess(
     target: ask.target,
     durationMinutes: ask.durationMinutes,
     breakGlass: ask.breakGlass,
+    account: ask.account,
+    managedAccounts: deps.core.accounts.list().map((a) => a.id),
   });
+  if (ask.kind === 'permission-set') return grantPermissionSet(deps, ask);
   const now = deps.clock.now();
   const spec = { account: ask.account, username: ask.username, kind: ask.kind, target: ask.target };
   const grant: Grant = {
@@ -123,6 +129,93 @@ export async function grantAccess(
   return { grant: stored, extended };
 }
 
+function newGrant(deps: GrantDeps, ask: GrantAsk, extra: Partial<Grant> = {}): Grant {
+  const now = deps.clock.now();
+  const spec = { account: ask.account, username: ask.username, kind: ask.kind, target: ask.target, ...extra };
+  return {
+    ...spec,
+    id: grantId(spec),
+    requester: ask.requester,
+    ...(ask.ownerSlackId ? { ownerSlackId: ask.ownerSlackId } : {}),
+    reason: ask.reason,
+    createdAt: now.toISOString(),
+    expiresAt: new Date(now.getTime() + ask.durationMinutes * 60_000).toISOString(),
+    breakGlass: ask.breakGlass,
+    approvers: ask.approvers,
+    status: 'active',
+  };
+}
+
+/**
+ * A permission set for a while. The record goes into the store BEFORE CreateAccountAssignment (the Identity
+ * Center reconcile job removes any assignment on an elevation_only set that no active or revoking record
+ * explains, so a fresh assignment must never exist without one), and is marked revoked if AWS refuses. An
+ * assignment the user already holds with no live grant behind it is standing access: refused, so that no
+ * revoke ever takes it away.
+ */
+async function grantPermissionSet(
+  deps: GrantDeps,
+  ask: GrantAsk,
+): Promise<{ grant: Grant; extended: boolean }> {
+  const ps = deps.config.permission_sets[ask.target];
+  if (!ps || !ask.principalId)
+    throw new ValidationError(
+      'target',
+      `permission set ${ask.target} or its Identity Center user is unknown`,
+    );
+  const grant = newGrant(deps, ask, { principalId: ask.principalId, permissionSetArn: ps.arn });
+  const who = { actor: ask.requester, requestId: grant.id };
+  const existing = await deps.store.grants.get(grant.id);
+  if (existing?.status === 'revoking')
+    throw new ConflictError('that grant is being revoked right now; request it again in a moment');
+  const live = existing?.status === 'active';
+  if (!live && (await deps.core.holdsAssignment(grant)))
+    throw new ConflictError(
+      `Identity Center user ${ask.username} already holds permission set ${ask.target} in account ${ask.account} permanently (a direct assignment no grant made); nothing to grant (a time-bound grant would remove it on expiry)`,
+    );
+  let stored: Grant;
+  let extended: boolean;
+  if (live) {
+    // A live record already explains the assignment: make sure it is there, then extend the record.
+    ({ extended } = await deps.core.applyGrant(grant, who));
+    stored = await deps.store.grants.upsert(grant);
+    extended = true;
+  } else {
+    stored = await deps.store.grants.upsert(grant);
+    try {
+      ({ extended } = await deps.core.applyGrant(stored, who));
+    } catch (err) {
+      await dropFailed(deps, stored);
+      throw err;
+    }
+  }
+  const dm = await post(
+    deps,
+    stored.ownerSlackId,
+    `Access granted until ${stored.expiresAt}`,
+    grantAppliedBlocks(stored, extended),
+  );
+  await remember(deps, stored.id, [dm]);
+  return { grant: stored, extended };
+}
+
+/**
+ * The record of an assignment AWS did not make: claimed (so no revoke job or click has it, and it leaves the
+ * due index) and marked revoked. Claimed by someone else already: theirs to finish. A store failure here is
+ * logged; the record then ends at its expiry like any grant, its revoke finding nothing to delete.
+ */
+async function dropFailed(deps: GrantDeps, g: Grant): Promise<void> {
+  try {
+    const claimed = await deps.store.grants.claimNow(g.id);
+    if (claimed) await deps.store.grants.complete(claimed, 'system:assignment-failed', deps.clock.now());
+  } catch (err) {
+    deps.logger.error(
+      { err: errorMessage(err), grant: g.id },
+      'could not mark the failed permission-set grant; the revoke job will end it at expiry',
+    );
+  }
+}
+
 /** Break-glass: self-approved, for configured templates only, rate limited, broadcast to approvers and admins. */
 export async function breakGlass(
   deps: GrantDeps,
@@ -135,7 +228,11 @@ export async function breakGlass(
       'say what is broken and why you need this now',
     );
   }
-  validateGrantRequest(deps.config, { ...ask, breakGlass: true });
+  validateGrantRequest(deps.config, {
+    ...ask,
+    breakGlass: true,
+    managedAccounts: deps.core.accounts.list().map((a) => a.id),
+  });
   const day = deps.clock.now().toISOString().slice(0, 10);
   const limit = deps.config.break_glass.per_user_per_day;
   if (!(await deps.store.grants.takeAllowance(`break-glass:${ask.requester}:${day}`, limit, DAY_MS / 1000))) {
@@ -160,7 +257,7 @@ export async function breakGlass(
     },
   });
   const blocks = breakGlassBroadcastBlocks(grant, ask.requester);
-  const text = `Break-glass: <@${ask.requester}> took ${grant.kind} ${grant.target} on ${grant.username}`;
+  const text = `Break-glass: <@${ask.requester}> took ${accessLabel(grant.kind, grant.target)} on ${grant.username} in ${grant.account}`;
   const targets = [deps.config.slack.approvals_channel, ...(await deps.roles.adminIds())];
   await remember(deps, grant.id, await Promise.all(targets.map((t) => post(deps, t, text, blocks))));
   return grant;

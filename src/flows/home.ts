@@ -56,7 +56,7 @@ export async function publishHome(deps: Deps, user: string): Promise<void> {
         expiresAt: r.expiresAt,
         summary:
           r.kind === 'grant' && r.grant
-            ? `temporary ${r.grant.kind} ${r.grant.target} for ${r.target.username}`
+            ? `temporary ${r.grant.kind} ${r.grant.target} for ${r.target.username}${r.grant.kind === 'permission-set' ? ` in ${r.account}` : ''}`
             : `${r.kind} ${r.target.username}${r.template ? ` (${r.template})` : ''}`,
       }));
   }
@@ -69,6 +69,7 @@ export async function publishHome(deps: Deps, user: string): Promise<void> {
       usage: deps.commandUsage,
       users,
       grants,
+      accountNames: Object.fromEntries(deps.core.accounts.list().map((a) => [a.id, a.name])),
       ...(pending ? { pending } : {}),
       ...(trend ? { trend } : {}),
       failedAccounts,

@@ -86,6 +86,9 @@ async function reconcileGrant(
   const log = deps.logger.child({ grant: g.grantId, account: g.account, username: g.username });
   const known = await deps.store.grants.get(g.grantId);
   if (known?.status === 'revoking') return 'skipped';
+  // An IAM tag never names a permission-set grant (it has no tag; the Identity Center reconcile job owns it):
+  // a tag whose id matches one is not this job's to "repair" or revoke.
+  if (known?.kind === 'permission-set') return 'skipped';
   if (known?.status === 'active') {
     if (Date.parse(known.expiresAt) > deps.clock.now().getTime()) {
       // The store, the primary record of a live grant, says later: its revoke job ends it then.

@@ -55,7 +55,16 @@ export interface PendingRequest {
   /** The target is an IAM Identity Center user (a create from an identity_center template, or its offboarding). */
   identityCenter?: boolean;
   /** kind 'grant': time-bound access for target.username (the requester's own IAM user). */
-  grant?: { kind: 'group' | 'policy'; target: string; durationMinutes: number; extension?: boolean };
+  grant?: {
+    kind: 'group' | 'policy' | 'permission-set';
+    target: string;
+    durationMinutes: number;
+    extension?: boolean;
+    /** kind 'permission-set': target.username is the Identity Store UserName; these name the assignment. */
+    principalId?: string;
+    permissionSetArn?: string;
+    accountName?: string;
+  };
   /** kind 'remediate': a fix asked for from a digest finding. */
   remediation?: { action: RemediationAction; finding: FindingRef };
 }

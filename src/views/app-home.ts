@@ -38,6 +38,8 @@ export interface HomeInput {
   usage: readonly string[];
   users: HomeUser[];
   grants: Grant[];
+  /** Account id → name, for the permission-set grants' lines; an id missing here is shown alone. */
+  accountNames?: Record<string, string>;
   /** Only for approvers; undefined hides the section. */
   pending?: HomePending[];
   /** Approvers and admins: the inactive-user findings trend over every account (flows/trend.ts). */
@@ -178,7 +180,9 @@ export function appHomeView(input: HomeInput): HomeView {
       text: {
         type: 'mrkdwn',
         text: clip(
-          `${g.breakGlass ? ':rotating_light: ' : ''}${accessLabel(g.kind, g.target)} for \`${esc(g.username)}\` (${g.account}), expires ${slackDate(g.expiresAt)}`,
+          g.kind === 'permission-set'
+            ? `${g.breakGlass ? ':rotating_light: ' : ''}${esc(g.target)} in ${esc(input.accountNames?.[g.account] ?? g.account)} (${g.account}) until ${slackDate(g.expiresAt)}, Identity Center (\`${esc(g.username)}\`)`
+            : `${g.breakGlass ? ':rotating_light: ' : ''}${accessLabel(g.kind, g.target)} for \`${esc(g.username)}\` (${g.account}), expires ${slackDate(g.expiresAt)}`,
         ),
       },
       accessory: {

@@ -30,6 +30,11 @@ export function requestTitle(r: PendingRequest): string {
     const label = REMEDIATION_LABEL[r.remediation.action];
     return `Remediate access-review finding: ${label} of \`${escapeText(r.target.username)}\` in ${escapeText(r.remediation.finding.accountName)}`;
   }
+  if (r.kind === 'grant' && r.grant?.kind === 'permission-set') {
+    const verb = r.grant.extension ? 'Extend temporary access' : 'Temporary access';
+    const where = `${escapeText(r.grant.accountName ?? r.account)} (${escapeText(r.account)})`;
+    return `${verb}: permission set *${escapeText(r.grant.target)}* in ${where} for Identity Center user \`${escapeText(r.target.username)}\` for ${formatMinutes(r.grant.durationMinutes)}`;
+  }
   if (r.kind === 'grant' && r.grant) {
     const what = r.grant.kind === 'group' ? `group ${r.grant.target}` : `policy ${r.grant.target}`;
     const verb = r.grant.extension ? 'Extend temporary access' : 'Temporary access';

@@ -19,6 +19,8 @@ function plain(text: string): PlainTextElement {
 }
 
 function grantLine(g: Grant): string {
+  if (g.kind === 'permission-set')
+    return `${accessLabel(g.kind, g.target)} for Identity Center user \`${esc(g.username)}\` in account ${g.account}`;
   return `${accessLabel(g.kind, g.target)} for \`${esc(g.username)}\` in account ${g.account}`;
 }
 

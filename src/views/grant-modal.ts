@@ -35,16 +35,26 @@ export interface Access {
  */
 export function accessValue(kind: GrantKind, target: string): string {
   const readable = `${kind}:${target}`;
-  if (kind === 'group' && readable.length <= OPTION_VALUE_MAX) return readable;
+  if (kind !== 'policy' && readable.length <= OPTION_VALUE_MAX) return readable;
   return `${kind}#${createHash('sha256').update(readable).digest('hex').slice(0, 20)}`;
 }
 
-/** Every template's grantable access, once each; break-glass offers only what break-glass templates allow. */
-export function grantableAccess(config: Pick<FileConfig, 'templates'>, breakGlass: boolean): Access[] {
+/** What the grant modals read of the config; permission sets are optional so IAM-only callers need not name them. */
+export type GrantableConfig = Pick<FileConfig, 'templates'> & Partial<Pick<FileConfig, 'permission_sets'>>;
+
+/**
+ * Every template's grantable access, once each, then every configured permission set (its accounts are checked
+ * at submit); break-glass offers only what break-glass templates and sets allow.
+ */
+export function grantableAccess(config: GrantableConfig, breakGlass: boolean): Access[] {
   const seen = new Set<string>();
+  const sets = Object.entries(config.permission_sets ?? {})
+    .filter(([, ps]) => !breakGlass || ps.break_glass)
+    .map(([name]) => ({ kind: 'permission-set' as const, target: name }));
   return Object.values(config.templates)
     .filter((t) => !breakGlass || t.break_glass)
-    .flatMap((t) => grantableFor(t))
+    .flatMap((t): Access[] => grantableFor(t))
+    .concat(sets)
     .filter((a) => {
       const k = accessValue(a.kind, a.target);
       if (seen.has(k)) return false;
@@ -57,7 +67,7 @@ export function grantableAccess(config: Pick<FileConfig, 'templates'>, breakGlas
  * The access a submitted value stands for, looked up in the config; undefined for a value the config does not
  * offer (crafted, or from a form opened before the config changed). The template's allow-list is checked after.
  */
-export function accessFromValue(config: Pick<FileConfig, 'templates'>, value: string): Access | undefined {
+export function accessFromValue(config: GrantableConfig, value: string): Access | undefined {
   return grantableAccess(config, false).find((a) => accessValue(a.kind, a.target) === value);
 }
 
@@ -66,6 +76,7 @@ export function accessOptions(access: readonly Access[]): PlainTextOption[] {
 }
 
 export function accessLabel(kind: GrantKind, target: string): string {
+  if (kind === 'permission-set') return `permission set ${target}`;
   return kind === 'group' ? `group ${target}` : `policy ${target.split('/').pop() ?? target}`;
 }
 
@@ -108,7 +119,7 @@ export function grantRequestModal(input: GrantModalInput): ModalView {
           type: 'section',
           text: {
             type: 'mrkdwn',
-            text: `Nothing to ${input.breakGlass ? 'break glass into' : 'request'}: no account, or no template allows time-bound access. An admin can add groups or policies under \`templates.<name>.grantable\`.`,
+            text: `Nothing to ${input.breakGlass ? 'break glass into' : 'request'}: no account, or no template allows time-bound access. An admin can add groups or policies under \`templates.<name>.grantable\`, or Identity Center permission sets under \`permission_sets\`.`,
           },
         },
       ],
@@ -138,7 +149,11 @@ export function grantRequestModal(input: GrantModalInput): ModalView {
     {
       type: 'input',
       block_id: GRANT_BLOCKS.access,
-      label: plain('Group or policy'),
+      label: plain(
+        input.access.some((a) => a.kind === 'permission-set')
+          ? 'Group, policy or permission set'
+          : 'Group or policy',
+      ),
       element: selectElement(GRANT_BLOCKS.access, access),
     },
     {
@@ -183,13 +198,17 @@ export function grantRequestModal(input: GrantModalInput): ModalView {
  * so nothing here may wait on IAM. Break-glass offers only what break-glass templates allow.
  */
 export function grantModalFor(
-  config: Pick<FileConfig, 'templates' | 'grants' | 'break_glass'>,
+  config: GrantableConfig & Pick<FileConfig, 'grants' | 'break_glass'>,
   accounts: readonly GrantAccount[],
   breakGlass: boolean,
 ): ModalView {
   const access = grantableAccess(config, breakGlass);
+  // A permission set has its own cap (max_duration_hours), checked at submit: offer up to the longest.
+  const setCaps = access.flatMap((a) =>
+    a.kind === 'permission-set' ? [(config.permission_sets?.[a.target]?.max_duration_hours ?? 0) * 60] : [],
+  );
   const maxMinutes = breakGlass
     ? config.break_glass.max_duration_minutes
-    : config.grants.max_duration_hours * 60;
+    : Math.max(config.grants.max_duration_hours * 60, ...setCaps.map(Math.floor));
   return grantRequestModal({ breakGlass, accounts, access, maxMinutes, privateMetadata: '' });
 }

@@ -182,7 +182,7 @@ describe('grantModalFor', () => {
           type: 'section',
           text: {
             type: 'mrkdwn',
-            text: 'Nothing to request: no account, or no template allows time-bound access. An admin can add groups or policies under `templates.<name>.grantable`.',
+            text: 'Nothing to request: no account, or no template allows time-bound access. An admin can add groups or policies under `templates.<name>.grantable`, or Identity Center permission sets under `permission_sets`.',
           },
         },
       ],

@@ -3,7 +3,7 @@ import type { Deps } from '../../deps.js';
 import { errorMessage } from '../../errors.js';
 import { breakGlass } from '../../flows/grants.js';
 import { announceRequest, recordRequest } from '../../flows/requests/file.js';
-import { type GrantForm, grantRequest, prepareGrant } from '../../flows/requests/grant.js';
+import { type GrantForm, grantRequest, prepareGrant, requestedGrant } from '../../flows/requests/grant.js';
 import { notify } from '../../slack/dm.js';
 import { failureText } from '../../slack/reply.js';
 import { multilineValue, selectValue, type ViewState } from '../../slack/view-state.js';
@@ -65,7 +65,7 @@ export const grantRequestSubmit =
       username: ask.username,
       template: ask.template,
       justification: ask.reason,
-      grant: { kind: ask.kind, target: ask.target, durationMinutes: ask.durationMinutes },
+      grant: requestedGrant(deps, ask),
     });
     const failed = await recordRequest(deps, request);
     if (failed)
