@@ -131,21 +131,32 @@ async function runIdentityCenterCreate(
     who,
   );
   const line = `created IAM Identity Center user \`${result.userName}\` (${result.userId})${result.groups.length > 0 ? ` in ${result.groups.join(', ')}` : ''}; no password was created`;
-  if (!ownerSlackId) return `${line}; no Slack user found for the owner, so nobody was told how to sign in`;
+  return `${line}; ${await tellHowToSignIn(deps, ownerSlackId, result)}`;
+}
+
+/** The owner's DM for a new Identity Center user: how to sign in (no secret in it). Returns what happened. */
+export async function tellHowToSignIn(
+  deps: Deps,
+  ownerSlackId: string | undefined,
+  user: { userName: string; groups: string[] },
+): Promise<string> {
+  if (!ownerSlackId) return 'no Slack user found for the owner, so nobody was told how to sign in';
   const portalUrl = deps.config.identity_center?.portal_url;
   const told = await notify(
     deps.client,
     ownerSlackId,
     identityCenterWelcome({
-      userName: result.userName,
-      groups: result.groups,
+      userName: user.userName,
+      groups: user.groups,
       ...(portalUrl ? { portalUrl } : {}),
     }),
   ).then(
     () => true,
     () => false,
   );
-  return `${line}; ${told ? `<@${ownerSlackId}> was told how to sign in` : `the DM to <@${ownerSlackId}> failed: tell them how to sign in`}`;
+  return told
+    ? `<@${ownerSlackId}> was told how to sign in`
+    : `the DM to <@${ownerSlackId}> failed: tell them how to sign in`;
 }
 
 /** What the create / onboard modal asks for, as read from its state. */
