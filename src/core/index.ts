@@ -15,6 +15,7 @@ import {
 import { identityCenter } from './identity-center/directory.js';
 import {
   createIdentityUser,
+  describeIdentityUser,
   type IdentityUserInput,
   type OffboardIdentityInput,
   offboardIdentityUser,
@@ -128,6 +129,8 @@ export function bindCore(ctx: CoreContext) {
       userId: (userName: string) => identityCenter(ctx).userId({ userName }),
       /** Read-only checks of a create (name, email, groups, no such user yet). */
       validate: (input: IdentityUserInput) => validateIdentityUser(ctx, input).then(() => undefined),
+      /** The user's id and groups by UserName; undefined when there is no such user. */
+      describe: (userName: string) => describeIdentityUser(ctx, userName),
       create: (input: IdentityUserInput, who: Actor) => createIdentityUser(ctx, input, who),
       offboard: (input: OffboardIdentityInput, who: Actor) => offboardIdentityUser(ctx, input, who),
       /** Deletes offboarded Identity Center users whose deletion day has come. */

@@ -131,6 +131,19 @@ export async function validateIdentityUser(
   return { identityStoreId, groups };
 }
 
+/** The user's id and group display names (the bot's deletion-day markers left out); undefined when none. */
+export async function describeIdentityUser(
+  ctx: CoreContext,
+  userName: string,
+): Promise<{ userId: string; groups: string[] } | undefined> {
+  const ic = identityCenter(ctx);
+  const userId = await ic.userId({ userName });
+  if (!userId) return undefined;
+  const { identityStoreId } = await ic.instance();
+  const memberships = await membershipsOf(ic.identityStore(), identityStoreId, userId);
+  return { userId, groups: memberships.map((m) => m.group).filter((g) => !MARKER_RE.test(g)) };
+}
+
 /**
  * Creates the Identity Store user (UserName, DisplayName, Name, primary work email) and adds it to the
  * groups. A failed membership rolls back: the memberships made, then the user. No password exists: Identity

@@ -3,7 +3,13 @@ import type { Deps } from '../../deps.js';
 import { ConflictError, errorMessage, NotFoundError, ValidationError } from '../../errors.js';
 import { notify, resolveOwner } from '../../slack/dm.js';
 import type { PendingRequest } from '../../store/types.js';
-import { createInput, recordTemporaryUser, temporaryEnd } from './create.js';
+import {
+  createInput,
+  identityCenterTemplate,
+  recordTemporaryUser,
+  tellHowToSignIn,
+  temporaryEnd,
+} from './create.js';
 import { failureLine, LEASE_LAPSED_MS, run } from './execute.js';
 import { deliveryLine, resetHint, sendFreshPassword } from './password.js';
 import { auditRequest, updateApprovalMessage } from './record.js';
@@ -87,6 +93,7 @@ async function runAgain(deps: Deps, r: PendingRequest, who: Actor): Promise<Outc
  * died with the process: a fresh one goes to the owner (or the request says it needs a reset).
  */
 async function reconcileCreate(deps: Deps, r: PendingRequest, who: Actor): Promise<Outcome> {
+  if (r.identityCenter) return reconcileIdentityCenterCreate(deps, r);
   const name = `\`${r.target.username}\``;
   let snap: Awaited<ReturnType<Deps['core']['describeUser']>>;
   try {
@@ -133,11 +140,67 @@ async function reconcileCreate(deps: Deps, r: PendingRequest, who: Actor): Promi
 }
 
 /**
+ * An Identity Center create: the Identity Store user with every group of its template is done (no password
+ * died with the process, so the owner is only told again how to sign in); anything less is left as is.
+ */
+async function reconcileIdentityCenterCreate(deps: Deps, r: PendingRequest): Promise<Outcome> {
+  const name = `\`${r.target.username}\``;
+  const found = await deps.core.identityCenterPeople.describe(r.target.username);
+  if (!found)
+    return {
+      status: 'failed',
+      outcome: `${RESTARTED}, before ${name} was created: nothing exists in IAM Identity Center; ask again`,
+    };
+  const missing = (identityCenterTemplate(deps, r.template)?.groups ?? []).filter(
+    (g) => !found.groups.includes(g),
+  );
+  if (missing.length > 0)
+    return {
+      status: 'failed',
+      outcome: `${RESTARTED}: ${name} exists in IAM Identity Center but not in ${missing.join(', ')}; it was left as is: offboard it (/aws-user offboard ${r.target.username} identity-center), then ask again`,
+    };
+  const owner = await resolveOwner(deps.client, r.target).catch(() => undefined);
+  const told = await tellHowToSignIn(deps, owner, { userName: r.target.username, groups: found.groups });
+  return {
+    status: 'done',
+    outcome: `${RESTARTED}; ${name} exists in IAM Identity Center as requested (${found.userId}); ${told}`,
+  };
+}
+
+/**
+ * A permission set is recorded as an active grant before its assignment is created, so the record alone
+ * tells: there, and the assignment (made or not) is revoked on time by the grant machinery; absent, nothing
+ * was assigned. Identity Center is never asked, and an assignment held without a record is the reconcile
+ * job's (elevation_only sets) or was standing access before the request.
+ */
+async function reconcilePermissionSetGrant(
+  deps: Deps,
+  r: PendingRequest & { grant: NonNullable<PendingRequest['grant']> },
+): Promise<Outcome> {
+  const spec = {
+    account: r.account,
+    username: r.target.username,
+    kind: r.grant.kind,
+    target: r.grant.target,
+    ...(r.grant.principalId ? { principalId: r.grant.principalId } : {}),
+  };
+  const what = `permission set ${spec.target} for \`${spec.username}\``;
+  const recorded = await deps.store.grants.get(grantId(spec));
+  if (recorded?.status === 'active')
+    return { status: 'done', outcome: `${RESTARTED}; ${what} is granted until ${recorded.expiresAt}` };
+  return {
+    status: 'failed',
+    outcome: `${RESTARTED}, before ${what} was granted: nothing changed; ask again`,
+  };
+}
+
+/**
  * A grant is done only if the store holds its expiry (else nothing would revoke it on time). Access the
  * bot put in IAM (its grant tag is there) without a recorded expiry is taken back.
  */
 async function reconcileGrant(deps: Deps, r: PendingRequest, who: Actor): Promise<Outcome> {
   if (!r.grant) return { status: 'failed', outcome: `${STUCK_OUTCOME} (a grant without its access)` };
+  if (r.grant.kind === 'permission-set') return reconcilePermissionSetGrant(deps, { ...r, grant: r.grant });
   const spec = {
     account: r.account,
     username: r.target.username,
