@@ -1,11 +1,11 @@
-import { IAMClient } from '@aws-sdk/client-iam';
+import { GetAccountPasswordPolicyCommand, IAMClient, NoSuchEntityException } from '@aws-sdk/client-iam';
 import { IdentitystoreClient } from '@aws-sdk/client-identitystore';
 import { OrganizationsClient } from '@aws-sdk/client-organizations';
 import { SSOAdminClient } from '@aws-sdk/client-sso-admin';
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import type { AccountConfig, FileConfig } from '../../config.js';
-import { AccountFailedError, ConfigError, ValidationError } from '../../errors.js';
+import { AccountFailedError, ConfigError, errorMessage, ValidationError } from '../../errors.js';
 import { type Clock, systemClock } from '../clock.js';
 import { type AccountSource, mergeAccounts } from './organization.js';
 import { applyRateLimit, RateLimiter } from './rate-limit.js';
@@ -363,5 +363,27 @@ export class AccountClients {
     this.homeClients.clear();
     this.stsClients.clear();
     this.iamClients.clear();
+  }
+}
+
+export interface Reachability {
+  ok: boolean;
+  /** Why not: the AssumeRole or IAM error, as AWS worded it. */
+  error?: string;
+}
+
+/**
+ * Whether the bot can work in the account: AssumeRole (for a member) and one cheap IAM read the member
+ * role allows (GetAccountPasswordPolicy; "no policy set" is an answer, so it counts as reached). Never throws.
+ */
+export async function checkReachable(clients: AccountClients, accountId: string): Promise<Reachability> {
+  try {
+    await clients.iam(accountId, 'check').send(new GetAccountPasswordPolicyCommand({}));
+    return { ok: true };
+  } catch (err) {
+    if (err instanceof NoSuchEntityException) return { ok: true };
+    const name = (err as { name?: string }).name;
+    const text = errorMessage(err);
+    return { ok: false, error: err instanceof AccountFailedError || !name ? text : `${name}: ${text}` };
   }
 }
