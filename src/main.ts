@@ -7,6 +7,7 @@ import {
   bindCore,
   type CoreContext,
   resolveHomeAccountId,
+  startDiscovery,
   systemClock,
 } from './core/index.js';
 import type { BaseDeps } from './deps.js';
@@ -34,6 +35,16 @@ async function main(): Promise<number> {
   // Resolved once, before anything runs: past this point every account is a real id.
   const homeAccountId = await resolveHomeAccountId(config, aws);
   const clients = new AccountClients(config.accounts, { ...aws, homeAccountId });
+  // Organizations discovery on this replica, now and every refresh_minutes (each replica serves its own list).
+  // With static accounts a failure only logs and retries; with none there is nothing to manage but home.
+  const discovery = config.organization
+    ? startDiscovery(clients, config.organization, clock, logger)
+    : undefined;
+  await discovery?.first;
+  if (config.organization && !clients.discoveredAt && config.accounts.length === 0)
+    throw new Error(
+      'organization discovery failed and no static accounts are configured; see the log line above',
+    );
   const { store, kind: storeKind } = await openStore(config, logger);
   const ctx: CoreContext = {
     config,
@@ -83,6 +94,7 @@ async function main(): Promise<number> {
       logger,
       graceMs: config.env.shutdownGraceMs,
     });
+    discovery?.stop();
     clients.destroy();
     process.exit(drained ? 0 : 1);
   };

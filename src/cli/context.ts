@@ -1,8 +1,10 @@
 import { type Config, loadConfig } from '../config.js';
 import { Auditor, type AuditSink, JsonlAuditSink, MemoryAuditSink } from '../core/audit.js';
 import { AccountClients, type ClientFactoryOptions, resolveHomeAccountId } from '../core/aws/accounts.js';
+import { refreshOrganization } from '../core/aws/organization.js';
 import { type Clock, systemClock } from '../core/clock.js';
 import type { CoreContext } from '../core/context.js';
+import { errorMessage } from '../errors.js';
 import { createLogger, type Logger } from '../logger.js';
 
 export interface GlobalOptions {
@@ -26,6 +28,7 @@ export async function buildContext(opts: GlobalOptions, deps: CliDeps): Promise<
   const clock = deps.clock ?? systemClock;
   const logger = cliLogger(opts, config, deps);
   const clients = deps.clients?.(config) ?? (await accountClients(config, clock));
+  if (config.organization) await discoverOnce(clients, config, clock);
   const sink = deps.auditSink ?? (opts.auditLog ? new JsonlAuditSink(opts.auditLog) : new MemoryAuditSink());
   return { config, clients, auditor: new Auditor(sink, clock, logger), clock, logger };
 }
@@ -39,6 +42,19 @@ export function cliLogger(opts: GlobalOptions, config: Config, deps: CliDeps): L
       process.stderr,
     )
   );
+}
+
+/**
+ * One Organizations discovery per run. A failure stops the command (exit 2): a scan or a listing that
+ * silently covered only the static accounts would pass for the whole organization.
+ */
+async function discoverOnce(clients: AccountClients, config: Config, clock: Clock): Promise<void> {
+  if (!config.organization) return;
+  try {
+    await refreshOrganization(clients, config.organization, clock);
+  } catch (err) {
+    throw new Error(`${errorMessage(err)} (organization in ${config.source})`, { cause: err });
+  }
 }
 
 async function accountClients(config: Config, clock: Clock): Promise<AccountClients> {

@@ -1,6 +1,7 @@
 import type { AccountConfig } from '../config.js';
 import type { AuditInput } from './audit.js';
 import { callerIdentity } from './aws/accounts.js';
+import type { AccountSource } from './aws/organization.js';
 import type { Actor, CoreContext } from './context.js';
 import { generateReport, type ReportType } from './detect/reports.js';
 import { type ScanOptions, scan } from './detect/scan.js';
@@ -53,10 +54,12 @@ export function bindCore(ctx: CoreContext) {
     accounts: {
       /** The account of the bot's own credentials. */
       home: (): AccountConfig => ctx.clients.home,
-      /** Every account the bot manages: the configured ones, else the home account alone. */
+      /** Every account the bot manages: the configured and discovered ones, else the home account alone. */
       list: (): readonly AccountConfig[] => ctx.clients.managed(),
-      /** An id or name from the config → the account; a ValidationError (field `account`) otherwise. */
+      /** An id or name of a managed account → the account; a ValidationError (field `account`) otherwise. */
       resolve: (idOrName: string): AccountConfig => ctx.clients.resolve(idOrName),
+      /** Where the account comes from: a static `accounts` entry, or Organizations discovery. */
+      source: (accountId: string): AccountSource => ctx.clients.sourceOf(accountId),
     },
     /** sts:GetCallerIdentity of the bot's own credentials, for /healthz. */
     identity: () => callerIdentity(ctx.clients.sts()),
@@ -148,6 +151,7 @@ export type CoreOps = ReturnType<typeof bindCore>;
 export type { AuditEvent, AuditInput, AuditOutcome, AuditSink } from './audit.js';
 export { Auditor, MemoryAuditSink } from './audit.js';
 export { AccountClients, resolveHomeAccountId } from './aws/accounts.js';
+export { startDiscovery } from './aws/organization.js';
 export { type Clock, DAY_MS, parseWhen, systemClock } from './clock.js';
 export type { Actor, CoreContext } from './context.js';
 export {

@@ -10,6 +10,8 @@ import type { AddressInfo } from 'node:net';
  * - GenerateCredentialReport answers STARTED once per account, then COMPLETE (as AWS does).
  * - GetCredentialReport serves a base64 CSV in AWS's format, `<root_account>` first.
  * - GetAccountAuthorizationDetails(Filter=User) pages by MaxItems (≤ 1,000) and Marker, as AWS does.
+ * - Organizations ListAccounts (JSON protocol, X-Amz-Target) lists the N accounts, ACTIVE, in pages of at
+ *   most 20 (AWS's cap) with NextToken, so discovery can be measured next to the scan.
  * - The per-user calls of the seed method (ListUsers, GetUser, ListAccessKeys, GetAccessKeyLastUsed,
  *   ListMFADevices, ListUserTags) serve the same users, so both methods see the same data.
  */
@@ -307,8 +309,44 @@ export async function startSyntheticIam(opts: SyntheticOptions): Promise<Synthet
     }
   };
 
+  /** organizations:ListAccounts, the one Organizations call discovery makes without include_ous. */
+  const organizations = (target: string, body: string): [number, string] => {
+    const action = target.split('.').pop() ?? '';
+    if (action !== 'ListAccounts')
+      return [400, JSON.stringify({ __type: 'InvalidInputException', Message: `not served: ${action}` })];
+    const input = JSON.parse(body || '{}') as { MaxResults?: number; NextToken?: string };
+    const start = Number(input.NextToken ?? 0);
+    const end = Math.min(start + Math.min(input.MaxResults ?? 20, 20), accountIds.length);
+    const Accounts = accountIds.slice(start, end).map((id, k) => ({
+      Id: id,
+      Arn: `arn:aws:organizations::123456789012:account/o-bench00000/${id}`,
+      Email: `acct-${start + k}@example.com`,
+      Name: `acct-${start + k}`,
+      State: 'ACTIVE',
+      Status: 'ACTIVE',
+      JoinedMethod: 'CREATED',
+      JoinedTimestamp: now / 1000,
+    }));
+    return [
+      200,
+      JSON.stringify({ Accounts, ...(end < accountIds.length ? { NextToken: String(end) } : {}) }),
+    ];
+  };
+
   const server: Server = createServer(async (req, res) => {
-    const params = new URLSearchParams(await readBody(req));
+    const raw = await readBody(req);
+    const target = req.headers['x-amz-target'];
+    if (typeof target === 'string' && target.startsWith('AWSOrganizations')) {
+      const op = `organizations:${target.split('.').pop()}`;
+      calls[op] = (calls[op] ?? 0) + 1;
+      const [status, body] = organizations(target, raw);
+      setTimeout(() => {
+        res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1' });
+        res.end(body);
+      }, opts.latencyMs);
+      return;
+    }
+    const params = new URLSearchParams(raw);
     const action = params.get('Action') ?? '';
     calls[action] = (calls[action] ?? 0) + 1;
     const akid = /Credential=([A-Z0-9]+)\//.exec(req.headers.authorization ?? '')?.[1] ?? '';
@@ -326,7 +364,11 @@ export async function startSyntheticIam(opts: SyntheticOptions): Promise<Synthet
     url: `http://127.0.0.1:${port}`,
     calls,
     accountIds,
-    totalIamCalls: () => Object.entries(calls).reduce((s, [a, c]) => (a === 'AssumeRole' ? s : s + c), 0),
+    totalIamCalls: () =>
+      Object.entries(calls).reduce(
+        (s, [a, c]) => (a === 'AssumeRole' || a.startsWith('organizations:') ? s : s + c),
+        0,
+      ),
     reset() {
       for (const k of Object.keys(calls)) delete calls[k];
       generated = new Set();

@@ -1,4 +1,5 @@
 import type { RegisterCliCommand } from '../index.js';
+import { accountsCommand } from './accounts.js';
 import { auditCommand } from './audit.js';
 import { bulkCreateCommand } from './bulk-create.js';
 import { createUserCommand } from './create-user.js';
@@ -30,4 +31,5 @@ export const commands: RegisterCliCommand[] = [
   reportCommand,
   auditCommand,
   templatesCommand,
+  accountsCommand,
 ];

@@ -1,12 +1,13 @@
-import { IAMClient } from '@aws-sdk/client-iam';
+import { GetAccountPasswordPolicyCommand, IAMClient, NoSuchEntityException } from '@aws-sdk/client-iam';
 import { IdentitystoreClient } from '@aws-sdk/client-identitystore';
 import { OrganizationsClient } from '@aws-sdk/client-organizations';
 import { SSOAdminClient } from '@aws-sdk/client-sso-admin';
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import type { AccountConfig, FileConfig } from '../../config.js';
-import { AccountFailedError, ConfigError, ValidationError } from '../../errors.js';
+import { AccountFailedError, ConfigError, errorMessage, ValidationError } from '../../errors.js';
 import { type Clock, systemClock } from '../clock.js';
+import { type AccountSource, mergeAccounts } from './organization.js';
 import { applyRateLimit, RateLimiter } from './rate-limit.js';
 
 /**
@@ -89,11 +90,17 @@ interface CachedCreds {
 }
 
 export class AccountClients {
-  readonly accounts: readonly AccountConfig[];
-  /** The account of the bot's own credentials: its configured entry, or one named 'home' when unlisted. */
-  readonly home: AccountConfig;
-  /** What resolve() looks in: the configured accounts, and the home account when it is not among them. */
-  private readonly known: readonly AccountConfig[];
+  /** The static `accounts` of the config, as written. */
+  readonly configured: readonly AccountConfig[];
+  /** The home account when neither the config nor the organization lists it. */
+  private readonly unlistedHome: AccountConfig;
+  /** The managed list: the static accounts merged with the last discovery (core/aws/organization.ts). */
+  private current: readonly AccountConfig[];
+  private sources = new Map<string, AccountSource>();
+  /** What resolve() looks in: the managed accounts, and the home account when it is not among them. */
+  private known: readonly AccountConfig[];
+  /** When the discovered part was last replaced; undefined until the first discovery. */
+  discoveredAt: Date | undefined;
   private readonly opts: ClientFactoryOptions;
   private readonly clock: Clock;
   private readonly iamClients = new Map<string, IAMClient>();
@@ -107,7 +114,7 @@ export class AccountClients {
   assumeRoleCalls = 0;
 
   constructor(accounts: readonly AccountConfig[], opts: ClientFactoryOptions = {}) {
-    this.accounts = accounts;
+    this.configured = accounts;
     this.opts = opts;
     this.clock = opts.clock ?? systemClock;
     const homeId = opts.homeAccountId ?? accounts.find((a) => !a.role_arn)?.id;
@@ -116,17 +123,71 @@ export class AccountClients {
         'home_account: cannot tell which account the bot runs in (every account has a role_arn); set home_account',
       ]);
     }
-    this.home = accounts.find((a) => a.id === homeId) ?? {
+    this.unlistedHome = accounts.find((a) => a.id === homeId) ?? {
       id: homeId,
       name: 'home',
       region: opts.region ?? DEFAULT_REGION,
     };
-    this.known = accounts.some((a) => a.id === homeId) ? accounts : [...accounts, this.home];
+    this.current = accounts;
+    this.known = accounts;
+    this.apply(mergeAccounts(accounts, []));
   }
 
-  /** The accounts the bot manages: the configured ones, else the home account alone. */
+  /**
+   * The account of the bot's own credentials: its configured entry, else its discovered one, else one named
+   * 'home'.
+   */
+  get home(): AccountConfig {
+    return this.current.find((a) => a.id === this.unlistedHome.id) ?? this.unlistedHome;
+  }
+
+  /** The managed accounts now: the static ones merged with the last discovery. */
+  get accounts(): readonly AccountConfig[] {
+    return this.current;
+  }
+
+  /**
+   * Replaces the discovered part of the managed list (a static entry with the same id still wins). Clients
+   * and cached credentials of an account whose role, external id or region changed are dropped.
+   */
+  setDiscovered(discovered: readonly AccountConfig[], at: Date): void {
+    const before = new Map(this.current.map((a) => [a.id, a]));
+    this.apply(mergeAccounts(this.configured, discovered));
+    this.discoveredAt = at;
+    for (const a of this.current) {
+      const was = before.get(a.id);
+      if (
+        was &&
+        (was.role_arn !== a.role_arn || was.external_id !== a.external_id || was.region !== a.region)
+      )
+        this.forget(a.id);
+    }
+  }
+
+  /** 'config' for a static entry (or the unlisted home account), 'organization' for a discovered one. */
+  sourceOf(accountId: string): AccountSource {
+    return this.sources.get(accountId) ?? 'config';
+  }
+
+  private apply(merged: readonly { account: AccountConfig; source: AccountSource }[]): void {
+    this.current = merged.map((m) => m.account);
+    this.sources = new Map(merged.map((m) => [m.account.id, m.source]));
+    const listed = this.current.some((a) => a.id === this.unlistedHome.id);
+    this.known = listed ? this.current : [...this.current, this.unlistedHome];
+  }
+
+  private forget(accountId: string): void {
+    for (const [key, client] of this.iamClients)
+      if (key === accountId || key.startsWith(`${accountId}|`)) {
+        client.destroy();
+        this.iamClients.delete(key);
+      }
+    for (const key of this.credCache.keys()) if (key.startsWith(`${accountId}|`)) this.credCache.delete(key);
+  }
+
+  /** The accounts the bot manages: the configured and discovered ones, else the home account alone. */
   managed(): readonly AccountConfig[] {
-    return this.accounts.length > 0 ? this.accounts : [this.home];
+    return this.current.length > 0 ? this.current : [this.home];
   }
 
   /** The accounts named (ids or names), else every managed one; each account once. */
@@ -140,15 +201,19 @@ export class AccountClients {
     return [...picked.values()];
   }
 
-  /** An id or name from the config (the home account included) → the account. */
+  /** An id or name of a managed account (the home account included) → the account. */
   resolve(idOrName: string): AccountConfig {
     const known = this.known;
-    const a = known.find((x) => x.id === idOrName || x.name === idOrName);
+    const a = known.find((x) => x.id === idOrName) ?? known.find((x) => x.name === idOrName);
     if (!a) {
+      const shown = known.slice(0, 20).map((x) => `${x.name} (${x.id})`);
+      if (known.length > 20) shown.push(`and ${known.length - 20} more`);
       throw new ValidationError(
         'account',
-        `unknown account "${idOrName}"; known accounts: ${known.map((x) => `${x.name} (${x.id})`).join(', ')}`,
-        'use an id or name from accounts[] in the config',
+        `unknown account "${idOrName}"; known accounts: ${shown.join(', ')}`,
+        this.sources.size > 0 && [...this.sources.values()].includes('organization')
+          ? 'use an id or name from accounts[] in the config or from the organization (aws-user accounts)'
+          : 'use an id or name from accounts[] in the config',
       );
     }
     return a;
@@ -298,5 +363,27 @@ export class AccountClients {
     this.homeClients.clear();
     this.stsClients.clear();
     this.iamClients.clear();
+  }
+}
+
+export interface Reachability {
+  ok: boolean;
+  /** Why not: the AssumeRole or IAM error, as AWS worded it. */
+  error?: string;
+}
+
+/**
+ * Whether the bot can work in the account: AssumeRole (for a member) and one cheap IAM read the member
+ * role allows (GetAccountPasswordPolicy; "no policy set" is an answer, so it counts as reached). Never throws.
+ */
+export async function checkReachable(clients: AccountClients, accountId: string): Promise<Reachability> {
+  try {
+    await clients.iam(accountId, 'check').send(new GetAccountPasswordPolicyCommand({}));
+    return { ok: true };
+  } catch (err) {
+    if (err instanceof NoSuchEntityException) return { ok: true };
+    const name = (err as { name?: string }).name;
+    const text = errorMessage(err);
+    return { ok: false, error: err instanceof AccountFailedError || !name ? text : `${name}: ${text}` };
   }
 }
