@@ -198,16 +198,14 @@ describe('recovery of a permission-set grant', () => {
   }
 
   async function rita(): Promise<string> {
-    const u = await moto
-      .identityStore()
-      .send(
-        new CreateUserCommand({
-          IdentityStoreId: store,
-          UserName: 'rita.ic',
-          DisplayName: 'Rita',
-          Name: { GivenName: 'Rita', FamilyName: 'R' },
-        }),
-      );
+    const u = await moto.identityStore().send(
+      new CreateUserCommand({
+        IdentityStoreId: store,
+        UserName: 'rita.ic',
+        DisplayName: 'Rita',
+        Name: { GivenName: 'Rita', FamilyName: 'R' },
+      }),
+    );
     return u.UserId ?? '';
   }
 
