@@ -436,7 +436,8 @@ export function parseFileConfig(raw: unknown, source: string): FileConfig {
     if (ids.has(a.id)) problems.push(`accounts[${i}].id: duplicate account id ${a.id}`);
     ids.add(a.id);
   });
-  if (cfg.home_account && !ids.has(cfg.home_account) && cfg.accounts.length > 0) {
+  // With an organization the home account is usually discovered, not listed.
+  if (cfg.home_account && !ids.has(cfg.home_account) && cfg.accounts.length > 0 && !cfg.organization) {
     problems.push(`home_account: ${cfg.home_account} is not one of accounts[].id`);
   }
   for (const [name, t] of Object.entries(cfg.templates)) {

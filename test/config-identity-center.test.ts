@@ -73,6 +73,18 @@ describe('organization, identity_center and permission_sets', () => {
     );
   });
 
+  it('takes a home_account that only the organization lists, but not one missing from a static list', () => {
+    const accounts = [{ id: '222222222222', name: 'prod', role_arn: 'arn:aws:iam::222222222222:role/x' }];
+    expect(() => parseFileConfig({ templates: {}, accounts, home_account: '111111111111' }, 'x.yml')).toThrow(
+      /home_account: 111111111111 is not one of accounts\[\]\.id/,
+    );
+    const cfg = parseFileConfig(
+      { templates: {}, accounts, home_account: '111111111111', organization: { role_name: 'aws-user-bot' } },
+      'x.yml',
+    );
+    expect(cfg.home_account).toBe('111111111111');
+  });
+
   it('keeps an Identity Center template apart from IAM-only fields', () => {
     const ok = parseFileConfig(
       { identity_center: {}, templates: { sso: { identity_center: { groups: ['Engineers'] } } } },
