@@ -87,20 +87,8 @@ export async function grantAccess(
     managedAccounts: deps.core.accounts.list().map((a) => a.id),
   });
   if (ask.kind === 'permission-set') return grantPermissionSet(deps, ask);
-  const now = deps.clock.now();
   const spec = { account: ask.account, username: ask.username, kind: ask.kind, target: ask.target };
-  const grant: Grant = {
-    ...spec,
-    id: grantId(spec),
-    requester: ask.requester,
-    ...(ask.ownerSlackId ? { ownerSlackId: ask.ownerSlackId } : {}),
-    reason: ask.reason,
-    createdAt: now.toISOString(),
-    expiresAt: new Date(now.getTime() + ask.durationMinutes * 60_000).toISOString(),
-    breakGlass: ask.breakGlass,
-    approvers: ask.approvers,
-    status: 'active',
-  };
+  const grant = newGrant(deps, ask);
   const existing = await deps.store.grants.get(grant.id);
   if (existing?.status === 'revoking')
     throw new ConflictError('that grant is being revoked right now; request it again in a moment');
@@ -119,6 +107,11 @@ export async function grantAccess(
     // The store kept a later expiry (an overlapping grant): make the IAM tag agree with it.
     await deps.core.applyGrant(stored, who);
   }
+  return announceGrant(deps, stored, extended);
+}
+
+/** The holder's DM that the access is on, remembered with the grant so its buttons can update it. */
+async function announceGrant(deps: GrantDeps, stored: Grant, extended: boolean) {
   const dm = await post(
     deps,
     stored.ownerSlackId,
@@ -189,14 +182,7 @@ async function grantPermissionSet(
       throw err;
     }
   }
-  const dm = await post(
-    deps,
-    stored.ownerSlackId,
-    `Access granted until ${stored.expiresAt}`,
-    grantAppliedBlocks(stored, extended),
-  );
-  await remember(deps, stored.id, [dm]);
-  return { grant: stored, extended };
+  return announceGrant(deps, stored, extended);
 }
 
 /**

@@ -73,75 +73,59 @@ async function waitFor(
 }
 
 /** Creates the USER assignment and waits until AWS reports it provisioned. Idempotent in AWS. */
-export async function createAssignment(
-  ctx: CoreContext,
-  a: Assignment,
-  poll: PollOptions = {},
-): Promise<void> {
-  const ic = identityCenter(ctx);
-  const { instanceArn } = await ic.instance();
-  const sso = ic.ssoAdmin();
-  const out = await sso.send(
-    new CreateAccountAssignmentCommand({
-      InstanceArn: instanceArn,
-      TargetId: a.account,
-      TargetType: 'AWS_ACCOUNT',
-      PermissionSetArn: a.permissionSetArn,
-      PrincipalType: 'USER',
-      PrincipalId: a.principalId,
-    }),
-  );
-  await waitFor(
-    ctx,
-    'create',
-    out.AccountAssignmentCreationStatus,
-    async (id) =>
-      (
-        await sso.send(
-          new DescribeAccountAssignmentCreationStatusCommand({
-            InstanceArn: instanceArn,
-            AccountAssignmentCreationRequestId: id,
-          }),
-        )
-      ).AccountAssignmentCreationStatus,
-    poll,
-  );
+export function createAssignment(ctx: CoreContext, a: Assignment, poll: PollOptions = {}): Promise<void> {
+  return changeAssignment(ctx, 'create', { ...a, principalType: 'USER' }, poll);
 }
 
 /** Deletes the assignment (USER unless told otherwise) and waits until AWS reports it gone. */
-export async function deleteAssignment(
+export function deleteAssignment(
   ctx: CoreContext,
   a: Assignment & { principalType?: 'USER' | 'GROUP' },
   poll: PollOptions = {},
 ): Promise<void> {
+  return changeAssignment(ctx, 'delete', { ...a, principalType: a.principalType ?? 'USER' }, poll);
+}
+
+async function changeAssignment(
+  ctx: CoreContext,
+  operation: 'create' | 'delete',
+  a: Assignment & { principalType: 'USER' | 'GROUP' },
+  poll: PollOptions,
+): Promise<void> {
   const ic = identityCenter(ctx);
   const { instanceArn } = await ic.instance();
   const sso = ic.ssoAdmin();
-  const out = await sso.send(
-    new DeleteAccountAssignmentCommand({
-      InstanceArn: instanceArn,
-      TargetId: a.account,
-      TargetType: 'AWS_ACCOUNT',
-      PermissionSetArn: a.permissionSetArn,
-      PrincipalType: a.principalType ?? 'USER',
-      PrincipalId: a.principalId,
-    }),
-  );
-  await waitFor(
-    ctx,
-    'delete',
-    out.AccountAssignmentDeletionStatus,
-    async (id) =>
-      (
-        await sso.send(
-          new DescribeAccountAssignmentDeletionStatusCommand({
-            InstanceArn: instanceArn,
-            AccountAssignmentDeletionRequestId: id,
-          }),
-        )
-      ).AccountAssignmentDeletionStatus,
-    poll,
-  );
+  const input = {
+    InstanceArn: instanceArn,
+    TargetId: a.account,
+    TargetType: 'AWS_ACCOUNT' as const,
+    PermissionSetArn: a.permissionSetArn,
+    PrincipalType: a.principalType,
+    PrincipalId: a.principalId,
+  };
+  const first =
+    operation === 'create'
+      ? (await sso.send(new CreateAccountAssignmentCommand(input))).AccountAssignmentCreationStatus
+      : (await sso.send(new DeleteAccountAssignmentCommand(input))).AccountAssignmentDeletionStatus;
+  const describe = async (id: string) =>
+    operation === 'create'
+      ? (
+          await sso.send(
+            new DescribeAccountAssignmentCreationStatusCommand({
+              InstanceArn: instanceArn,
+              AccountAssignmentCreationRequestId: id,
+            }),
+          )
+        ).AccountAssignmentCreationStatus
+      : (
+          await sso.send(
+            new DescribeAccountAssignmentDeletionStatusCommand({
+              InstanceArn: instanceArn,
+              AccountAssignmentDeletionRequestId: id,
+            }),
+          )
+        ).AccountAssignmentDeletionStatus;
+  await waitFor(ctx, operation, first, describe, poll);
 }
 
 /** Every principal assigned the permission set in the account (users and groups). */

@@ -325,14 +325,7 @@ export async function offboardIdentityUser(
     };
     for (const m of access) {
       try {
-        await ignoreNotFound(() =>
-          ids.send(
-            new DeleteGroupMembershipCommand({
-              IdentityStoreId: identityStoreId,
-              MembershipId: m.membershipId,
-            }),
-          ),
-        );
+        await leaveGroup(ids, identityStoreId, m.membershipId);
       } catch (err) {
         await fail(`DeleteGroupMembership ${m.group}`, err);
       }
@@ -359,14 +352,7 @@ export async function offboardIdentityUser(
         if (!markers.some((m) => m.group === MARKER_PREFIX + day))
           await joinMarker(ids, identityStoreId, userId, day);
         for (const m of markers.filter((x) => x.group !== MARKER_PREFIX + day))
-          await ignoreNotFound(() =>
-            ids.send(
-              new DeleteGroupMembershipCommand({
-                IdentityStoreId: identityStoreId,
-                MembershipId: m.membershipId,
-              }),
-            ),
-          );
+          await leaveGroup(ids, identityStoreId, m.membershipId);
       } catch (err) {
         await fail(`mark for deletion on ${day}`, err);
       }
@@ -407,6 +393,15 @@ async function ignoreNotFound<T>(fn: () => Promise<T>): Promise<T | undefined> {
     if (err instanceof ResourceNotFoundException) return undefined;
     throw err;
   }
+}
+
+/** Ends one group membership; one already gone is not an error. */
+function leaveGroup(ids: IdentitystoreClient, identityStoreId: string, membershipId: string) {
+  return ignoreNotFound(() =>
+    ids.send(
+      new DeleteGroupMembershipCommand({ IdentityStoreId: identityStoreId, MembershipId: membershipId }),
+    ),
+  );
 }
 
 /** The user's group memberships with each group's display name (one DescribeGroup per group). */
@@ -506,14 +501,7 @@ export async function sweepIdentityCenter(ctx: CoreContext, who: Actor): Promise
       try {
         const name = await deleteIdentityUser(ctx, ids, identityStoreId, userId, marker.day, who);
         if (name) deleted.push({ userId, userName: name });
-        await ignoreNotFound(() =>
-          ids.send(
-            new DeleteGroupMembershipCommand({
-              IdentityStoreId: identityStoreId,
-              MembershipId: m.MembershipId,
-            }),
-          ),
-        );
+        await leaveGroup(ids, identityStoreId, m.MembershipId);
       } catch (err) {
         left++;
         failed.push({ userId, error: err instanceof AwsUserError ? err.message : errorMessage(err) });
