@@ -135,9 +135,10 @@ export function bindCore(ctx: CoreContext) {
       /** The user's id and groups by UserName; undefined when there is no such user. */
       describe: (userName: string) => describeIdentityUser(ctx, userName),
       create: (input: IdentityUserInput, who: Actor) => createIdentityUser(ctx, input, who),
-      offboard: (input: OffboardIdentityInput, who: Actor) => offboardIdentityUser(ctx, input, who),
+      offboard: (input: OffboardIdentityInput, who: Actor, opts: { dryRun?: boolean } = {}) =>
+        offboardIdentityUser(ctx, input, who, opts),
       /** Deletes offboarded Identity Center users whose deletion day has come. */
-      sweep: (who: Actor) => sweepIdentityCenter(ctx, who),
+      sweep: (who: Actor, opts: { dryRun?: boolean } = {}) => sweepIdentityCenter(ctx, who, opts),
     },
 
     scan: (opts: Pick<ScanOptions, 'accounts' | 'history'> = {}) => scan(ctx, opts),

@@ -26,7 +26,7 @@ import { collect } from '../aws/paging.js';
 import { awsErrorName } from '../aws/retry.js';
 import { DAY_MS } from '../clock.js';
 import type { Actor, CoreContext } from '../context.js';
-import { EMAIL_RE } from '../templates.js';
+import { EMAIL_RE, type PlannedCall } from '../templates.js';
 import { assignmentsOfUser, deleteAssignment, type ListedAssignment } from './assignments.js';
 import { identityCenter } from './directory.js';
 
@@ -250,11 +250,13 @@ export interface OffboardIdentityInput {
 }
 
 export interface OffboardIdentityResult {
-  status: 'offboarded' | 'already-offboarded';
+  status: 'offboarded' | 'already-offboarded' | 'dry-run';
   userId: string;
   userName: string;
   removedGroups: string[];
   removedAssignments: { account: string; permissionSetArn: string }[];
+  /** The calls the offboarding makes (made, or with dryRun: would make), as the IAM offboarding lists its own. */
+  plan: PlannedCall[];
   /** The day (UTC) from which the sweep deletes the user; absent when no deletion is scheduled. */
   deleteAfter?: string;
 }
@@ -274,6 +276,7 @@ export async function offboardIdentityUser(
   ctx: CoreContext,
   input: OffboardIdentityInput,
   who: Actor,
+  opts: { dryRun?: boolean } = {},
 ): Promise<OffboardIdentityResult> {
   if (!input.userId && !input.userName)
     throw new ValidationError('username', 'name the Identity Center user to offboard', 'e.g. jane.doe');
@@ -316,6 +319,28 @@ export async function offboardIdentityUser(
     const removedGroups: string[] = [];
     const removedAssignments: { account: string; permissionSetArn: string }[] = [];
     const done = () => ({ removedGroups, removedAssignments });
+    const changed = access.length + assignments.length > 0;
+    const dated = markers[0] ? MARKER_RE.exec(markers[0].group)?.[1] : undefined;
+    // As with the IAM tag: a repeated offboarding that changes nothing keeps the date already set.
+    const day =
+      input.removeAfterDays !== undefined && (changed || !dated)
+        ? deletionDay(ctx.clock.now(), input.removeAfterDays)
+        : undefined;
+    const deleteAfter = day ?? dated;
+    const plan = offboardPlan(userName, access, assignments, markers, day);
+    const status = changed || (deleteAfter && !markers.length) ? 'offboarded' : 'already-offboarded';
+    const details = { userId, identityStoreId, ...(deleteAfter ? { deleteAfter } : {}), plan };
+    if (opts.dryRun && status === 'offboarded') {
+      const result = {
+        status: 'dry-run' as const,
+        userId,
+        userName,
+        ...done(),
+        plan,
+        ...(deleteAfter ? { deleteAfter } : {}),
+      };
+      return { result, outcome: 'dry-run' as const, details };
+    }
     const fail = async (step: string, err: unknown): Promise<never> => {
       const failure = new StepFailedError(step, [], [], { cause: err });
       await trail.fail(failure, {
@@ -343,11 +368,7 @@ export async function offboardIdentityUser(
       }
       removedAssignments.push({ account: a.account, permissionSetArn: a.permissionSetArn });
     }
-    const changed = removedGroups.length + removedAssignments.length > 0;
-    let deleteAfter = markers[0] ? MARKER_RE.exec(markers[0].group)?.[1] : undefined;
-    // As with the IAM tag: a repeated offboarding that changes nothing keeps the date already set.
-    if (input.removeAfterDays !== undefined && (changed || !deleteAfter)) {
-      const day = deletionDay(ctx.clock.now(), input.removeAfterDays);
+    if (day) {
       try {
         if (!markers.some((m) => m.group === MARKER_PREFIX + day))
           await joinMarker(ids, identityStoreId, userId, day);
@@ -356,21 +377,53 @@ export async function offboardIdentityUser(
       } catch (err) {
         await fail(`mark for deletion on ${day}`, err);
       }
-      deleteAfter = day;
     }
     const result: OffboardIdentityResult = {
-      status: changed || (deleteAfter && !markers.length) ? 'offboarded' : 'already-offboarded',
+      status,
       userId,
       userName,
       ...done(),
+      plan,
       ...(deleteAfter ? { deleteAfter } : {}),
     };
     return {
       result,
-      ...(result.status === 'already-offboarded' ? { outcome: 'noop' as const } : {}),
-      details: { userId, identityStoreId, ...done(), ...(deleteAfter ? { deleteAfter } : {}) },
+      ...(status === 'already-offboarded' ? { outcome: 'noop' as const } : {}),
+      details: { ...details, ...done() },
     };
   });
+}
+
+/** The calls an offboarding makes, in order: memberships, assignments, then the deletion-day marker. */
+function offboardPlan(
+  userName: string,
+  access: readonly Membership[],
+  assignments: readonly ListedAssignment[],
+  markers: readonly Membership[],
+  day: string | undefined,
+): PlannedCall[] {
+  const marker = day ? MARKER_PREFIX + day : undefined;
+  return [
+    ...access.map((m) => ({
+      action: 'DeleteGroupMembership',
+      params: { UserName: userName, GroupName: m.group },
+    })),
+    ...assignments.map((a) => ({
+      action: 'DeleteAccountAssignment',
+      params: { UserName: userName, AccountId: a.account, PermissionSetArn: a.permissionSetArn },
+    })),
+    ...(marker && !markers.some((m) => m.group === marker)
+      ? [{ action: 'CreateGroupMembership', params: { UserName: userName, GroupName: marker } }]
+      : []),
+    ...(marker
+      ? markers
+          .filter((m) => m.group !== marker)
+          .map((m) => ({
+            action: 'DeleteGroupMembership',
+            params: { UserName: userName, GroupName: m.group },
+          }))
+      : []),
+  ];
 }
 
 function previousOf(access: readonly Membership[], assignments: readonly ListedAssignment[]) {
@@ -478,9 +531,13 @@ export interface IdentitySweepResult {
 /**
  * Deletes the Identity Center users whose deletion day (their marker group) has come, then the emptied
  * marker groups. Reads AWS only, so it works with a lost store. Does nothing when identity_center is not
- * configured.
+ * configured. With dryRun: lists the users that are due and changes nothing.
  */
-export async function sweepIdentityCenter(ctx: CoreContext, who: Actor): Promise<IdentitySweepResult> {
+export async function sweepIdentityCenter(
+  ctx: CoreContext,
+  who: Actor,
+  opts: { dryRun?: boolean } = {},
+): Promise<IdentitySweepResult> {
   const deleted: IdentitySweepResult['deleted'] = [];
   const failed: IdentitySweepResult['failed'] = [];
   const ic = identityCenter(ctx);
@@ -498,6 +555,13 @@ export async function sweepIdentityCenter(ctx: CoreContext, who: Actor): Promise
     for (const m of members) {
       const userId = m.MemberId && 'UserId' in m.MemberId ? m.MemberId.UserId : undefined;
       if (!userId || !m.MembershipId) continue;
+      if (opts.dryRun) {
+        const user = await ignoreNotFound(() =>
+          ids.send(new DescribeUserCommand({ IdentityStoreId: identityStoreId, UserId: userId })),
+        );
+        if (user) deleted.push({ userId, userName: user.UserName ?? userId });
+        continue;
+      }
       try {
         const name = await deleteIdentityUser(ctx, ids, identityStoreId, userId, marker.day, who);
         if (name) deleted.push({ userId, userName: name });
@@ -507,7 +571,7 @@ export async function sweepIdentityCenter(ctx: CoreContext, who: Actor): Promise
         failed.push({ userId, error: err instanceof AwsUserError ? err.message : errorMessage(err) });
       }
     }
-    if (left === 0) {
+    if (left === 0 && !opts.dryRun) {
       try {
         await ignoreNotFound(() =>
           ids.send(new DeleteGroupCommand({ IdentityStoreId: identityStoreId, GroupId: marker.id })),

@@ -184,6 +184,45 @@ describe('offboardIdentityUser and the sweep against moto', () => {
     expect(ctx.sink.events.at(-1)).toMatchObject({ outcome: 'noop' });
   });
 
+  it('a dry run lists what it would remove and changes nothing, audited as a dry run', async () => {
+    nowMs = Date.parse('2025-03-01T10:00:00Z');
+    const { ctx, userId, eng, acct, permissionSetArn } = await arrange();
+    const r = await offboardIdentityUser(ctx, { userName: 'jane.doe', removeAfterDays: 30 }, who, {
+      dryRun: true,
+    });
+    expect(r).toMatchObject({ status: 'dry-run', userId, removedGroups: [], removedAssignments: [] });
+    expect(r.plan).toEqual([
+      { action: 'DeleteGroupMembership', params: { UserName: 'jane.doe', GroupName: 'Engineers' } },
+      {
+        action: 'DeleteAccountAssignment',
+        params: { UserName: 'jane.doe', AccountId: acct, PermissionSetArn: permissionSetArn },
+      },
+      {
+        action: 'CreateGroupMembership',
+        params: { UserName: 'jane.doe', GroupName: `${MARKER_PREFIX}2025-04-01` },
+      },
+    ]);
+    expect(r.deleteAfter).toBe('2025-04-01');
+    expect(await groupsOf(userId)).toEqual([eng]);
+    expect(await assignmentsOfUser(ctx, userId)).toHaveLength(1);
+    expect(ctx.sink.events.at(-1)).toMatchObject({
+      action: 'identity-center.user.offboard',
+      outcome: 'dry-run',
+    });
+    // The real run's plan is what it did.
+    const done = await offboardIdentityUser(ctx, { userName: 'jane.doe', removeAfterDays: 30 }, who);
+    expect(done.plan).toEqual(r.plan);
+    // A dry sweep on the day names the user and deletes nothing.
+    nowMs = Date.parse('2025-04-01T00:00:01Z');
+    expect(await sweepIdentityCenter(ctxAt(), who, { dryRun: true })).toEqual({
+      deleted: [{ userId, userName: 'jane.doe' }],
+      failed: [],
+    });
+    expect(
+      (await ids.send(new DescribeUserCommand({ IdentityStoreId: store, UserId: userId }))).UserName,
+    ).toBe('jane.doe');
+  });
+
   it('the sweep deletes the user only once its day has come, from AWS alone (a new context, no store)', async () => {
     nowMs = Date.parse('2025-03-01T10:00:00Z');
     const { ctx, userId } = await arrange();
