@@ -18,6 +18,7 @@ import {
   createIdentityUser,
   describeIdentityUser,
   type IdentityUserInput,
+  identityRemoveAfterDays,
   type OffboardIdentityInput,
   offboardIdentityUser,
   sweepIdentityCenter,
@@ -137,6 +138,8 @@ export function bindCore(ctx: CoreContext) {
       create: (input: IdentityUserInput, who: Actor) => createIdentityUser(ctx, input, who),
       offboard: (input: OffboardIdentityInput, who: Actor, opts: { dryRun?: boolean } = {}) =>
         offboardIdentityUser(ctx, input, who, opts),
+      /** Days an offboarded user is kept before the sweep deletes it (identity_center.remove_after_days). */
+      removeAfterDays: (): number => identityRemoveAfterDays(ctx.config),
       /** Deletes offboarded Identity Center users whose deletion day has come. */
       sweep: (who: Actor, opts: { dryRun?: boolean } = {}) => sweepIdentityCenter(ctx, who, opts),
     },
@@ -227,6 +230,7 @@ export {
   checkExtraGroups,
   type ElevatedAccess,
   EMAIL_RE,
+  findTemplate,
   GROUP_RE,
   getTemplate,
   grantRule,

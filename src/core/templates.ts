@@ -52,8 +52,16 @@ export function validateGroupName(group: string, field = 'groups'): void {
   }
 }
 
+/** The template of that name, or undefined (never one of Object.prototype's keys). */
+export function findTemplate(
+  config: Pick<FileConfig, 'templates'>,
+  name: string | undefined,
+): Template | undefined {
+  return name !== undefined && Object.hasOwn(config.templates, name) ? config.templates[name] : undefined;
+}
+
 export function getTemplate(config: Pick<FileConfig, 'templates'>, name: string): Template {
-  const t = Object.hasOwn(config.templates, name) ? config.templates[name] : undefined;
+  const t = findTemplate(config, name);
   if (!t) {
     throw new ValidationError(
       'template',

@@ -1,5 +1,6 @@
 import type { AuditEvent, AuditSink } from '../core/audit.js';
 import type { FindingHistory } from '../core/detect/history.js';
+import type { GrantKind } from '../core/grants.js';
 import type { ElevatedAccess } from '../core/templates.js';
 import type { GrantStore } from './grant-store.js';
 import type { JobRunStore } from './job-runs.js';
@@ -56,7 +57,7 @@ export interface PendingRequest {
   identityCenter?: boolean;
   /** kind 'grant': time-bound access for target.username (the requester's own IAM user). */
   grant?: {
-    kind: 'group' | 'policy' | 'permission-set';
+    kind: GrantKind;
     target: string;
     durationMinutes: number;
     extension?: boolean;

@@ -13,6 +13,7 @@ import {
   paginateListGroups,
   ResourceNotFoundException,
 } from '@aws-sdk/client-identitystore';
+import type { Config } from '../../config.js';
 import {
   AwsUserError,
   ConflictError,
@@ -259,6 +260,14 @@ export interface OffboardIdentityResult {
   plan: PlannedCall[];
   /** The day (UTC) from which the sweep deletes the user; absent when no deletion is scheduled. */
   deleteAfter?: string;
+}
+
+/** identity_center.remove_after_days when not set: a month to undo a mistaken offboarding. */
+export const DEFAULT_IC_REMOVE_AFTER_DAYS = 30;
+
+/** How many days an offboarded Identity Center user is kept before the sweep deletes it (Slack and CLI). */
+export function identityRemoveAfterDays(config: Pick<Config, 'identity_center'>): number {
+  return config.identity_center?.remove_after_days ?? DEFAULT_IC_REMOVE_AFTER_DAYS;
 }
 
 /** The UTC day on or after `days` whole days from now, so a user is never deleted before its time. */

@@ -5,6 +5,7 @@ import type { Actor, CoreContext } from '../context.js';
 import { TAG, tagList } from '../tags.js';
 import {
   desiredState,
+  findTemplate,
   getTemplate,
   type PlannedCall,
   validateGroupName,
@@ -42,8 +43,7 @@ function updatePlan(ctx: CoreContext, snap: UserSnapshot, input: UpdateUserInput
   if (input.template) {
     const next = desiredState(input.template, getTemplate(ctx.config, input.template), {});
     const oldName = snap.tags[TAG.template];
-    const oldTemplate =
-      oldName && Object.hasOwn(ctx.config.templates, oldName) ? ctx.config.templates[oldName] : undefined;
+    const oldTemplate = oldName ? findTemplate(ctx.config, oldName) : undefined;
     const old = oldTemplate ? desiredState(oldName as string, oldTemplate, {}) : undefined;
     for (const g of next.groups) addGroups.add(g);
     for (const g of old?.groups ?? []) if (!next.groups.includes(g) && !addGroups.has(g)) removeGroups.add(g);

@@ -4,6 +4,7 @@ import {
   approvalRule,
   checkExtraGroups,
   EMAIL_RE,
+  findTemplate,
   GROUP_RE,
   getTemplate,
   IC_USERNAME_RE,
@@ -96,9 +97,7 @@ export function identityCenterTemplate(
   deps: Pick<Deps, 'config'>,
   template: string | undefined,
 ): { groups: string[] } | undefined {
-  const tpl =
-    template && Object.hasOwn(deps.config.templates, template) ? deps.config.templates[template] : undefined;
-  return tpl?.identity_center;
+  return findTemplate(deps.config, template)?.identity_center;
 }
 
 /** A display name split the way Identity Store wants it: given name first, the rest the family name. */
@@ -234,9 +233,7 @@ const OWNER_LOOKUP_BUDGET_MS = 2000;
  */
 export async function prepareCreate(deps: Deps, requester: string, form: CreateForm): Promise<Prepared> {
   const errors: Record<string, string> = {};
-  const tpl = Object.hasOwn(deps.config.templates, form.template)
-    ? deps.config.templates[form.template]
-    : undefined;
+  const tpl = findTemplate(deps.config, form.template);
   const ic = tpl?.identity_center;
   if (ic) {
     if (!IC_USERNAME_RE.test(form.username))

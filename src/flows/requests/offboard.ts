@@ -26,7 +26,7 @@ export async function fileOffboard(
       deps.core.identityCenterPeople.configured() &&
       (await deps.core.identityCenterPeople.userId(args.username))
     )
-      return fileIdentityCenterOffboard(deps, requester, args, `${noIam} `);
+      return fileIdentityCenterOffboard(deps, requester, args, `${noIam} `, true);
     return noIam;
   }
   const request = newRequest(deps, {
@@ -51,10 +51,12 @@ async function fileIdentityCenterOffboard(
   requester: string,
   args: { username: string; reason: string },
   prefix: string,
+  /** The caller has just looked the user up. */
+  found = false,
 ): Promise<string> {
   if (!deps.core.identityCenterPeople.configured())
     return 'IAM Identity Center is not configured (identity_center in the config), so there is no Identity Center user to offboard.';
-  if (!(await deps.core.identityCenterPeople.userId(args.username)))
+  if (!found && !(await deps.core.identityCenterPeople.userId(args.username)))
     return `No IAM Identity Center user \`${escapeText(args.username)}\`.`;
   const request = newRequest(deps, {
     kind: 'offboard',
@@ -68,19 +70,12 @@ async function fileIdentityCenterOffboard(
     adminOnly: true,
   });
   await fileRequest(deps, request);
-  return `${prefix}Offboarding request \`${request.id}\` for the *IAM Identity Center* user \`${escapeText(args.username)}\` is waiting for an admin: it removes their group memberships and account assignments, and deletes the user ${removeAfterDays(deps)} days later.`;
+  return `${prefix}Offboarding request \`${request.id}\` for the *IAM Identity Center* user \`${escapeText(args.username)}\` is waiting for an admin: it removes their group memberships and account assignments, and deletes the user ${deps.core.identityCenterPeople.removeAfterDays()} days later.`;
 }
-
-function removeAfterDays(deps: Pick<Deps, 'config'>): number {
-  return deps.config.identity_center?.remove_after_days ?? DEFAULT_IC_REMOVE_AFTER_DAYS;
-}
-
-/** identity_center.remove_after_days when not set: a month to undo a mistaken offboarding. */
-export const DEFAULT_IC_REMOVE_AFTER_DAYS = 30;
 
 export async function runOffboard(deps: Deps, r: PendingRequest, who: Actor): Promise<string> {
   if (r.identityCenter) {
-    const days = removeAfterDays(deps);
+    const days = deps.core.identityCenterPeople.removeAfterDays();
     const o = await deps.core.identityCenterPeople.offboard(
       { userName: r.target.username, removeAfterDays: days },
       who,
