@@ -142,6 +142,21 @@ describe('aws-user offboard --identity-center', () => {
     });
   });
 
+  it('without --remove-after the deletion day comes from identity_center.remove_after_days, as in Slack', async () => {
+    await jane();
+    const { source: _s, env: _e, ...file } = testConfig();
+    const sevenDays = join(dir, 'seven.json');
+    writeFileSync(
+      sevenDays,
+      JSON.stringify({ ...file, identity_center: { region: 'us-east-1', remove_after_days: 7 } }),
+    );
+    const r = await runCli(
+      ['--config', sevenDays, '--json', 'offboard', '--identity-center', '--username', 'jane.doe'],
+      deps(),
+    );
+    expect(r.json()).toMatchObject({ status: 'offboarded', deleteAfter: '2025-03-09' });
+  });
+
   it('refuses what cannot be meant, naming the flag or the config key, before any change', async () => {
     await jane();
     const withAccount = await runCli(

@@ -1,6 +1,6 @@
 import type { CoreContext } from '../../core/context.js';
 import { identityCenter } from '../../core/identity-center/directory.js';
-import { offboardIdentityUser } from '../../core/identity-center/people.js';
+import { identityRemoveAfterDays, offboardIdentityUser } from '../../core/identity-center/people.js';
 import { offboardUser } from '../../core/users/offboard.js';
 import { NotFoundError, ValidationError } from '../../errors.js';
 import type { CliCommandEnv, RegisterCliCommand } from '../index.js';
@@ -30,7 +30,7 @@ export const offboardCommand: RegisterCliCommand = (program, env) => {
       .option(
         '--identity-center',
         'offboard the IAM Identity Center user instead: end every group membership and direct account ' +
-          'assignment; with --remove-after, `sweep` deletes the user from that day',
+          'assignment; `sweep` deletes the user --remove-after days later (default identity_center.remove_after_days, 30)',
       ),
   ).action(async (o: OffboardOptions) => {
     if (o.identityCenter) return offboardIdentityCenter(env, o);
@@ -63,7 +63,7 @@ async function offboardIdentityCenter(env: CliCommandEnv, o: OffboardOptions): P
   const ctx = await context(env);
   const r = await offboardIdentityUser(
     ctx,
-    { userName: o.username, ...(o.removeAfter !== undefined ? { removeAfterDays: o.removeAfter } : {}) },
+    { userName: o.username, removeAfterDays: o.removeAfter ?? identityRemoveAfterDays(ctx.config) },
     cliActor(env),
     { dryRun: Boolean(o.dryRun) },
   );
