@@ -19,6 +19,16 @@ const ARN = /^arn:aws[\w-]*:/;
 const SLACK_ID = /^[UWGS][A-Z0-9]{2,}$/;
 
 /** A node-cron expression, checked here so a typo fails at start-up and names its field. */
+/** A cron expression, or `off` (a job that only runs when asked). */
+const cronOrOff = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .superRefine((value, ctx) => {
+      if (value !== 'off' && !validCron(value))
+        ctx.addIssue({ code: 'custom', message: `"${value}" is neither a valid cron expression nor "off"` });
+    });
+
 const cron = (fallback: string) =>
   z
     .string()
@@ -286,6 +296,10 @@ export const configSchema = z
         audit_retention_schedule: cron('17 3 * * *'),
         /** Removes assignments of elevation_only permission sets that no active grant explains. */
         identity_center_reconcile_schedule: cron('*/5 * * * *'),
+        /** Starts an access review campaign (only with `review` configured); `off` for manual campaigns only. */
+        access_review_schedule: cronOrOff('0 9 1 1,4,7,10 *'),
+        /** Launches new campaigns, reminds, escalates overdue items, tracks revocations, closes campaigns. */
+        access_review_tick_schedule: cron('*/15 * * * *'),
       })
       .strict()
       .default({
@@ -300,7 +314,29 @@ export const configSchema = z
         grant_reconcile_schedule: '*/5 * * * *',
         audit_retention_schedule: '17 3 * * *',
         identity_center_reconcile_schedule: '*/5 * * * *',
+        access_review_schedule: '0 9 1 1,4,7,10 *',
+        access_review_tick_schedule: '*/15 * * * *',
       }),
+    /** Access reviews (quarterly certification campaigns); off until configured. */
+    review: z
+      .object({
+        /** Who reviews a person without a Manager tag (or whose manager is not in Slack), and overdue items. */
+        fallback_reviewers: slackIds.refine((v) => v.length > 0, 'name at least one fallback reviewer'),
+        /** Where the campaign's progress message and closing report go; default: slack.approvals_channel. */
+        channel: z.string().min(1).optional(),
+        /** Reviewers' deadline, in days from the start (`aws-user review start --due` overrides). */
+        due_days: z.number().int().min(1).max(365).default(14),
+        /** Days between reminders of open items. */
+        reminder_days: z.number().int().min(1).max(90).default(3),
+        /** After the deadline, undecided items go to the fallback reviewers for this many days; then the campaign closes. */
+        escalation_days: z.number().int().min(0).max(90).default(3),
+        /** Run a revocation at once, without an approval request, when the reviewer is also an approver. */
+        revoke_without_approval: z.boolean().default(false),
+        /** Accounts (ids or names) a scheduled campaign covers; default: every managed account. */
+        accounts: z.array(z.string().min(1)).optional(),
+      })
+      .strict()
+      .optional(),
     jira: z
       .object({
         base_url: z.string().url(),
