@@ -4,6 +4,7 @@ import { type Clock, systemClock } from '../core/clock.js';
 import { MemoryFindingHistory } from './finding-history-memory.js';
 import { MemoryGrantStore } from './grant-store-memory.js';
 import { MemoryJobRunStore } from './job-runs-memory.js';
+import { MemoryReviewStore } from './review-store-memory.js';
 import type {
   ApproveResult,
   DenyResult,
@@ -34,6 +35,7 @@ export class MemoryStore implements Store {
   readonly grants: MemoryGrantStore;
   readonly jobs: MemoryJobRunStore;
   readonly history = new MemoryFindingHistory();
+  readonly reviews = new MemoryReviewStore();
   /** Lock leases and finding-ref TTLs run on it, so tests can move time past them. */
   private readonly clock: Clock;
 
