@@ -20,7 +20,7 @@ export async function sweepOffboarded(deps: Deps): Promise<void> {
     iamError = err;
   });
   // Independent of IAM: one failing must not keep the other's leavers around.
-  if (deps.core.identityCenterPeople.configured()) {
+  if (deps.config.identity_center) {
     const ic = await deps.core.identityCenterPeople.sweep(who);
     for (const f of ic.failed)
       deps.logger.error(
