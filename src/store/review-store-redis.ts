@@ -164,11 +164,11 @@ export class RedisReviewStore implements ReviewStore {
   }
 
   async items(campaignId: string, opts: { reviewer?: string; open?: boolean } = {}): Promise<ReviewItem[]> {
+    // The reviewer's index is the truth (the scripts move an item between indexes as they reassign it), and
+    // both indexes are scored by seq, so the items come back in order.
     const index = opts.reviewer ? this.k('cr', campaignId, opts.reviewer) : this.k('ci', campaignId);
     const ids = await this.wrap(() => this.redis.zrange(index, 0, -1));
-    return (await this.loadItems(ids))
-      .filter((i) => (!opts.reviewer || i.reviewer === opts.reviewer) && (!opts.open || !i.decision))
-      .sort((a, b) => a.seq - b.seq);
+    return (await this.loadItems(ids)).filter((i) => !opts.open || !i.decision);
   }
 
   async getItem(id: string): Promise<ReviewItem | undefined> {
