@@ -7,6 +7,7 @@ import { RedisFindingHistory } from './finding-history-redis.js';
 import { RedisGrantStore } from './grant-store-redis.js';
 import { RedisJobRunStore } from './job-runs-redis.js';
 import { LuaCommands } from './lua.js';
+import { RedisReviewStore } from './review-store-redis.js';
 import type {
   ApproveResult,
   DenyResult,
@@ -76,6 +77,7 @@ export class RedisStore implements Store {
   readonly grants: RedisGrantStore;
   readonly jobs: RedisJobRunStore;
   readonly history: RedisFindingHistory;
+  readonly reviews: RedisReviewStore;
 
   constructor(opts: RedisStoreOptions) {
     this.prefix = opts.prefix ?? 'aws-user:';
@@ -95,6 +97,7 @@ export class RedisStore implements Store {
     this.grants = new RedisGrantStore(this.redis, this.prefix);
     this.jobs = new RedisJobRunStore(this.redis, this.prefix);
     this.history = new RedisFindingHistory(this.redis, this.prefix);
+    this.reviews = new RedisReviewStore(this.redis, this.prefix);
   }
 
   /** Connects once at start; later outages are handled by ioredis's reconnect. */

@@ -34,11 +34,17 @@ export class MemoryReviewStore implements ReviewStore {
   }
 
   async listCampaigns(opts: { status?: readonly CampaignStatus[]; limit?: number } = {}) {
-    return [...this.campaigns.values()]
-      .filter((c) => !opts.status || opts.status.includes(c.status))
-      .sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : 0))
-      .slice(0, opts.limit ?? Number.POSITIVE_INFINITY)
-      .map((c) => structuredClone(c));
+    return (
+      [...this.campaigns.values()]
+        .filter((c) => !opts.status || opts.status.includes(c.status))
+        // Newest first; equal createdAt by id, descending, as SQLite and Redis order them.
+        .sort(
+          (a, b) =>
+            Date.parse(b.createdAt) - Date.parse(a.createdAt) || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0),
+        )
+        .slice(0, opts.limit ?? Number.POSITIVE_INFINITY)
+        .map((c) => structuredClone(c))
+    );
   }
 
   async transitionCampaign(

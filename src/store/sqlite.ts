@@ -7,6 +7,7 @@ import type { Logger } from '../logger.js';
 import { SqliteFindingHistory } from './finding-history-sqlite.js';
 import { type SqliteAccess, SqliteGrantStore } from './grant-store-sqlite.js';
 import { SqliteJobRunStore } from './job-runs-sqlite.js';
+import { SqliteReviewStore } from './review-store-sqlite.js';
 import { checkSchema, migrate } from './sqlite-migrations.js';
 import type {
   ApproveResult,
@@ -62,6 +63,7 @@ export class SqliteStore implements Store {
   readonly grants: SqliteGrantStore;
   readonly jobs: SqliteJobRunStore;
   readonly history: SqliteFindingHistory;
+  readonly reviews: SqliteReviewStore;
   private readonly clock: Clock;
   private readonly onClose?: () => void;
   private closed = false;
@@ -96,6 +98,7 @@ export class SqliteStore implements Store {
     this.grants = new SqliteGrantStore(access, this.clock);
     this.jobs = new SqliteJobRunStore(access, this.clock);
     this.history = new SqliteFindingHistory(access);
+    this.reviews = new SqliteReviewStore(access);
   }
 
   private readonly statements = new Map<string, Database.Statement>();

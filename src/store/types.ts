@@ -1,6 +1,7 @@
 import type { AuditEvent, AuditSink } from '../core/audit.js';
 import type { FindingHistory } from '../core/detect/history.js';
 import type { GrantKind } from '../core/grants.js';
+import type { ReviewStore } from '../core/review/types.js';
 import type { ElevatedAccess } from '../core/templates.js';
 import type { GrantStore } from './grant-store.js';
 import type { JobRunStore } from './job-runs.js';
@@ -200,6 +201,8 @@ export interface Store {
   readonly jobs: JobRunStore;
   /** Every scan run and each finding's life, OPEN to RESOLVED (core/detect/history.ts). */
   readonly history: FindingHistory;
+  /** Access-review campaigns and their items: each decision recorded exactly once (core/review/types.ts). */
+  readonly reviews: ReviewStore;
 
   readonly audit: AuditLog;
   close(): Promise<void>;
