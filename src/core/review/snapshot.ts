@@ -277,7 +277,7 @@ export function buildSnapshot(
   const icErrorsOf = (account: string) =>
     (ic?.errors ?? [])
       .filter((e) => e.account === undefined || e.account === account)
-      .map((e) => `Identity Center assignments could not be read: ${e.error}`);
+      .map((e) => `Identity Center assignments could not be read: ${e.error.replace(/\s+/g, ' ')}`);
   return {
     items: drafts.map((d, i) => ({ ...d, id: `${campaignId}.${i + 1}`, campaignId, seq: i + 1 })),
     accounts: scan.accounts.map((a) => accountOf(a, icErrorsOf(a.accountId))),
