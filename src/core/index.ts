@@ -38,6 +38,9 @@ import {
   type TaggedTemporaryUser,
 } from './reconcile.js';
 import { deactivateKeys, disableConsole } from './remediation.js';
+import { type StartCampaignOptions, startCampaign } from './review/campaign.js';
+import { reviewReport } from './review/report.js';
+import type { ReviewCampaign, ReviewItem, ReviewStore } from './review/types.js';
 import { createUser, validateCreate } from './users/create.js';
 import { describeUser } from './users/describe.js';
 import { usersOwnedBy } from './users/directory.js';
@@ -144,6 +147,13 @@ export function bindCore(ctx: CoreContext) {
       sweep: (who: Actor, opts: { dryRun?: boolean } = {}) => sweepIdentityCenter(ctx, who, opts),
     },
 
+    reviews: {
+      /** Scans the accounts and freezes every entitlement as a `created` campaign in the store (audited). */
+      start: (store: ReviewStore, opts: StartCampaignOptions) => startCampaign(ctx, store, opts),
+      /** The auditor's CSV and JSON: every item, decision and revocation. Pure. */
+      report: (campaign: ReviewCampaign, items: readonly ReviewItem[]) => reviewReport(campaign, items),
+    },
+
     scan: (opts: Pick<ScanOptions, 'accounts' | 'history'> = {}) => scan(ctx, opts),
     generateReport: (type: ReportType) => generateReport(ctx, type),
   };
@@ -223,6 +233,14 @@ export {
   type TaggedGrant,
   type TaggedTemporaryUser,
 } from './reconcile.js';
+export {
+  type CampaignSummary,
+  defaultCampaignName,
+  parseDue,
+  type StartCampaignOptions,
+  type StartedCampaign,
+} from './review/campaign.js';
+export { REVIEW_CSV_COLUMNS, type ReviewReportSummary } from './review/report.js';
 export {
   type ApprovalRule,
   allowedExtraGroups,
