@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { loadConfig } from '../../config.js';
 import type { AuditEvent } from '../../core/audit.js';
 import { type Clock, parseWhen, systemClock } from '../../core/clock.js';
+import { csvCell } from '../../core/csv.js';
 import { ConfigError, errorMessage, StoreUnavailableError, ValidationError } from '../../errors.js';
 import { openStore, SQLITE_FILE } from '../../store/open.js';
 import type { AuditLog } from '../../store/types.js';
@@ -31,12 +32,6 @@ export const CSV_COLUMNS = [
   'error',
   'details',
 ] as const;
-
-/** A CSV cell: quoted when needed (RFC 4180), and a leading = + - @ tab or CR defused with ' (CSV injection). */
-export function csvCell(value: string): string {
-  const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
-  return /[",\r\n]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
-}
 
 export function csvRow(e: AuditEvent): string {
   const cells: Record<(typeof CSV_COLUMNS)[number], string> = {

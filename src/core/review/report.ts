@@ -1,4 +1,7 @@
+import { csvCell } from '../csv.js';
 import type { Reassignment, ReviewCampaign, ReviewItem, RevocationStatus } from './types.js';
+
+export { csvCell };
 
 /**
  * The auditor's evidence of a campaign, pure: one row per item, every decision (and every undecided item)
@@ -36,15 +39,6 @@ export const REVIEW_CSV_COLUMNS = [
 ] as const;
 
 type Column = (typeof REVIEW_CSV_COLUMNS)[number];
-
-/**
- * One CSV cell: quoted when it holds a quote, comma or line break (RFC 4180), and a leading = + - @ tab or
- * CR defused with ' so a spreadsheet never runs a cell as a formula (CSV injection).
- */
-export function csvCell(value: string): string {
-  const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
-  return /[",\r\n]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
-}
 
 /** "U1 → U2 by U1 at 2027-01-03T…: reason; …" */
 export function reassignmentsText(rs: readonly Reassignment[] | undefined): string {

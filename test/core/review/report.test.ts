@@ -1,6 +1,7 @@
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
-import { csvCell, REVIEW_CSV_COLUMNS, reviewReport } from '../../../src/core/review/report.js';
+import { csvCell } from '../../../src/core/csv.js';
+import { REVIEW_CSV_COLUMNS, reviewReport } from '../../../src/core/review/report.js';
 import type { ReviewCampaign, ReviewItem } from '../../../src/core/review/types.js';
 
 const campaign: ReviewCampaign = {
