@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import { stringify as stringifyStream } from 'csv-stringify';
 import { stringify } from 'csv-stringify/sync';
 import type { Severity } from '../../config.js';
+import { defuseFormula } from '../csv.js';
 import { textTable } from '../text-table.js';
 import { type FindingRecord, resolutionText } from './history.js';
 import { DEFAULT_SEVERITIES, DEFAULT_SOC2_CONTROLS, FINDING_TYPES, type Finding } from './inactivity.js';
@@ -32,9 +33,10 @@ export const CSV_COLUMNS = [
   'Status',
 ] as const;
 
+/** One finding's cells, each defused (csv-stringify quotes; a spreadsheet must not run a name as a formula). */
 function csvRow(f: Finding, generated: ReadonlyMap<string, string>, r?: FindingRecord): string[] {
   const resolved = r?.resolvedAt ? ` [RESOLVED ${r.resolvedAt}: ${resolutionText(r)}]` : '';
-  return [
+  const cells = [
     f.id,
     f.accountId,
     f.userName,
@@ -51,6 +53,7 @@ function csvRow(f: Finding, generated: ReadonlyMap<string, string>, r?: FindingR
     f.mfaEnabled ? 'true' : 'false',
     f.status,
   ];
+  return cells.map(defuseFormula);
 }
 
 function generatedTimes(result: ScanResult): Map<string, string> {

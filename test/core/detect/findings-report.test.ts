@@ -70,6 +70,18 @@ describe('findings reports', () => {
     }
   });
 
+  it('defuses cells a spreadsheet would run as formulas (IAM names and tag values may start with = + - @)', () => {
+    const r = result(3);
+    const f = r.findings[0];
+    if (!f) throw new Error('no finding');
+    r.findings[0] = { ...f, userName: '=1+1', department: '+SUM(A1)', manager: '@boss', email: '-2' };
+    const row = findingsCsv(r).split('\n')[1] ?? '';
+    expect(row).toContain(",'=1+1,");
+    expect(row).toContain(",'+SUM(A1),'@boss,");
+    expect(row).toContain(",'-2,");
+    expect(row).not.toMatch(/,[=+@-]/);
+  });
+
   it('shows report ages and failed accounts in the text summary and the JSON', () => {
     const r = result(2);
     const t = findingsText(r);
