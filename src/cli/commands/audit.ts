@@ -1,17 +1,10 @@
-import { once } from 'node:events';
-import { createWriteStream } from 'node:fs';
-import { rename, rm } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
-import { loadConfig } from '../../config.js';
 import type { AuditEvent } from '../../core/audit.js';
 import { type Clock, parseWhen, systemClock } from '../../core/clock.js';
 import { csvCell } from '../../core/csv.js';
-import { ConfigError, errorMessage, StoreUnavailableError, ValidationError } from '../../errors.js';
-import { openStore, SQLITE_FILE } from '../../store/open.js';
+import { ValidationError } from '../../errors.js';
 import type { AuditLog } from '../../store/types.js';
-import { cliLogger } from '../context.js';
 import type { CliCommandEnv, RegisterCliCommand } from '../index.js';
-import { isJson } from './shared.js';
+import { fileSink, isJson, openBotStore } from './shared.js';
 
 /** Events read per `scan` call: the export streams page by page, so a 400-day trail never sits in memory. */
 export const EXPORT_PAGE = 1_000;
@@ -72,27 +65,6 @@ export async function exportAudit(
   return count;
 }
 
-/** A file written under a temporary name and renamed when complete: a failed export leaves no partial trail. */
-async function fileSink(path: string) {
-  const partial = `${path}.partial`;
-  const out = createWriteStream(partial, { encoding: 'utf8', mode: 0o600 });
-  await once(out, 'open');
-  return {
-    write: async (text: string) => {
-      if (!out.write(text)) await once(out, 'drain');
-    },
-    async commit() {
-      out.end();
-      await once(out, 'finish');
-      await rename(partial, path);
-    },
-    async abort() {
-      out.destroy();
-      await rm(partial, { force: true });
-    },
-  };
-}
-
 interface ExportOptions {
   since: string;
   until?: string;
@@ -113,26 +85,8 @@ async function runExport(env: CliCommandEnv, opts: ExportOptions, clock: Clock):
     throw new ValidationError('--format', `"${opts.format}" is not a format`, 'choose jsonl or csv');
   const format: Format = opts.format;
 
-  const globals = env.globals();
-  const config = loadConfig(env.deps.env, globals.config);
-  const logger = cliLogger(globals, config, env.deps);
-  // Read-only, without the instance lock: the export runs beside the bot that holds it.
-  const { store, kind } = await openStore(config, logger, { readOnly: true, clock }).catch((err: unknown) => {
-    if (config.env.redisUrl) throw err;
-    const path = join(resolve(config.env.dataDir), SQLITE_FILE);
-    throw new ConfigError('environment', [
-      `DATA_DIR: no audit trail readable at ${path} (${errorMessage(err)}); point DATA_DIR (or REDIS_URL) at the bot's store`,
-    ]);
-  });
+  const store = await openBotStore(env, clock, 'audit trail');
   try {
-    await store.ping().catch((err: unknown) => {
-      throw new StoreUnavailableError(
-        `the ${kind} store is not reachable: ${errorMessage((err as { cause?: unknown }).cause ?? err)}`,
-        {
-          cause: err,
-        },
-      );
-    });
     const range = { since, ...(until ? { until } : {}) };
     let count: number;
     if (opts.output) {

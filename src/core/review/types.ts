@@ -27,7 +27,7 @@ export type CampaignStatus =
 export interface CampaignAccount {
   id: string;
   name: string;
-  /** false: the account could not be read at start; its people are not in the campaign, and the report says so. */
+  /** false: the account could not be read at start; its IAM users are not in the campaign, and the report says so. */
   ok: boolean;
   error?: string;
   /** The credential report's GeneratedTime: the evidence's age. */
