@@ -9,6 +9,7 @@ import { offboardCommand } from './offboard.js';
 import { onboardCommand } from './onboard.js';
 import { passwordPolicyCommand } from './password-policy.js';
 import { reportCommand } from './report.js';
+import { reviewCommand } from './review.js';
 import { rotateKeysCommand } from './rotate-keys.js';
 import { scanCommand } from './scan.js';
 import { sweepCommand } from './sweep.js';
@@ -30,6 +31,7 @@ export const commands: RegisterCliCommand[] = [
   scanCommand,
   reportCommand,
   auditCommand,
+  reviewCommand,
   templatesCommand,
   accountsCommand,
 ];
