@@ -26,6 +26,7 @@ import {
 import {
   analyze,
   compareFindings,
+  detach,
   type Finding,
   type InactivitySettings,
   type UserFacts,
@@ -141,11 +142,26 @@ export function effectiveSettings(ctx: CoreContext, over?: Partial<InactivitySet
   };
 }
 
-function factsOf(u: UserDetail): UserFacts {
+/**
+ * The user's profile tags as copies: the lean parser's values are views into the page's XML (~600 KB per
+ * 1,000 users), which would otherwise stay alive while the account waits for its credential report.
+ * Departments and managers repeat, so `shared` keeps one copy of each per account.
+ */
+function factsOf(u: UserDetail, shared: Map<string, string>): UserFacts {
+  const copy = (v: string | undefined): string | undefined => {
+    if (v === undefined) return undefined;
+    let c = shared.get(v);
+    if (c === undefined) {
+      c = detach(v);
+      shared.set(c, c);
+    }
+    return c;
+  };
+  const email = tagValue(u, PROFILE_TAG.email) ?? tagValue(u, PROFILE_TAG.email.toLowerCase());
   return {
-    email: tagValue(u, PROFILE_TAG.email) ?? tagValue(u, PROFILE_TAG.email.toLowerCase()),
-    department: tagValue(u, PROFILE_TAG.department),
-    manager: tagValue(u, PROFILE_TAG.manager),
+    email: email === undefined ? undefined : detach(email),
+    department: copy(tagValue(u, PROFILE_TAG.department)),
+    manager: copy(tagValue(u, PROFILE_TAG.manager)),
   };
 }
 
@@ -226,6 +242,7 @@ export async function scanAccount(
   try {
     const iam = ctx.clients.iam(account.id);
     const facts = new Map<string, UserFacts>();
+    const shared = new Map<string, string>();
     const byName = opts.includeUsers ? new Map<string, UserDetail>() : undefined;
     const [report] = await Promise.all([
       fetchCredentialReport(iam, { ...(ctx.sleep ? { sleep: ctx.sleep } : {}), ...opts.report, stats }),
@@ -234,8 +251,11 @@ export async function scanAccount(
         (page) => {
           for (const u of page) {
             if (!u.UserName) continue;
-            facts.set(u.UserName, factsOf(u));
-            byName?.set(u.UserName, u);
+            if (byName) {
+              // The per-user snapshot keeps the whole UserDetail (and so the page) until the account is done.
+              facts.set(u.UserName, factsOf(u, shared));
+              byName.set(u.UserName, u);
+            } else facts.set(detach(u.UserName), factsOf(u, shared));
           }
         },
         stats,
