@@ -3,7 +3,7 @@ import { GetAccountAuthorizationDetailsCommand, type IAMClient, type UserDetail 
 import pLimit from 'p-limit';
 import type { AccountConfig } from '../../config.js';
 import { AwsUserError, errorMessage } from '../../errors.js';
-import { captureRawBody, GAAD_STUB, parseAuthorizationDetailsPage } from '../aws/lean-read.js';
+import { AuthorizationDetailsParser, captureParsedBody, GAAD_STUB } from '../aws/lean-read.js';
 import type { CoreContext } from '../context.js';
 import { PROFILE_TAG, tagValue } from '../tags.js';
 import {
@@ -213,11 +213,11 @@ export async function forEachUserPage(
       MaxItems: 1000,
       Marker: marker,
     });
-    const raw = captureRawBody(command, GAAD_STUB);
+    const lean = captureParsedBody(command, GAAD_STUB, () => new AuthorizationDetailsParser(full));
     const out = await iam.send(command);
     if (stats) stats.calls++;
-    if (raw.xml !== undefined) {
-      const page = parseAuthorizationDetailsPage(raw.xml, full);
+    const page = lean.result;
+    if (page !== undefined) {
       onPage(page.users);
       marker = page.marker;
     } else {
