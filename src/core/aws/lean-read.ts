@@ -118,8 +118,8 @@ export function xmlField(xml: string, tag: string): string | undefined {
   return j < 0 ? undefined : decodeXml(xml.slice(i + open.length, j));
 }
 
-export interface LeanPage {
-  users: UserDetail[];
+export interface LeanPage<U = UserDetail> {
+  users: U[];
   isTruncated: boolean;
   marker: string | undefined;
 }
@@ -173,8 +173,8 @@ export function parseAuthorizationDetailsPage(xml: string, full = true): LeanPag
  * two dozen accounts in flight made those strings a third of what the heap had to collect. Only an
  * unfinished element is carried over to the next piece. Any split gives the same result (tested).
  */
-export class AuthorizationDetailsParser {
-  private readonly users: UserDetail[] = [];
+export class AuthorizationDetailsParser<U = UserDetail> {
+  private readonly users: U[] = [];
   private readonly stack: string[] = [];
   private udl = -1; // stack depth of <UserDetailList>, -1 outside it
   private user: LeanUser | undefined;
@@ -184,7 +184,14 @@ export class AuthorizationDetailsParser {
   /** The unfinished element (from its `<`) of the last piece. */
   private carry = '';
 
-  constructor(private readonly full = true) {}
+  /**
+   * `reduce` turns each user into what the caller keeps, as soon as the user's element ends: the page's
+   * UserDetail objects and the text they point into then die young instead of waiting for the last chunk.
+   */
+  constructor(
+    private readonly full = true,
+    private readonly reduce: (u: UserDetail) => U = (u) => u as U,
+  ) {}
 
   feed(piece: string): void {
     const xml = this.carry === '' ? piece : this.carry + piece;
@@ -207,7 +214,7 @@ export class AuthorizationDetailsParser {
         else if (name === 'member' && this.user && this.udl >= 0) {
           const depth = stack.length - this.udl; // after pop
           if (depth === 1) {
-            this.users.push(this.user);
+            this.users.push(this.reduce(this.user));
             this.user = undefined;
           } else if (depth === 3 && this.tag && stack[stack.length - 1] === 'Tags') {
             this.user.Tags.push({ Key: this.tag.Key, Value: this.tag.Value ?? '' });
@@ -274,7 +281,7 @@ export class AuthorizationDetailsParser {
     if (i >= 0 && i < xml.length) this.carry = xml.slice(i);
   }
 
-  end(): LeanPage {
+  end(): LeanPage<U> {
     const { isTruncated } = this;
     return { users: this.users, isTruncated, marker: isTruncated ? this.marker : undefined };
   }

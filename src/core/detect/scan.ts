@@ -200,11 +200,13 @@ function snapshot(row: CredentialReportRow, u: UserDetail | undefined): ScannedU
  * GetAccountAuthorizationDetails(Filter=User) page by page (≤ 1,000 users each, following Marker), handing
  * each page to `onPage` so callers reduce it at once instead of holding every UserDetail of the account.
  */
-export async function forEachUserPage(
+export async function forEachUserPage<U = UserDetail>(
   iam: IAMClient,
-  onPage: (users: UserDetail[]) => void,
+  onPage: (users: U[]) => void,
   stats?: { calls: number },
   full = true,
+  /** Each user reduced to what the caller keeps, as the page is read (default: the UserDetail). */
+  reduce: (u: UserDetail) => U = (u) => u as U,
 ): Promise<void> {
   let marker: string | undefined;
   do {
@@ -213,7 +215,7 @@ export async function forEachUserPage(
       MaxItems: 1000,
       Marker: marker,
     });
-    const lean = captureParsedBody(command, GAAD_STUB, () => new AuthorizationDetailsParser(full));
+    const lean = captureParsedBody(command, GAAD_STUB, () => new AuthorizationDetailsParser(full, reduce));
     const out = await iam.send(command);
     if (stats) stats.calls++;
     const page = lean.result;
@@ -221,7 +223,7 @@ export async function forEachUserPage(
       onPage(page.users);
       marker = page.marker;
     } else {
-      onPage(out.UserDetailList ?? []);
+      onPage((out.UserDetailList ?? []).map(reduce));
       marker = out.IsTruncated ? out.Marker : undefined;
     }
   } while (marker);
@@ -246,21 +248,29 @@ export async function scanAccount(
     const byName = opts.includeUsers ? new Map<string, UserDetail>() : undefined;
     const [report] = await Promise.all([
       fetchCredentialReport(iam, { ...(ctx.sleep ? { sleep: ctx.sleep } : {}), ...opts.report, stats }),
-      forEachUserPage(
-        iam,
-        (page) => {
-          for (const u of page) {
-            if (!u.UserName) continue;
-            if (byName) {
-              // The per-user snapshot keeps the whole UserDetail (and so the page) until the account is done.
-              facts.set(u.UserName, factsOf(u, shared));
-              byName.set(u.UserName, u);
-            } else facts.set(detach(u.UserName), factsOf(u, shared));
-          }
-        },
-        stats,
-        Boolean(opts.includeUsers),
-      ),
+      byName
+        ? forEachUserPage(
+            iam,
+            (page) => {
+              // The per-user snapshot keeps the whole UserDetail until the account is done.
+              for (const u of page) {
+                if (!u.UserName) continue;
+                facts.set(u.UserName, factsOf(u, shared));
+                byName.set(u.UserName, u);
+              }
+            },
+            stats,
+            true,
+          )
+        : forEachUserPage<[string | undefined, UserFacts]>(
+            iam,
+            (page) => {
+              for (const [name, f] of page) if (name) facts.set(name, f);
+            },
+            stats,
+            false,
+            (u) => [u.UserName === undefined ? undefined : detach(u.UserName), factsOf(u, shared)],
+          ),
     ]);
     const findings = analyze({ id: account.id, name: account.name }, report.rows, facts, now, settings);
     if (report.unreadable.length > 0)
