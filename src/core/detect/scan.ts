@@ -3,7 +3,7 @@ import { GetAccountAuthorizationDetailsCommand, type IAMClient, type UserDetail 
 import pLimit from 'p-limit';
 import type { AccountConfig } from '../../config.js';
 import { AwsUserError, errorMessage } from '../../errors.js';
-import { captureRawBody, GAAD_STUB, parseAuthorizationDetailsPage } from '../aws/lean-read.js';
+import { AuthorizationDetailsParser, captureParsedBody, GAAD_STUB } from '../aws/lean-read.js';
 import type { CoreContext } from '../context.js';
 import { PROFILE_TAG, tagValue } from '../tags.js';
 import {
@@ -26,6 +26,7 @@ import {
 import {
   analyze,
   compareFindings,
+  detach,
   type Finding,
   type InactivitySettings,
   type UserFacts,
@@ -141,11 +142,26 @@ export function effectiveSettings(ctx: CoreContext, over?: Partial<InactivitySet
   };
 }
 
-function factsOf(u: UserDetail): UserFacts {
+/**
+ * The user's profile tags as copies: the lean parser's values are views into the page's XML (~600 KB per
+ * 1,000 users), which would otherwise stay alive while the account waits for its credential report.
+ * Departments and managers repeat, so `shared` keeps one copy of each per account.
+ */
+function factsOf(u: UserDetail, shared: Map<string, string>): UserFacts {
+  const copy = (v: string | undefined): string | undefined => {
+    if (v === undefined) return undefined;
+    let c = shared.get(v);
+    if (c === undefined) {
+      c = detach(v);
+      shared.set(c, c);
+    }
+    return c;
+  };
+  const email = tagValue(u, PROFILE_TAG.email) ?? tagValue(u, PROFILE_TAG.email.toLowerCase());
   return {
-    email: tagValue(u, PROFILE_TAG.email) ?? tagValue(u, PROFILE_TAG.email.toLowerCase()),
-    department: tagValue(u, PROFILE_TAG.department),
-    manager: tagValue(u, PROFILE_TAG.manager),
+    email: email === undefined ? undefined : detach(email),
+    department: copy(tagValue(u, PROFILE_TAG.department)),
+    manager: copy(tagValue(u, PROFILE_TAG.manager)),
   };
 }
 
@@ -184,11 +200,13 @@ function snapshot(row: CredentialReportRow, u: UserDetail | undefined): ScannedU
  * GetAccountAuthorizationDetails(Filter=User) page by page (≤ 1,000 users each, following Marker), handing
  * each page to `onPage` so callers reduce it at once instead of holding every UserDetail of the account.
  */
-export async function forEachUserPage(
+export async function forEachUserPage<U = UserDetail>(
   iam: IAMClient,
-  onPage: (users: UserDetail[]) => void,
+  onPage: (users: U[]) => void,
   stats?: { calls: number },
   full = true,
+  /** Each user reduced to what the caller keeps, as the page is read (default: the UserDetail). */
+  reduce: (u: UserDetail) => U = (u) => u as U,
 ): Promise<void> {
   let marker: string | undefined;
   do {
@@ -197,15 +215,15 @@ export async function forEachUserPage(
       MaxItems: 1000,
       Marker: marker,
     });
-    const raw = captureRawBody(command, GAAD_STUB);
+    const lean = captureParsedBody(command, GAAD_STUB, () => new AuthorizationDetailsParser(full, reduce));
     const out = await iam.send(command);
     if (stats) stats.calls++;
-    if (raw.xml !== undefined) {
-      const page = parseAuthorizationDetailsPage(raw.xml, full);
+    const page = lean.result;
+    if (page !== undefined) {
       onPage(page.users);
       marker = page.marker;
     } else {
-      onPage(out.UserDetailList ?? []);
+      onPage((out.UserDetailList ?? []).map(reduce));
       marker = out.IsTruncated ? out.Marker : undefined;
     }
   } while (marker);
@@ -226,21 +244,33 @@ export async function scanAccount(
   try {
     const iam = ctx.clients.iam(account.id);
     const facts = new Map<string, UserFacts>();
+    const shared = new Map<string, string>();
     const byName = opts.includeUsers ? new Map<string, UserDetail>() : undefined;
     const [report] = await Promise.all([
       fetchCredentialReport(iam, { ...(ctx.sleep ? { sleep: ctx.sleep } : {}), ...opts.report, stats }),
-      forEachUserPage(
-        iam,
-        (page) => {
-          for (const u of page) {
-            if (!u.UserName) continue;
-            facts.set(u.UserName, factsOf(u));
-            byName?.set(u.UserName, u);
-          }
-        },
-        stats,
-        Boolean(opts.includeUsers),
-      ),
+      byName
+        ? forEachUserPage(
+            iam,
+            (page) => {
+              // The per-user snapshot keeps the whole UserDetail until the account is done.
+              for (const u of page) {
+                if (!u.UserName) continue;
+                facts.set(u.UserName, factsOf(u, shared));
+                byName.set(u.UserName, u);
+              }
+            },
+            stats,
+            true,
+          )
+        : forEachUserPage<[string | undefined, UserFacts]>(
+            iam,
+            (page) => {
+              for (const [name, f] of page) if (name) facts.set(name, f);
+            },
+            stats,
+            false,
+            (u) => [u.UserName === undefined ? undefined : detach(u.UserName), factsOf(u, shared)],
+          ),
     ]);
     const findings = analyze({ id: account.id, name: account.name }, report.rows, facts, now, settings);
     if (report.unreadable.length > 0)

@@ -3,7 +3,10 @@ import type { AddressInfo } from 'node:net';
 import { GetAccountAuthorizationDetailsCommand, IAMClient } from '@aws-sdk/client-iam';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseAuthorizationDetailsPage } from '../../../src/core/aws/lean-read.js';
+import {
+  AuthorizationDetailsParser,
+  parseAuthorizationDetailsPage,
+} from '../../../src/core/aws/lean-read.js';
 import { parseCredentialReport } from '../../../src/core/detect/credential-report.js';
 import { forEachUserPage } from '../../../src/core/detect/scan.js';
 
@@ -122,6 +125,55 @@ describe('lean reads match what the SDK and csv-parse produce', () => {
         { Key: 'Email', Value: "o'brien@example.com" },
       ],
     });
+  });
+
+  it('gives the same page whatever pieces it arrives in (every split point, and one character at a time)', () => {
+    for (const full of [true, false]) {
+      const whole = parseAuthorizationDetailsPage(GAAD, full);
+      for (let at = 0; at <= GAAD.length; at++) {
+        const p = new AuthorizationDetailsParser(full);
+        p.feed(GAAD.slice(0, at));
+        p.feed(GAAD.slice(at));
+        expect(p.end(), `split at ${at}`).toEqual(whole);
+      }
+      const p = new AuthorizationDetailsParser(full);
+      for (const ch of GAAD) p.feed(ch);
+      expect(p.end()).toEqual(whole);
+    }
+  });
+
+  it('reads a body the server sends in small chunks, a multi-byte character split between two', async () => {
+    const body = GAAD.replace("o'brien@example.com", 'zoë@example.com').replace(
+      '<IsTruncated>true</IsTruncated>',
+      '<IsTruncated>false</IsTruncated>',
+    );
+    const bytes = Buffer.from(body, 'utf8');
+    const chunked = createServer((req, res) => {
+      req.resume();
+      req.on('end', async () => {
+        res.writeHead(200, { 'content-type': 'text/xml' });
+        for (let i = 0; i < bytes.length; i += 7) {
+          res.write(bytes.subarray(i, i + 7));
+          await new Promise((r) => setImmediate(r));
+        }
+        res.end();
+      });
+    });
+    await new Promise<void>((r) => chunked.listen(0, '127.0.0.1', r));
+    const client = new IAMClient({
+      region: 'us-east-1',
+      endpoint: `http://127.0.0.1:${(chunked.address() as AddressInfo).port}`,
+      credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'x' },
+    });
+    try {
+      const pages: unknown[][] = [];
+      await forEachUserPage(client, (page) => pages.push(page), undefined, true);
+      expect(pages).toEqual([parseAuthorizationDetailsPage(body).users]);
+      expect(JSON.stringify(pages)).toContain('zoë@example.com');
+    } finally {
+      client.destroy();
+      await new Promise<void>((r) => chunked.close(() => r()));
+    }
   });
 
   it('goes through the real SDK stack: the lean middleware captures the body and follows Marker', async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CredentialReportRow } from '../../../src/core/detect/credential-report.js';
 import { parseCredentialReport } from '../../../src/core/detect/credential-report.js';
-import { analyze, findingId } from '../../../src/core/detect/inactivity.js';
+import { analyze, detach, findingId } from '../../../src/core/detect/inactivity.js';
 import { ACCOUNT, daysAgo, NOW, row, SETTINGS } from '../../helpers/credential-report.js';
 
 const run = (rows: CredentialReportRow[], settings = SETTINGS) =>
@@ -212,5 +212,13 @@ describe('analyze: settings, ids and user facts', () => {
     const rows = parseCredentialReport(csv);
     expect(rows).toHaveLength(2);
     expect(types(rows)).toEqual(['alice:CONSOLE_INACTIVE', 'alice:ACCESS_KEY_NEVER_USED']);
+  });
+});
+
+describe('detach', () => {
+  it('copies every UTF-16 code unit exactly, lone surrogates and non-Latin-1 text included', () => {
+    const big = `${'x'.repeat(50)}arn:aws:iam::111111111111:user/zoë-名前\ud800-end${'y'.repeat(50)}`;
+    for (const s of ['', 'short', big, big.slice(50, -50), 'a\udc00b'.repeat(10), '\ud83d\ude00'.repeat(8)])
+      expect(detach(s)).toBe(s);
   });
 });
