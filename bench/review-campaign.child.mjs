@@ -214,7 +214,10 @@ const raceWinnerKept = stored.filter((s, k) => {
   return s?.decision?.comment === (x.ok ? x : y).item.decision.comment;
 }).length;
 
+// What the campaign's channel message reads each time it is updated.
+t = performance.now();
 const progress = await reviews.progress(campaign.id);
+const progressMs = performance.now() - t;
 const decidedCount = progress.reduce((s, p) => s + p.decided, 0);
 const totalCount = progress.reduce((s, p) => s + p.total, 0);
 const bytes = await stores.cleanup();
@@ -248,6 +251,7 @@ process.stdout.write(
     raceWinnerKept,
     decidedCount,
     totalCount,
+    progressMs,
     reviewers: progress.length,
     bytes,
     maxRssKb: process.resourceUsage().maxRSS,

@@ -64,6 +64,7 @@ interface ChildResult {
   raceWinnerKept: number;
   decidedCount: number;
   totalCount: number;
+  progressMs: number;
   reviewers: number;
   bytes: number;
   maxRssKb: number;
@@ -193,6 +194,7 @@ ${row(
   (r) => r.decisions / (r.againMs / 1000),
   (x) => `${n(x)}/s`,
 )}
+| \`progress()\` per reviewer over the whole campaign (what the channel message reads at each update) | ${(m('sqlite', (r) => r.progressMs)).toFixed(0)} ms | ${(m('redis', (r) => r.progressMs)).toFixed(0)} ms |
 | peak RSS of the child (worst run) | ${n(Math.max(...runs.sqlite.map((r) => r.maxRssKb)) / 1024)} MB | ${n(Math.max(...runs.redis.map((r) => r.maxRssKb)) / 1024)} MB |
 | store size after the run | ${n(r0.bytes / 1e6)} MB (database + WAL) | ${n((runs.redis[0] as ChildResult).bytes / 1e6)} MB (growth of Redis used_memory over the run) |
 
