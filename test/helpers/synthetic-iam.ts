@@ -22,6 +22,12 @@ export interface SyntheticOptions {
   latencyMs: number;
   /** "now" for the generated dates. */
   now?: Date;
+  /**
+   * Extra entitlements per user in GetAccountAuthorizationDetails, for the access-review bench (about 10 per
+   * user with the console, keys and groups). Default 0: the same bodies as before.
+   */
+  managedPoliciesPerUser?: number;
+  inlinePoliciesPerUser?: number;
 }
 
 export interface SyntheticIam {
@@ -36,6 +42,16 @@ export interface SyntheticIam {
 const DAY = 86_400_000;
 const DEPARTMENTS = ['Engineering', 'Finance', 'Sales', 'Marketing', 'Support', 'Legal', 'HR', 'Data'];
 const GROUPS = ['Developers', 'ReadOnly', 'Finance', 'Support', 'Administrators', 'DataScience'];
+const MANAGED = [
+  'ReadOnlyAccess',
+  'AmazonS3ReadOnlyAccess',
+  'AmazonEC2ReadOnlyAccess',
+  'CloudWatchReadOnlyAccess',
+  'AmazonDynamoDBReadOnlyAccess',
+  'AWSLambda_ReadOnlyAccess',
+  'AmazonSQSReadOnlyAccess',
+  'AmazonSNSReadOnlyAccess',
+];
 
 export function accountIdFor(index: number): string {
   return String(100_000_000_000 + index).padStart(12, '0');
@@ -134,7 +150,12 @@ function credentialReport(ai: number, account: string, n: number, now: number): 
   return `${lines.join('\n')}\n`;
 }
 
-function userXml(account: string, u: SynthUser, detail: boolean): string {
+interface Extra {
+  managed: number;
+  inline: number;
+}
+
+function userXml(account: string, u: SynthUser, detail: boolean, extra?: Extra): string {
   const base = `<UserName>${u.name}</UserName><UserId>AIDA${account}${u.name.slice(5)}</UserId><Arn>arn:aws:iam::${account}:user/${u.name}</Arn><Path>/</Path><CreateDate>${u.created.toISOString()}</CreateDate>`;
   if (!detail) return base;
   const tags = [
@@ -145,10 +166,22 @@ function userXml(account: string, u: SynthUser, detail: boolean): string {
   ]
     .map(([k, v]) => `<member><Key>${k}</Key><Value>${v}</Value></member>`)
     .join('');
-  const policies = u.admin
-    ? '<member><PolicyName>AdministratorAccess</PolicyName><PolicyArn>arn:aws:iam::aws:policy/AdministratorAccess</PolicyArn></member>'
-    : '';
-  return `${base}<GroupList>${u.groups.map((g) => `<member>${g}</member>`).join('')}</GroupList><AttachedManagedPolicies>${policies}</AttachedManagedPolicies><UserPolicyList/><Tags>${tags}</Tags>`;
+  const managed = [
+    ...(u.admin ? ['AdministratorAccess'] : []),
+    ...Array.from({ length: extra?.managed ?? 0 }, (_, k) => MANAGED[k % MANAGED.length] as string),
+  ];
+  const policies = managed
+    .map(
+      (p) =>
+        `<member><PolicyName>${p}</PolicyName><PolicyArn>arn:aws:iam::aws:policy/${p}</PolicyArn></member>`,
+    )
+    .join('');
+  const inline = Array.from(
+    { length: extra?.inline ?? 0 },
+    (_, k) =>
+      `<member><PolicyName>${u.name}-inline-${k + 1}</PolicyName><PolicyDocument>%7B%22Version%22%3A%222012-10-17%22%7D</PolicyDocument></member>`,
+  ).join('');
+  return `${base}<GroupList>${u.groups.map((g) => `<member>${g}</member>`).join('')}</GroupList><AttachedManagedPolicies>${policies}</AttachedManagedPolicies>${inline ? `<UserPolicyList>${inline}</UserPolicyList>` : '<UserPolicyList/>'}<Tags>${tags}</Tags>`;
 }
 
 function readBody(req: IncomingMessage): Promise<string> {
@@ -177,6 +210,7 @@ export async function startSyntheticIam(opts: SyntheticOptions): Promise<Synthet
   const calls: Record<string, number> = {};
   let generated = new Set<string>();
   const n = opts.usersPerAccount;
+  const extra = { managed: opts.managedPoliciesPerUser ?? 0, inline: opts.inlinePoliciesPerUser ?? 0 };
   // The server shares the machine with the scan it measures: render each body once per variant (accounts
   // cycle through VARIANTS user populations) and only swap the account id in, so serving stays cheap.
   const VARIANTS = 10;
@@ -240,7 +274,9 @@ export async function startSyntheticIam(opts: SyntheticOptions): Promise<Synthet
           cached(`${action}:${ai % VARIANTS}:${start}:${end}`, account, () => {
             const parts: string[] = [];
             for (let i = start; i < end; i++)
-              parts.push(`<member>${userXml(PLACEHOLDER, user(ai % VARIANTS, i, now), detail)}</member>`);
+              parts.push(
+                `<member>${userXml(PLACEHOLDER, user(ai % VARIANTS, i, now), detail, extra)}</member>`,
+              );
             return parts.join('');
           }),
         ];
