@@ -146,6 +146,13 @@ describe('the first run (Socket Mode, no Redis) across kill -9', () => {
     const grantId = await approvalFor('ProdDebug');
     await sock.interactive(buttonClick({ user: USERS.approver, actionId: APPROVE_ACTION, value: grantId }));
     await waitFor(async () => (await ritaGroups()).includes('ProdDebug'), 20_000, 'the grant in IAM');
+    // The holder's DM is the grant's last step, after its audit event and its record: a kill before it could
+    // land between AddUserToGroup and the audit write, which no store can keep (seen as a flaky run on Node 22).
+    await fake.waitForCall(
+      'chat.postMessage',
+      (c) => String(c.body.text ?? '').startsWith('Access granted until'),
+      20_000,
+    );
 
     first.proc.kill('SIGKILL');
     await first.exit;
