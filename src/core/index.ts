@@ -241,6 +241,18 @@ export {
   type StartedCampaign,
 } from './review/campaign.js';
 export { REVIEW_CSV_COLUMNS, type ReviewReportSummary } from './review/report.js';
+export type {
+  CampaignPatch,
+  CampaignStatus,
+  DecisionOutcome,
+  EntitlementKind,
+  ItemChangeResult,
+  ReviewCampaign,
+  ReviewerProgress,
+  ReviewItem,
+  ReviewStore,
+  Revocation,
+} from './review/types.js';
 export {
   type ApprovalRule,
   allowedExtraGroups,

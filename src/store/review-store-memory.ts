@@ -3,6 +3,7 @@ import type {
   CampaignStatus,
   ItemChangeResult,
   Reassignment,
+  CampaignPatch,
   ReviewCampaign,
   ReviewDecision,
   ReviewerProgress,
@@ -61,7 +62,7 @@ export class MemoryReviewStore implements ReviewStore {
 
   async updateCampaign(
     id: string,
-    patch: Partial<Pick<ReviewCampaign, 'message' | 'report'>>,
+    patch: CampaignPatch,
   ): Promise<void> {
     const c = this.campaigns.get(id);
     if (c) this.campaigns.set(id, { ...c, ...structuredClone(patch) });

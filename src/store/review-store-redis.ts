@@ -3,6 +3,7 @@ import type {
   CampaignStatus,
   ItemChangeResult,
   Reassignment,
+  CampaignPatch,
   ReviewCampaign,
   ReviewDecision,
   ReviewerProgress,
@@ -158,7 +159,7 @@ export class RedisReviewStore implements ReviewStore {
 
   async updateCampaign(
     id: string,
-    patch: Partial<Pick<ReviewCampaign, 'message' | 'report'>>,
+    patch: CampaignPatch,
   ): Promise<void> {
     await this.setCampaign(id, '', '', patch);
   }

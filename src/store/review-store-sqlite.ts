@@ -3,6 +3,7 @@ import type {
   CampaignStatus,
   ItemChangeResult,
   Reassignment,
+  CampaignPatch,
   ReviewCampaign,
   ReviewDecision,
   ReviewerProgress,
@@ -113,7 +114,7 @@ export class SqliteReviewStore implements ReviewStore {
 
   async updateCampaign(
     id: string,
-    patch: Partial<Pick<ReviewCampaign, 'message' | 'report'>>,
+    patch: CampaignPatch,
   ): Promise<void> {
     this.db.run(() => {
       const c = this.loadCampaign(id);

@@ -55,7 +55,16 @@ export interface ReviewCampaign {
   closedReason?: 'all-decided' | 'due' | 'closed-by-admin';
   /** Where the closing report went. */
   report?: { channel?: string; fileIds?: string[]; jiraKey?: string };
+  /** The last reminder round (reminders go every review.reminder_days after launch). */
+  remindedAt?: string;
+  /** When undecided items went to the fallback reviewers (the due date passed). */
+  escalatedAt?: string;
 }
+
+/** Campaign fields a lifecycle step may set without a status change. */
+export type CampaignPatch = Partial<
+  Pick<ReviewCampaign, 'message' | 'report' | 'remindedAt' | 'escalatedAt'>
+>;
 
 export interface ReviewPrincipal {
   kind: 'iam-user' | 'identity-center-user';
@@ -178,10 +187,10 @@ export interface ReviewStore {
     id: string,
     from: CampaignStatus,
     to: CampaignStatus,
-    patch?: Partial<Pick<ReviewCampaign, 'launchedAt' | 'closedAt' | 'closedReason' | 'report' | 'message'>>,
+    patch?: Partial<Pick<ReviewCampaign, 'launchedAt' | 'closedAt' | 'closedReason'>> & CampaignPatch,
   ): Promise<boolean>;
   /** Sets fields that carry no decision (the channel message, the report's whereabouts). */
-  updateCampaign(id: string, patch: Partial<Pick<ReviewCampaign, 'message' | 'report'>>): Promise<void>;
+  updateCampaign(id: string, patch: CampaignPatch): Promise<void>;
   /** In seq order; only the reviewer's, only undecided ones, when asked. */
   items(campaignId: string, opts?: { reviewer?: string; open?: boolean }): Promise<ReviewItem[]>;
   getItem(id: string): Promise<ReviewItem | undefined>;
