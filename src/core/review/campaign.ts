@@ -88,7 +88,7 @@ function checkName(raw: string | undefined, now: Date): string {
   return name;
 }
 
-function checkDue(ctx: CoreContext, opts: StartCampaignOptions, now: Date): Date {
+function checkDue(ctx: Pick<CoreContext, 'config'>, opts: StartCampaignOptions, now: Date): Date {
   if (opts.dueAt && opts.dueDays !== undefined)
     throw new ValidationError('--due', 'both a date and a number of days were given', 'give one of them');
   const fix = `give ${DUE_MIN_DAYS} to ${DUE_MAX_DAYS} days from now (14d) or a date in that range`;
@@ -110,7 +110,7 @@ function checkDue(ctx: CoreContext, opts: StartCampaignOptions, now: Date): Date
   return new Date(now.getTime() + days * DAY_MS);
 }
 
-function checkThresholds(ctx: CoreContext, over: StartCampaignOptions['thresholds']) {
+function checkThresholds(ctx: Pick<CoreContext, 'config'>, over: StartCampaignOptions['thresholds']) {
   const t = {
     console_days: over?.console_days ?? ctx.config.inactivity.console_days,
     access_key_days: over?.access_key_days ?? ctx.config.inactivity.access_key_days,
@@ -121,7 +121,10 @@ function checkThresholds(ctx: CoreContext, over: StartCampaignOptions['threshold
   return t;
 }
 
-function checkAccounts(ctx: CoreContext, wanted: readonly string[] | undefined): AccountConfig[] {
+function checkAccounts(
+  ctx: Pick<CoreContext, 'clients'>,
+  wanted: readonly string[] | undefined,
+): AccountConfig[] {
   try {
     return ctx.clients.select(wanted);
   } catch (err) {
@@ -167,11 +170,14 @@ export function summarizeCampaign(campaign: ReviewCampaign, items: readonly Revi
   };
 }
 
-export async function startCampaign(
-  ctx: CoreContext,
-  store: ReviewStore,
+/**
+ * Every option of a start, checked against the config: throws a ValidationError naming the field and the
+ * fix. startCampaign calls it first; the CLI calls it before it opens the store.
+ */
+export function checkStartOptions(
+  ctx: Pick<CoreContext, 'clock' | 'config' | 'clients'>,
   opts: StartCampaignOptions,
-): Promise<StartedCampaign> {
+) {
   const now = ctx.clock.now();
   const name = checkName(opts.name, now);
   const dueAt = checkDue(ctx, opts, now);
@@ -183,7 +189,15 @@ export async function startCampaign(
       'is empty',
       'name who starts the campaign (cli:<user>, a Slack id)',
     );
+  return { now, name, dueAt, thresholds, accounts };
+}
 
+export async function startCampaign(
+  ctx: CoreContext,
+  store: ReviewStore,
+  opts: StartCampaignOptions,
+): Promise<StartedCampaign> {
+  const { now, name, dueAt, thresholds, accounts } = checkStartOptions(ctx, opts);
   const id = `rv-${randomUUID().replaceAll('-', '').slice(0, 8)}`;
   const who = opts.who ?? { actor: opts.createdBy, requestId: id };
   return audited(ctx, who, { action: 'review.start', account: 'review', target: id }, async () => {
