@@ -93,6 +93,17 @@ describe('aws-user review', () => {
     expect(readdirSync(dir).filter((f) => f.endsWith('.partial'))).toEqual([]);
   });
 
+  it('checks the name and the accounts before it opens (or creates) the store', async () => {
+    const fresh = mkdtempSync(join(tmpdir(), 'aws-user-review-cli-nostore-'));
+    const d = { ...deps(), env: { USER: 'tester', DATA_DIR: fresh } };
+    const longName = await runCli(['--config', cfg, 'review', 'start', '--name', 'x'.repeat(81)], d);
+    expect(longName.code).toBe(2);
+    expect(longName.stderr).toMatch(/--name/);
+    const badAccount = await runCli(['--config', cfg, 'review', 'start', '--accounts', 'nowhere'], d);
+    expect(badAccount.code).toBe(2);
+    expect(readdirSync(fresh)).toEqual([]);
+  });
+
   it('refuses, naming the fix, before anything is written', async () => {
     const before = sink.events.length;
     const unconfigured = await runCli(['--config', plain, 'review', 'start'], deps());

@@ -1,5 +1,10 @@
 import { systemClock } from '../../core/clock.js';
-import { type CampaignSummary, parseDue, startCampaign } from '../../core/review/campaign.js';
+import {
+  type CampaignSummary,
+  checkStartOptions,
+  parseDue,
+  startCampaign,
+} from '../../core/review/campaign.js';
 import { reviewReport, reviewSummary } from '../../core/review/report.js';
 import type { ReviewCampaign } from '../../core/review/types.js';
 import { ConfigError, NotFoundError, ValidationError } from '../../errors.js';
@@ -53,16 +58,19 @@ async function runStart(env: CliCommandEnv, o: { accounts?: string[]; due?: stri
       'review: not configured; set review.fallback_reviewers (Slack ids) so every item has a reviewer',
     ]);
   const due = o.due !== undefined ? parseDue(o.due, ctx.clock.now()) : undefined;
+  const who = cliActor(env);
+  const options = {
+    createdBy: who.actor,
+    who,
+    name: o.name,
+    accounts: o.accounts ?? cfg.accounts,
+    dueAt: due,
+  };
+  // Bad input is named before the store is opened: for SQLite, opening may create the file.
+  checkStartOptions(ctx, options);
   const opened = await openStore(ctx.config, ctx.logger, { beside: true, clock: ctx.clock });
   try {
-    const who = cliActor(env);
-    const { campaign, summary } = await startCampaign(ctx, opened.store.reviews, {
-      createdBy: who.actor,
-      who,
-      name: o.name,
-      accounts: o.accounts ?? cfg.accounts,
-      dueAt: due,
-    });
+    const { campaign, summary } = await startCampaign(ctx, opened.store.reviews, options);
     const failed = campaign.accounts.filter((a) => !a.ok);
     emit(env, { ok: failed.length === 0, campaign, summary }, () => startText(campaign, summary));
     if (failed.length > 0) env.setExit(1);
