@@ -1,9 +1,9 @@
 import { changeRefusal } from '../core/review/rules.js';
 import type {
+  CampaignPatch,
   CampaignStatus,
   ItemChangeResult,
   Reassignment,
-  CampaignPatch,
   ReviewCampaign,
   ReviewDecision,
   ReviewerProgress,
@@ -60,10 +60,7 @@ export class MemoryReviewStore implements ReviewStore {
     return true;
   }
 
-  async updateCampaign(
-    id: string,
-    patch: CampaignPatch,
-  ): Promise<void> {
+  async updateCampaign(id: string, patch: CampaignPatch): Promise<void> {
     const c = this.campaigns.get(id);
     if (c) this.campaigns.set(id, { ...c, ...structuredClone(patch) });
   }

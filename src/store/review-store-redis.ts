@@ -1,9 +1,9 @@
 import type { Redis } from 'ioredis';
 import type {
+  CampaignPatch,
   CampaignStatus,
   ItemChangeResult,
   Reassignment,
-  CampaignPatch,
   ReviewCampaign,
   ReviewDecision,
   ReviewerProgress,
@@ -157,10 +157,7 @@ export class RedisReviewStore implements ReviewStore {
     return this.setCampaign(id, from, to, patch);
   }
 
-  async updateCampaign(
-    id: string,
-    patch: CampaignPatch,
-  ): Promise<void> {
+  async updateCampaign(id: string, patch: CampaignPatch): Promise<void> {
     await this.setCampaign(id, '', '', patch);
   }
 

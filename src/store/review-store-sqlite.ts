@@ -1,9 +1,9 @@
 import { changeRefusal } from '../core/review/rules.js';
 import type {
+  CampaignPatch,
   CampaignStatus,
   ItemChangeResult,
   Reassignment,
-  CampaignPatch,
   ReviewCampaign,
   ReviewDecision,
   ReviewerProgress,
@@ -112,10 +112,7 @@ export class SqliteReviewStore implements ReviewStore {
     });
   }
 
-  async updateCampaign(
-    id: string,
-    patch: CampaignPatch,
-  ): Promise<void> {
+  async updateCampaign(id: string, patch: CampaignPatch): Promise<void> {
     this.db.run(() => {
       const c = this.loadCampaign(id);
       if (c) this.saveCampaign({ ...c, ...patch, status: c.status });
