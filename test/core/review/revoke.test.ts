@@ -19,7 +19,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createAssignment, hasUserAssignment } from '../../../src/core/identity-center/assignments.js';
 import { type RevokeInput, revokeEntitlement } from '../../../src/core/review/revoke.js';
 import { ConflictError, ValidationError } from '../../../src/errors.js';
-import { createGroups, testConfig, testCtx, who } from '../../helpers/core.js';
+import { createGroups, MUTATING, testConfig, testCtx, who } from '../../helpers/core.js';
 import { MOTO_ACCOUNT, type Moto, startMoto } from '../../helpers/moto.js';
 
 let moto: Moto;
@@ -69,7 +69,10 @@ describe('revoking one IAM entitlement against moto', () => {
   async function revokeTwice(entitlement: RevokeInput['entitlement']) {
     const ctx = testCtx(moto);
     const first = await revokeEntitlement(ctx, input(entitlement), who);
+    const sentBefore = ctx.commands.length;
     const second = await revokeEntitlement(ctx, input(entitlement), who);
+    // Already gone: the second call only looks.
+    expect(ctx.commands.slice(sentBefore).filter((c) => MUTATING.test(c))).toEqual([]);
     const events = ctx.sink.events.filter((e) => e.action === 'review.revoke');
     return { first, second, events, ctx };
   }
