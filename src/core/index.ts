@@ -40,6 +40,7 @@ import {
 import { deactivateKeys, disableConsole } from './remediation.js';
 import { type StartCampaignOptions, startCampaign } from './review/campaign.js';
 import { reviewReport } from './review/report.js';
+import { type RevokeInput, revokeEntitlement } from './review/revoke.js';
 import type { ReviewCampaign, ReviewItem, ReviewStore } from './review/types.js';
 import { createUser, validateCreate } from './users/create.js';
 import { describeUser } from './users/describe.js';
@@ -152,6 +153,8 @@ export function bindCore(ctx: CoreContext) {
       start: (store: ReviewStore, opts: StartCampaignOptions) => startCampaign(ctx, store, opts),
       /** The auditor's CSV and JSON: every item, decision and revocation. Pure. */
       report: (campaign: ReviewCampaign, items: readonly ReviewItem[]) => reviewReport(campaign, items),
+      /** Takes away the one entitlement a review item certifies (audited `review.revoke`; gone already: noop). */
+      revoke: (input: RevokeInput, who: Actor) => revokeEntitlement(ctx, input, who),
     },
 
     scan: (opts: Pick<ScanOptions, 'accounts' | 'history'> = {}) => scan(ctx, opts),
@@ -241,6 +244,7 @@ export {
   type StartedCampaign,
 } from './review/campaign.js';
 export { REVIEW_CSV_COLUMNS, type ReviewReportSummary } from './review/report.js';
+export { entitlementWords, type RevokeInput, type RevokeResult } from './review/revoke.js';
 export type {
   CampaignPatch,
   CampaignStatus,

@@ -1,7 +1,7 @@
 import type { AuditEvent, AuditSink } from '../core/audit.js';
 import type { FindingHistory } from '../core/detect/history.js';
 import type { GrantKind } from '../core/grants.js';
-import type { ReviewStore } from '../core/review/types.js';
+import type { EntitlementKind, ReviewPrincipal, ReviewStore } from '../core/review/types.js';
 import type { ElevatedAccess } from '../core/templates.js';
 import type { GrantStore } from './grant-store.js';
 import type { JobRunStore } from './job-runs.js';
@@ -10,7 +10,7 @@ import type { JobRunStore } from './job-runs.js';
  * What the bot keeps between requests. Never a secret: no password, key secret, MFA seed or QR bytes is
  * ever written here (test/app/secrets.test.ts scans every key and value written during a full flow).
  */
-export type RequestKind = 'create' | 'offboard' | 'grant' | 'remediate';
+export type RequestKind = 'create' | 'offboard' | 'grant' | 'remediate' | 'revoke';
 export type RequestStatus = 'pending' | 'approving' | 'done' | 'failed' | 'denied' | 'expired';
 
 export interface Approval {
@@ -69,6 +69,17 @@ export interface PendingRequest {
   };
   /** kind 'remediate': a fix asked for from a digest finding. */
   remediation?: { action: RemediationAction; finding: FindingRef };
+  /** kind 'revoke': an access review's revoke decision; the item itself is read again when it runs. */
+  review?: ReviewRevocationRef;
+}
+
+/** What the approval message shows of the review item a revocation request stands for. */
+export interface ReviewRevocationRef {
+  campaignId: string;
+  itemId: string;
+  accountName: string;
+  principal: { kind: ReviewPrincipal['kind']; name: string };
+  entitlement: { kind: EntitlementKind; name: string };
 }
 
 export type RemediationAction = 'disable-keys' | 'disable-console' | 'offboard';

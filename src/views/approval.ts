@@ -24,6 +24,7 @@ function when(iso: string | undefined): string {
 }
 
 export function requestTitle(r: PendingRequest): string {
+  if (r.kind === 'revoke') return revocationTitle(r);
   const userKind = r.identityCenter ? 'IAM Identity Center user' : 'IAM user';
   if (r.kind === 'offboard') return `Offboard ${userKind} \`${escapeText(r.target.username)}\``;
   if (r.kind === 'remediate' && r.remediation) {
@@ -41,6 +42,37 @@ export function requestTitle(r: PendingRequest): string {
     return `${verb}: ${escapeText(what)} for \`${escapeText(r.target.username)}\` for ${formatMinutes(r.grant.durationMinutes)}`;
   }
   return `Create ${userKind} \`${escapeText(r.target.username)}\` from template *${escapeText(r.template ?? '')}*`;
+}
+
+/** The approval message's title words for a revocation request. */
+function revocationTitle(r: PendingRequest): string {
+  const rv = r.review;
+  if (!rv) return `Revoke access of \`${escapeText(r.target.username)}\``;
+  const who = `${rv.principal.kind === 'identity-center-user' ? 'Identity Center user' : 'IAM user'} \`${escapeText(rv.principal.name)}\``;
+  const name = escapeText(rv.entitlement.name);
+  const where = `${escapeText(rv.accountName)} (${escapeText(r.account)})`;
+  return `Access review revocation: ${revokeVerb(rv.entitlement.kind, name, who)} in ${where}`;
+}
+
+function revokeVerb(
+  kind: NonNullable<PendingRequest['review']>['entitlement']['kind'],
+  name: string,
+  who: string,
+): string {
+  switch (kind) {
+    case 'group':
+      return `remove ${who} from group *${name}*`;
+    case 'managed-policy':
+      return `detach managed policy *${name}* from ${who}`;
+    case 'inline-policy':
+      return `delete inline policy *${name}* of ${who}`;
+    case 'console':
+      return `disable console sign-in of ${who}`;
+    case 'access-key':
+      return `deactivate ${name} of ${who}`;
+    case 'permission-set':
+      return `remove permission set *${name}* from ${who}`;
+  }
 }
 
 /** Who a rule asks for, in words: "2 approvals from admins", "1 approval from an approver". */

@@ -5,6 +5,7 @@ import { closedText } from '../../views/request-status.js';
 import { executeRequest } from './execute.js';
 import { requestOwner } from './preflight.js';
 import { auditRequest, updateApprovalMessage } from './record.js';
+import { followRevocation } from './revoke.js';
 
 /** Who may decide a request: admins for admin-only ones, else any approver (admins included). */
 export function mayDecide(deps: Deps, r: PendingRequest, user: string): Promise<boolean> {
@@ -23,7 +24,9 @@ export async function approveRequest(deps: Deps, user: string, id: string): Prom
   if (r.requester === user) return 'You cannot approve your own request; another approver must.';
   // Execution checks again, whoever approved (preflight.ts).
   if ((await requestOwner(deps, r)) === user)
-    return 'You cannot approve access for yourself; another approver must.';
+    return r.kind === 'revoke'
+      ? 'You cannot approve the revocation of your own access; another approver must.'
+      : 'You cannot approve access for yourself; another approver must.';
   if (!(await mayDecide(deps, r, user))) {
     deps.logger.warn({ user, request: id }, 'unauthorised approval click');
     return `Only ${r.adminOnly ? 'an admin' : 'a configured approver'} can approve request \`${id}\`.`;
@@ -42,6 +45,7 @@ export async function approveRequest(deps: Deps, user: string, id: string): Prom
     case 'duplicate':
       return 'You already approved this request; it needs a different approver.';
     case 'expired':
+      await followRevocation(deps, res.request, 'expired', 'the approval request expired');
       await auditRequest(deps, res.request, 'system', 'expired');
       await updateApprovalMessage(deps, res.request);
       return closedText(res.request);
@@ -68,6 +72,12 @@ export async function denyRequest(deps: Deps, user: string, id: string): Promise
   );
   if (res.result === 'missing') return `Request \`${id}\` no longer exists.`;
   if (res.result !== 'denied') return closedText(res.request);
+  await followRevocation(
+    deps,
+    res.request,
+    'denied',
+    withdrawing ? `withdrawn by <@${user}>` : `denied by <@${user}>`,
+  );
   await auditRequest(deps, res.request, user, 'denied');
   await updateApprovalMessage(deps, res.request);
   if (!withdrawing) {

@@ -8,12 +8,14 @@ import { runOffboard } from './offboard.js';
 import { preflight } from './preflight.js';
 import { auditRequest, updateApprovalMessage } from './record.js';
 import { runRemediation } from './remediate.js';
+import { followRevocation, runRevocation } from './revoke.js';
 
 const PROGRESS: Record<PendingRequest['kind'], string> = {
   create: 'creating the IAM user',
   offboard: 'offboarding',
   grant: 'granting access',
   remediate: 'remediating',
+  revoke: 'revoking',
 };
 
 /** Only StepFailedError carries a step; anything else is reported by message (which never holds a secret). */
@@ -44,6 +46,8 @@ export async function run(
       return runGrantRequest(deps, r);
     case 'remediate':
       return runRemediation(deps, r, who);
+    case 'revoke':
+      return runRevocation(deps, r, who);
   }
 }
 
@@ -87,6 +91,7 @@ async function execute(deps: Deps, r: PendingRequest): Promise<void> {
     const failure = failureLine(err);
     log.warn({ err: failure }, 'request execution failed');
     await deps.store.finish(r.id, 'failed', failure, deps.clock.now()).catch(() => false);
+    await followRevocation(deps, r, 'failed', failure);
     await auditRequest(deps, r, approver, 'failure', { error: failure });
     await updateApprovalMessage(deps, { ...r, status: 'failed', outcome: failure });
     await notify(
@@ -100,6 +105,7 @@ async function execute(deps: Deps, r: PendingRequest): Promise<void> {
     log.error({ err: errorMessage(err) }, 'could not record the outcome in the store');
     return false;
   });
+  await followRevocation(deps, r, 'done', line);
   await auditRequest(deps, r, approver, 'success');
   await updateApprovalMessage(deps, { ...r, status: 'done', outcome: line });
   await notify(deps.client, r.requester, `Your request \`${r.id}\` is done: ${line}`).catch(() => undefined);

@@ -3,6 +3,7 @@ import { notify } from '../../slack/dm.js';
 import { LEASE_LAPSED_MS } from './execute.js';
 import { auditRequest, updateApprovalMessage } from './record.js';
 import { recoverStuckRequests } from './recover.js';
+import { followRevocation } from './revoke.js';
 
 /**
  * Finishes runs whose replica died mid-execution (their lease lapsed: recover.ts checks IAM and says what
@@ -12,6 +13,7 @@ import { recoverStuckRequests } from './recover.js';
 export async function expireRequests(deps: Deps): Promise<void> {
   await recoverStuckRequests(deps, new Date(deps.clock.now().getTime() - LEASE_LAPSED_MS));
   for (const r of await deps.store.expireDue(deps.clock.now())) {
+    await followRevocation(deps, r, 'expired', 'the approval request expired');
     await auditRequest(deps, r, 'system', 'expired');
     await updateApprovalMessage(deps, r);
     await notify(

@@ -13,6 +13,7 @@ import {
 import { failureLine, LEASE_LAPSED_MS, run } from './execute.js';
 import { deliveryLine, resetHint, sendFreshPassword } from './password.js';
 import { auditRequest, updateApprovalMessage } from './record.js';
+import { followRevocation } from './revoke.js';
 
 export const RESTARTED = 'the bot restarted during execution';
 
@@ -25,7 +26,7 @@ type Outcome = { status: 'done' | 'failed'; outcome: string };
 /**
  * A run whose replica died (kill -9, a crash, a deploy past the shutdown grace) is finished from what IAM
  * says, never by guessing: requests that add access (create, grant) are inspected and never re-applied;
- * requests that remove access (offboard, remediate) are idempotent and are simply run again. Only runs
+ * requests that remove access (offboard, remediate, revoke) are idempotent and are simply run again. Only runs
  * whose lease lapsed (`cutoff`) are taken, so a request a live replica is running is left to it, and a
  * per-request lock keeps two recovering replicas from doing one twice. Returns how many it finished.
  */
@@ -47,6 +48,7 @@ export async function recoverStuckRequests(deps: Deps, cutoff: Date): Promise<nu
       );
       if (!(await deps.store.finish(r.id, status, outcome, deps.clock.now()))) continue;
       finished++;
+      await followRevocation(deps, r, status, outcome);
       log.warn({ status }, 'request left running by a stopped bot was recovered');
       await auditRequest(deps, r, 'system', status === 'done' ? 'success' : 'failure', {
         ...(status === 'failed' ? { error: outcome } : {}),
@@ -74,11 +76,12 @@ function reconcile(deps: Deps, r: PendingRequest): Promise<Outcome> {
       return reconcileGrant(deps, r, who);
     case 'offboard':
     case 'remediate':
+    case 'revoke':
       return runAgain(deps, r, who);
   }
 }
 
-/** Offboarding and remediations only take access away, and each step is idempotent: finish the job. */
+/** Offboarding, remediations and revocations only take access away, each step idempotent: finish the job. */
 async function runAgain(deps: Deps, r: PendingRequest, who: Actor): Promise<Outcome> {
   try {
     const line = await run(deps, r, { ...who, actor: r.decidedBy ?? 'system' });
