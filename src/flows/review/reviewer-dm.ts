@@ -2,6 +2,7 @@ import type { ReviewCampaign } from '../../core/index.js';
 import type { Deps } from '../../deps.js';
 import { errorMessage } from '../../errors.js';
 import { openDm } from '../../slack/users.js';
+import { escapeText } from '../../views/escape.js';
 import { pageOfBlocks, reviewerDm } from '../../views/review.js';
 
 /** Why a reviewer is being written to: the DM's opening line differs, the items are the same. */
@@ -87,9 +88,9 @@ export async function redrawPage(
 /** App Home's "Show my items": page 1 of the caller's open items as a new DM. */
 export async function showMyItems(deps: Deps, user: string, campaignId: string): Promise<string | undefined> {
   const campaign = await deps.store.reviews.getCampaign(campaignId);
-  if (!campaign || campaign.status !== 'open') return 'This access review is not open any more.';
+  if (campaign?.status !== 'open') return 'This access review is not open any more.';
   const { open, message } = await reviewerPage(deps, campaign, user, 0);
-  if (open === 0) return `You have nothing left to review in ${campaign.name}.`;
+  if (open === 0) return `You have nothing left to review in ${escapeText(campaign.name)}.`;
   const channel = await openDm(deps.client, user);
   await deps.client.chat.postMessage({ channel, ...message });
   return undefined;
