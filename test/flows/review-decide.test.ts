@@ -5,8 +5,8 @@ import type { AuditInput, CoreOps, ReviewCampaign, ReviewItem } from '../../src/
 import type { Deps } from '../../src/deps.js';
 import { decideItem, keepAll, reassignItem } from '../../src/flows/review/decide.js';
 import { refreshProgress } from '../../src/flows/review/progress.js';
-import { requestRevocation } from '../../src/flows/review/revoke.js';
 import { sendReviewerDm } from '../../src/flows/review/reviewer-dm.js';
+import { requestRevocation } from '../../src/flows/review/revoke.js';
 import { silentLogger } from '../../src/logger.js';
 import { MemoryStore } from '../../src/store/memory.js';
 import { REVIEW_ACTIONS } from '../../src/views/review.js';
@@ -140,7 +140,11 @@ describe('decideItem', () => {
     vi.mocked(requestRevocation).mockResolvedValueOnce('Revocation request r-1 is waiting for approval.');
     const out = await decideItem(deps, REVIEWER, `${CID}.2`, 'revoke');
     expect(out.status === 'done' && out.line).toContain('Revocation request r-1 is waiting for approval.');
-    expect(requestRevocation).toHaveBeenCalledWith(deps, expect.objectContaining({ id: `${CID}.2` }), REVIEWER);
+    expect(requestRevocation).toHaveBeenCalledWith(
+      deps,
+      expect.objectContaining({ id: `${CID}.2` }),
+      REVIEWER,
+    );
 
     vi.mocked(requestRevocation).mockRejectedValueOnce(new Error('approvals channel unreachable'));
     const failed = await decideItem(deps, REVIEWER, `${CID}.1`, 'revoke');
@@ -164,7 +168,10 @@ describe('decideItem', () => {
 
   it('refuses someone who is not the reviewer, naming who is', async () => {
     const out = await decideItem(deps, OTHER, `${CID}.1`, 'revoke');
-    expect(out).toEqual({ status: 'refused', line: expect.stringMatching(/not the reviewer.*<@UREVIEWER1> is/) });
+    expect(out).toEqual({
+      status: 'refused',
+      line: expect.stringMatching(/not the reviewer.*<@UREVIEWER1> is/),
+    });
     expect((await item(1))?.decision).toBeUndefined();
     expect(requestRevocation).not.toHaveBeenCalled();
     // Not even a comment modal for someone else's unused item.
@@ -173,7 +180,9 @@ describe('decideItem', () => {
 
   it('refuses the owner: nobody reviews their own access, even made its reviewer', async () => {
     const out = await decideItem(deps, BOB, `${CID}.1`, 'keep');
-    expect(out.status === 'refused' && out.line).toMatch(/cannot review your own access; it goes to <@UREVIEWER1>/);
+    expect(out.status === 'refused' && out.line).toMatch(
+      /cannot review your own access; it goes to <@UREVIEWER1>/,
+    );
     // Reassigning to the owner is refused, so the owner never becomes the reviewer that way.
     expect(await reassignItem(deps, REVIEWER, `${CID}.1`, BOB, 'he knows')).toMatch(/owns this access/);
     expect((await item(1))?.reviewer).toBe(REVIEWER);
@@ -249,7 +258,11 @@ describe('reassignItem', () => {
     expect(moved?.reviewer).toBe(OTHER);
     expect(moved?.reviewerSource).toBe('reassigned');
     expect(audits).toMatchObject([
-      { action: 'review.reassign', actor: REVIEWER, details: { to: OTHER, reason: 'Carol reports to Other' } },
+      {
+        action: 'review.reassign',
+        actor: REVIEWER,
+        details: { to: OTHER, reason: 'Carol reports to Other' },
+      },
     ]);
     const dm = slack.callsTo('chat.postMessage').find((c) => c.body.channel === `D${OTHER}`);
     expect(JSON.stringify(dm?.body.blocks)).toContain(`"${CID}.4"`);
