@@ -4,7 +4,7 @@ import { REVIEW_ACTIONS, REVIEW_BLOCKS, REVIEW_REASSIGN_CALLBACK } from '../../s
 import { seedSlack, startBot, type TestBot, USERS } from '../helpers/bot.js';
 import { type FakeSlack, startFakeSlack } from '../helpers/fake-slack.js';
 import { type Moto, startMoto } from '../helpers/moto.js';
-import { buttonClick, sendInteraction, viewSubmission } from '../helpers/slack-requests.js';
+import { buttonClick, sendInteraction, sendSigned, viewSubmission } from '../helpers/slack-requests.js';
 
 /**
  * The review buttons through the real receiver (signed requests, Bolt, the Redis store): the payload names
@@ -130,5 +130,35 @@ describe('review buttons through the receiver', () => {
       errors: { [REVIEW_BLOCKS.reassignTo]: expect.stringMatching(/owns this access/) },
     });
     expect((await t.store.reviews.getItem(`${CID}.1`))?.reviewer).toBe(REVIEWER);
+  });
+
+  it('App Home lists the reviewer’s open items; Show my items DMs their page', async () => {
+    const event = {
+      type: 'event_callback',
+      team_id: 'T0TEAM',
+      api_app_id: 'A0APP',
+      event: { type: 'app_home_opened', user: REVIEWER, channel: 'D0AMIR', tab: 'home', event_ts: '1.1' },
+      event_id: 'Ev0REVIEWHOME',
+      event_time: Math.floor(Date.now() / 1000),
+    };
+    expect((await sendSigned(t.url, JSON.stringify(event), 'application/json')).status).toBe(200);
+    const pub = await fake.waitForCall('views.publish', (c) => c.body.user_id === REVIEWER);
+    const home = JSON.stringify(pub.body.view);
+    expect(home).toMatch(/\*1\* item\(s\) to review in \*Handler review\*/);
+    expect(home).toContain(REVIEW_ACTIONS.homeShow);
+    await sendInteraction(
+      t.url,
+      buttonClick({
+        user: REVIEWER,
+        actionId: REVIEW_ACTIONS.homeShow,
+        value: CID,
+        view: { id: 'V0HOME', type: 'home' },
+      }),
+    );
+    const dm = await fake.waitForCall(
+      'chat.postMessage',
+      (c) => c.body.channel === `D${REVIEWER}` && JSON.stringify(c.body.blocks).includes(`${CID}.1`),
+    );
+    expect(String(dm.body.text)).toMatch(/1 of 2 item\(s\) left/);
   });
 });
