@@ -116,7 +116,7 @@ function itemBlocks(item: ReviewItem, t: Thresholds): KnownBlock[] {
     text: {
       type: 'mrkdwn',
       text: clip(
-        `${entitlementText(item)} of *${piece(item.principal.name, 130)}* in ${piece(item.accountName, 100)}: the revocation goes through the usual approval.`,
+        `${entitlementText(item)} of *${piece(item.principal.name, 130)}* in ${piece(item.accountName, 100)}: its removal is filed right away.`,
         280,
       ),
     },

@@ -168,7 +168,7 @@ describe('decideItem', () => {
 
   it('refuses someone who is not the reviewer, naming who is', async () => {
     const out = await decideItem(deps, OTHER, `${CID}.1`, 'revoke');
-    expect(out).toEqual({
+    expect(out).toMatchObject({
       status: 'refused',
       line: expect.stringMatching(/not the reviewer.*<@UREVIEWER1> is/),
     });
@@ -228,6 +228,22 @@ describe('decideItem', () => {
     });
     expect(crafted.status === 'done' && crafted.redrawn).toBe(false);
     expect(slack.callsTo('chat.update')).toHaveLength(1);
+    // A stale page (its item decided meanwhile) is redrawn with the answer rather than left offering it.
+    const stale = await decideItem(deps, REVIEWER, `${CID}.1`, 'revoke', undefined, {
+      channel: `D${REVIEWER}`,
+      ts: '1.2',
+      page: 0,
+    });
+    expect(stale).toMatchObject({ status: 'refused', redrawn: true });
+    expect(JSON.stringify(slack.callsTo('chat.update')[1]?.body.blocks)).toContain('Already decided');
+    // A non-reviewer's refusal redraws nothing.
+    const other = await decideItem(deps, OTHER, `${CID}.4`, 'keep', undefined, {
+      channel: `D${OTHER}`,
+      ts: '3.3',
+      page: 0,
+    });
+    expect(other).toMatchObject({ status: 'refused', redrawn: false });
+    expect(slack.callsTo('chat.update')).toHaveLength(2);
   });
 });
 

@@ -87,8 +87,15 @@ describe('review buttons through the receiver', () => {
         }),
       );
     await Promise.all([click(), click()]);
-    await fake.waitForCall('chat.update', (c) => c.body.ts === '6.6');
-    await fake.waitForCall('chat.postEphemeral', (c) => /Already decided/.test(String(c.body.text)));
+    // Both clicks redraw the page: one with the outcome, the other with who decided it already.
+    await fake.waitFor(
+      (cs) => cs.filter((c) => c.method === 'chat.update' && c.body.ts === '6.6').length >= 2,
+      10_000,
+      'two redraws',
+    );
+    const drawn = fake.callsTo('chat.update').map((c) => JSON.stringify(c.body.blocks));
+    expect(drawn.some((d) => d.includes('You kept'))).toBe(true);
+    expect(drawn.some((d) => d.includes('Already decided'))).toBe(true);
     expect((await t.store.reviews.getItem(`${CID}.2`))?.decision).toMatchObject({
       outcome: 'keep',
       by: REVIEWER,

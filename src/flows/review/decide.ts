@@ -21,7 +21,7 @@ export type DecideResult =
   | { status: 'done'; item: ReviewItem; line: string; redrawn?: boolean }
   /** Keeping unused access needs a comment: the caller opens the comment modal. */
   | { status: 'needs-comment'; item: ReviewItem; campaign: ReviewCampaign }
-  | { status: 'refused'; line: string };
+  | { status: 'refused'; line: string; redrawn?: boolean };
 
 const KEPT = { keep: 'kept', revoke: 'revoked' } as const;
 
@@ -154,9 +154,12 @@ export async function decideItem(
     if (campaign) return { status: 'needs-comment', item, campaign };
   }
   const out = await record(deps, user, item, campaign, outcome, note);
-  if (out.status !== 'done') return out;
-  await progress(deps, item.campaignId);
-  const redrawn = !!from && !!campaign && (await redrawPage(deps, user, campaign, from, out.line));
+  if (out.status === 'done') await progress(deps, item.campaignId);
+  // A click on an item decided meanwhile (a double click, a Keep from the comment modal) redraws the stale
+  // page with the answer, so it stops offering what can no longer be done.
+  const redraw = out.status === 'done' || (await deps.store.reviews.getItem(itemId))?.decision;
+  const redrawn =
+    !!redraw && !!from && !!campaign && (await redrawPage(deps, user, campaign, from, out.line));
   return { ...out, redrawn };
 }
 

@@ -16,5 +16,5 @@ export const reviewKeepAction = (deps: Deps) =>
         trigger_id: c.triggerId,
         view: commentModal(out.item, out.campaign.thresholds),
       });
-    } else if (out.status === 'refused' || !out.redrawn) await c.reply(out.line);
+    } else if (!out.redrawn) await c.reply(out.line);
   });

@@ -7,5 +7,5 @@ import { onButton } from '../../slack/listener.js';
 export const reviewRevokeAction = (deps: Deps) =>
   onButton(deps, 'review-revoke', async (c) => {
     const out = await decideItem(deps, c.user, c.value, 'revoke', undefined, clickedMessage(c.body));
-    if (out.status !== 'needs-comment' && (out.status === 'refused' || !out.redrawn)) await c.reply(out.line);
+    if (out.status !== 'needs-comment' && !out.redrawn) await c.reply(out.line);
   });
