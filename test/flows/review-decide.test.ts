@@ -237,13 +237,25 @@ describe('decideItem', () => {
     expect(stale).toMatchObject({ status: 'refused', redrawn: true });
     expect(JSON.stringify(slack.callsTo('chat.update')[1]?.body.blocks)).toContain('Already decided');
     // A non-reviewer's refusal redraws nothing.
+    // Someone else's item clicked in one's own DM redraws only one's own items there (none here).
     const other = await decideItem(deps, OTHER, `${CID}.4`, 'keep', undefined, {
       channel: `D${OTHER}`,
       ts: '3.3',
       page: 0,
     });
-    expect(other).toMatchObject({ status: 'refused', redrawn: false });
-    expect(slack.callsTo('chat.update')).toHaveLength(2);
+    expect(other).toMatchObject({ status: 'refused', reason: 'not-reviewer', redrawn: true });
+    const own = JSON.stringify(slack.callsTo('chat.update')[2]?.body);
+    expect(own).toContain('You are not the reviewer');
+    expect(own).not.toContain(REVIEW_ACTIONS.keep);
+    // A closed campaign's page is not redrawn: its buttons are answered one by one.
+    await deps.store.reviews.transitionCampaign(CID, 'open', 'closing');
+    const closed = await decideItem(deps, REVIEWER, `${CID}.3`, 'keep', 'x', {
+      channel: `D${REVIEWER}`,
+      ts: '1.2',
+      page: 0,
+    });
+    expect(closed).toMatchObject({ status: 'refused', reason: 'closed', redrawn: false });
+    expect(slack.callsTo('chat.update')).toHaveLength(3);
   });
 });
 

@@ -21,7 +21,7 @@ export type DecideResult =
   | { status: 'done'; item: ReviewItem; line: string; redrawn?: boolean }
   /** Keeping unused access needs a comment: the caller opens the comment modal. */
   | { status: 'needs-comment'; item: ReviewItem; campaign: ReviewCampaign }
-  | { status: 'refused'; line: string; redrawn?: boolean };
+  | { status: 'refused'; reason: Refusal; line: string; redrawn?: boolean };
 
 const KEPT = { keep: 'kept', revoke: 'revoked' } as const;
 
@@ -118,7 +118,12 @@ async function record(
     at: deps.clock.now().toISOString(),
     ...(comment ? { comment } : {}),
   });
-  if (!r.ok) return { status: 'refused', line: refusalLine(deps, r.reason, r.item ?? item, campaign, user) };
+  if (!r.ok)
+    return {
+      status: 'refused',
+      reason: r.reason,
+      line: refusalLine(deps, r.reason, r.item ?? item, campaign, user),
+    };
   await audit(deps, user, 'review.decide', r.item, { outcome, ...(comment ? { comment } : {}) });
   let line = `:white_check_mark: You ${KEPT[outcome]} ${what(r.item)}.`;
   if (outcome === 'revoke') {
@@ -146,18 +151,20 @@ export async function decideItem(
   from?: ClickedMessage,
 ): Promise<DecideResult> {
   const { item, campaign } = await load(deps, itemId);
-  if (!item) return { status: 'refused', line: refusalLine(deps, 'missing', item, campaign, user) };
+  if (!item)
+    return { status: 'refused', reason: 'missing', line: refusalLine(deps, 'missing', item, campaign, user) };
   const note = comment?.trim() || undefined;
   if (outcome === 'keep' && item.evidence.unused && !note) {
     const refusal = precheck(campaign, item, user);
-    if (refusal) return { status: 'refused', line: refusalLine(deps, refusal, item, campaign, user) };
+    if (refusal)
+      return { status: 'refused', reason: refusal, line: refusalLine(deps, refusal, item, campaign, user) };
     if (campaign) return { status: 'needs-comment', item, campaign };
   }
   const out = await record(deps, user, item, campaign, outcome, note);
   if (out.status === 'done') await progress(deps, item.campaignId);
-  // A click on an item decided meanwhile (a double click, a Keep from the comment modal) redraws the stale
-  // page with the answer, so it stops offering what can no longer be done.
-  const redraw = out.status === 'done' || (await deps.store.reviews.getItem(itemId))?.decision;
+  // A click on an item decided or handed over meanwhile (a double click, a Keep through the comment modal,
+  // a reassignment, an escalation) redraws the stale page with the answer, so it stops offering the item.
+  const redraw = out.status === 'done' || out.reason === 'decided' || out.reason === 'not-reviewer';
   const redrawn =
     !!redraw && !!from && !!campaign && (await redrawPage(deps, user, campaign, from, out.line));
   return { ...out, redrawn };
