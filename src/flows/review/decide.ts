@@ -131,7 +131,7 @@ async function record(
       line += `\n${await requestRevocation(deps, r.item, user)}`;
     } catch (err) {
       deps.logger.warn({ err: errorMessage(err), item: item.id }, 'revocation request failed');
-      line += `\n:warning: The revocation could not be filed: ${esc(errorMessage(err))}. Your decision is recorded; an admin will see it in the campaign report.`;
+      line += `\n:warning: The revocation could not be filed: ${esc(errorMessage(err))}. Your decision is recorded, but the access is still there: tell an admin.`;
     }
   }
   return { status: 'done', item: r.item, line };
