@@ -2,6 +2,7 @@ import { DAY_MS } from '../core/index.js';
 import type { Deps } from '../deps.js';
 import { errorMessage } from '../errors.js';
 import { appHomeView, type HomePending, type HomeUser } from '../views/app-home.js';
+import type { HomeReview } from '../views/review.js';
 import { homeTrend } from './trend.js';
 
 /**
@@ -60,6 +61,10 @@ export async function publishHome(deps: Deps, user: string): Promise<void> {
             : `${r.kind} ${r.target.username}${r.template ? ` (${r.template})` : ''}`,
       }));
   }
+  const reviews = await myReviews(deps, user).catch((err: unknown) => {
+    failedAccounts.push(`access reviews: ${errorMessage(err)}`);
+    return [];
+  });
   // Approvers and admins may review inactive users in every account (/aws-user inactive): they see the trend.
   const trend = role !== 'requester' ? await homeTrend(deps) : undefined;
   await deps.client.views.publish({
@@ -72,8 +77,23 @@ export async function publishHome(deps: Deps, user: string): Promise<void> {
       accountNames: Object.fromEntries(deps.core.accounts.list().map((a) => [a.id, a.name])),
       ...(pending ? { pending } : {}),
       ...(trend ? { trend } : {}),
+      reviews,
       failedAccounts,
       maxKeyAgeDays: deps.config.keys.max_age_days,
     }),
   });
+}
+
+/** The caller's undecided review items per open campaign (Home shows the first few). */
+async function myReviews(deps: Deps, user: string): Promise<HomeReview[]> {
+  const open = await deps.store.reviews.listCampaigns({ status: ['open'], limit: 20 });
+  const counts = await Promise.all(
+    open.map(async (c) => ({
+      campaignId: c.id,
+      name: c.name,
+      dueAt: c.dueAt,
+      open: (await deps.store.reviews.items(c.id, { reviewer: user, open: true })).length,
+    })),
+  );
+  return counts.filter((c) => c.open > 0);
 }

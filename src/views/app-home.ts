@@ -4,6 +4,7 @@ import { escapeText as esc, slackDate } from './escape.js';
 import { GRANT_ACTIONS } from './grant-messages.js';
 import { accessLabel } from './grant-modal.js';
 import { ALT_TEXT_MAX, BLOCK_ID_MAX, clip, TEXT_CLIP, VIEW_MAX_BLOCKS } from './limits.js';
+import { type HomeReview, homeReviewBlocks } from './review.js';
 
 /**
  * App Home: the caller's IAM users across accounts (MFA, key ages, active grants with expiry), self-service
@@ -44,6 +45,8 @@ export interface HomeInput {
   pending?: HomePending[];
   /** Approvers and admins: the inactive-user findings trend over every account (flows/trend.ts). */
   trend?: { text: string; image?: { fileId: string; alt: string } };
+  /** Open access reviews with items waiting for the caller (at most 7 blocks: views/review.ts). */
+  reviews?: HomeReview[];
   /** Accounts that could not be read, shown rather than silently missing. */
   failedAccounts?: string[];
   maxKeyAgeDays: number;
@@ -122,6 +125,7 @@ export function appHomeView(input: HomeInput): HomeView {
         { type: 'button', action_id: HOME_ACTIONS.refresh, text: { type: 'plain_text', text: 'Refresh' } },
       ],
     },
+    ...homeReviewBlocks(input.reviews ?? []),
   ];
   if (input.users.length === 0) {
     blocks.push({

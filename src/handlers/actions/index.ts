@@ -6,6 +6,7 @@ import { USER_PICKED_ACTION } from '../../views/create-modal.js';
 import { REMEDIATE_ACTIONS } from '../../views/digest.js';
 import { GRANT_ACTIONS } from '../../views/grant-messages.js';
 import { MFA_OPEN_CODES_ACTION } from '../../views/mfa.js';
+import { REVIEW_ACTIONS } from '../../views/review.js';
 import { approveAction } from './approve.js';
 import { denyAction } from './deny.js';
 import { grantExtendAction } from './grant-extend.js';
@@ -16,6 +17,12 @@ import { homeRequestAccessAction } from './home-request-access.js';
 import { homeRotateKeyAction } from './home-rotate-key.js';
 import { mfaOpenCodesAction } from './mfa-open-codes.js';
 import { remediateAction } from './remediate.js';
+import { reviewHomeShowAction } from './review-home-show.js';
+import { reviewKeepAction } from './review-keep.js';
+import { reviewKeepAllAction } from './review-keep-all.js';
+import { reviewNotMineAction } from './review-not-mine.js';
+import { reviewPageAction } from './review-page.js';
+import { reviewRevokeAction } from './review-revoke.js';
 import { userPickedAction } from './user-picked.js';
 
 /** Buttons and selects, one listener per file; the ids live next to the views that draw them. */
@@ -35,5 +42,12 @@ export function register(app: App, deps: Deps): void {
   button(REMEDIATE_ACTIONS.disableKeys, remediateAction(deps, 'disable-keys'));
   button(REMEDIATE_ACTIONS.disableConsole, remediateAction(deps, 'disable-console'));
   button(REMEDIATE_ACTIONS.offboard, remediateAction(deps, 'offboard'));
+  button(REVIEW_ACTIONS.keep, reviewKeepAction(deps));
+  button(REVIEW_ACTIONS.revoke, reviewRevokeAction(deps));
+  button(REVIEW_ACTIONS.notMine, reviewNotMineAction(deps));
+  button(REVIEW_ACTIONS.keepAll, reviewKeepAllAction(deps));
+  button(REVIEW_ACTIONS.pagePrev, reviewPageAction(deps));
+  button(REVIEW_ACTIONS.pageNext, reviewPageAction(deps));
+  button(REVIEW_ACTIONS.homeShow, reviewHomeShowAction(deps));
   app.action<BlockAction<UsersSelectAction>>(USER_PICKED_ACTION, userPickedAction(deps));
 }

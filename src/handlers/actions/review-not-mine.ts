@@ -1,0 +1,12 @@
+import type { Deps } from '../../deps.js';
+import { onButton } from '../../slack/listener.js';
+import { reassignModal } from '../../views/review.js';
+
+/**
+ * "Not my report": the reassign modal opens first, within the trigger's 3 s; who may hand the item over is
+ * checked on submission, from the store.
+ */
+export const reviewNotMineAction = (deps: Deps) =>
+  onButton(deps, 'review-not-mine', async (c) => {
+    await deps.client.views.open({ trigger_id: c.triggerId, view: reassignModal(c.value) });
+  });
