@@ -245,6 +245,7 @@ export {
 } from './review/campaign.js';
 export { REVIEW_CSV_COLUMNS, type ReviewReportSummary } from './review/report.js';
 export { entitlementWords, type RevokeInput, type RevokeResult } from './review/revoke.js';
+export { changeRefusal } from './review/rules.js';
 export type {
   CampaignPatch,
   CampaignStatus,

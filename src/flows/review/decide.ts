@@ -1,4 +1,10 @@
-import type { DecisionOutcome, ItemChangeResult, ReviewCampaign, ReviewItem } from '../../core/index.js';
+import {
+  changeRefusal,
+  type DecisionOutcome,
+  type ItemChangeResult,
+  type ReviewCampaign,
+  type ReviewItem,
+} from '../../core/index.js';
 import type { Deps } from '../../deps.js';
 import { errorMessage } from '../../errors.js';
 import { userInfo } from '../../slack/users.js';
@@ -31,12 +37,7 @@ function what(item: ReviewItem): string {
 
 /** The rule's refusal, ahead of the store (which decides): for the modal paths, which write nothing. */
 function precheck(campaign: ReviewCampaign | undefined, item: ReviewItem, by: string): Refusal | undefined {
-  if (!campaign) return 'missing';
-  if (campaign.status !== 'open') return 'closed';
-  if (item.decision) return 'decided';
-  if (item.ownerSlackId !== undefined && item.ownerSlackId === by) return 'self';
-  if (item.reviewer !== by) return 'not-reviewer';
-  return undefined;
+  return changeRefusal(campaign?.status, item, by);
 }
 
 function refusalLine(
