@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parseEnv } from '../../src/config.js';
 import { DAY_MS } from '../../src/core/clock.js';
 import type { Deps } from '../../src/deps.js';
-import { launchCampaign, reviewTick } from '../../src/flows/review/lifecycle.js';
+import { launchCampaign, remindCampaign, reviewTick } from '../../src/flows/review/lifecycle.js';
 import { flushProgress, refreshProgress } from '../../src/flows/review/progress.js';
 import { accessReview } from '../../src/jobs/access-review.js';
 import { accessReviewTick } from '../../src/jobs/access-review-tick.js';
@@ -205,6 +205,11 @@ describe('reminders and escalation', () => {
     clock.set(new Date(T0.getTime() + 13.9 * DAY_MS));
     await reviewTick(deps);
     expect(dmsTo()).toEqual({ UFB1: 4, UFB2: 4 });
+    // The round at 15 days is past the deadline: no reminder, even asked directly.
+    clock.set(new Date(T0.getTime() + 15 * DAY_MS + 1000));
+    const open = await store.reviews.getCampaign(campaign.id);
+    expect(await remindCampaign(deps, open as NonNullable<typeof open>)).toBe(0);
+    expect(dmsTo()).toEqual({ UFB1: 4, UFB2: 4 });
   });
 
   it('at the deadline moves undecided items to a fallback reviewer (never the owner), DMs them and audits', async () => {
@@ -265,7 +270,9 @@ describe('close', () => {
     });
 
     fake.reset();
-    const [a, b] = await Promise.all([reviewTick(deps), reviewTick(deps)]);
+    // A second replica: its own view of the same store (its own per-replica state), racing this one.
+    const other = { ...deps, store: { ...deps.store, reviews: new Proxy(store.reviews, {}) } } as Deps;
+    const [a, b] = await Promise.all([reviewTick(deps), reviewTick(other)]);
     expect([a[campaign.id], b[campaign.id]].sort()).toEqual(['closed', 'none']);
     const c = await store.reviews.getCampaign(campaign.id);
     expect(c).toMatchObject({ status: 'closed', closedReason: 'all-decided', closedAt: T0.toISOString() });

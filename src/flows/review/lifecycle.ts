@@ -186,10 +186,11 @@ export async function remindCampaign(deps: Deps, c: ReviewCampaign): Promise<num
   const review = deps.config.review;
   if (!review) return 0;
   const now = deps.clock.now().getTime();
+  // Past the deadline, escalation takes over from reminders.
+  if (now >= Date.parse(c.dueAt)) return 0;
   const round = reminderRound(c, now, review.reminder_days);
   if (round < 1) return 0;
   const roundAt = Date.parse(c.launchedAt ?? c.createdAt) + round * review.reminder_days * DAY_MS;
-  if (roundAt >= Date.parse(c.dueAt)) return 0;
   if (c.remindedAt && Date.parse(c.remindedAt) >= roundAt) return 0;
   const waiting = (await deps.store.reviews.progress(c.id))
     .filter((p) => p.reviewer && p.decided < p.total)
