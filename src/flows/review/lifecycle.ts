@@ -328,7 +328,7 @@ export async function reviewStatusText(deps: Deps): Promise<string> {
       const t = reviewTotals(progress);
       const pct = t.total ? Math.floor((t.decided * 100) / t.total) : 100;
       const waiting = progress.filter((p) => p.reviewer && p.decided < p.total).length;
-      return `• *${escapeText(c.name)}* (\`${c.id}\`, ${c.status}${c.escalatedAt ? ', overdue' : ''}): ${t.decided}/${t.total} decided (${pct}%), ${t.kept} kept, ${t.revoked} revoked; ${waiting} reviewer(s) with open items${t.unassigned ? `, ${t.unassigned} item(s) without a reviewer` : ''}; due ${slackDate(c.dueAt)}${c.message ? ` · <#${c.message.channel}>` : ''}`;
+      return `• *${escapeText(c.name)}* (\`${c.id}\`, ${c.status}${c.escalatedAt ? ', overdue' : ''}): ${t.decided}/${t.total} decided (${pct}%), ${t.kept} kept, ${t.revoked} revoked; ${waiting} reviewer(s) with open items${t.unassigned && c.status !== 'created' ? `, ${t.unassigned} item(s) without a reviewer` : ''}; due ${slackDate(c.dueAt)}${c.message ? ` · <#${c.message.channel}>` : ''}`;
     }),
   );
   return `*Access reviews not yet closed*\n${lines.join('\n')}`;
