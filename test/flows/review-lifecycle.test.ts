@@ -4,6 +4,7 @@ import { DAY_MS } from '../../src/core/clock.js';
 import type { Deps } from '../../src/deps.js';
 import { launchCampaign, remindCampaign, reviewTick } from '../../src/flows/review/lifecycle.js';
 import { flushProgress, refreshProgress } from '../../src/flows/review/progress.js';
+import { createCampaignTicket, createJiraClient } from '../../src/integrations/jira.js';
 import { accessReview } from '../../src/jobs/access-review.js';
 import { accessReviewTick } from '../../src/jobs/access-review-tick.js';
 import { type FakeJira, startFakeJira } from '../helpers/fake-jira.js';
@@ -348,6 +349,17 @@ describe('close', () => {
       expect(JSON.stringify(fake.callsTo('chat.update').at(-1)?.body.blocks)).toContain(
         `${jira.url}/browse/${jira.issues[0]?.key}`,
       );
+    });
+
+    it('files one ticket per campaign: an open one with its label is reused', async () => {
+      const cfg = { base_url: jira.url, project_key: 'SEC', issue_type: 'Task', email: 'bot@example.com' };
+      const { client } = createJiraClient({ jira: cfg, env: parseEnv({ JIRA_API_TOKEN: 'tok' }) });
+      const t = { campaignId: 'rv-0000f00d', summary: 's', paragraphs: ['p'] };
+      const first = await createCampaignTicket(client, cfg, t);
+      const again = await createCampaignTicket(client, cfg, t);
+      expect(first.existed).toBe(false);
+      expect(again).toEqual({ ...first, existed: true });
+      expect(jira.issues.filter((i) => i.fields.labels.includes('rv-0000f00d'))).toHaveLength(1);
     });
 
     it('closes at due + escalation_days from open, uploading the report and filing the ticket', async () => {
