@@ -16,6 +16,7 @@ import { pending } from './pending.js';
 import { report } from './report.js';
 import { breakGlassCommand, request } from './request.js';
 import { resetPasswordCommand } from './reset-password.js';
+import { review } from './review.js';
 import { rotateKeys } from './rotate-keys.js';
 import type { CommandContext, Subcommand } from './types.js';
 import { whoami } from './whoami.js';
@@ -38,6 +39,7 @@ export const subcommands: readonly Subcommand[] = [
   audit,
   inactive,
   report,
+  review,
   whoami,
   request,
   breakGlassCommand,

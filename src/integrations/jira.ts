@@ -286,3 +286,34 @@ export async function closeTicket(client: JiraClient, key: string, comment: stri
   });
   return 'closed';
 }
+
+/** A closed access-review campaign's one ticket: the auditor's pointer to the report. */
+export interface CampaignTicket {
+  campaignId: string;
+  summary: string;
+  /** One paragraph each: the outcome, where the report is. */
+  paragraphs: readonly string[];
+}
+
+/**
+ * Files the campaign's ticket, labelled with the campaign id, unless an open one already carries that label
+ * (a close resumed after a crash files no second ticket).
+ */
+export async function createCampaignTicket(
+  client: JiraClient,
+  jira: JiraConfig,
+  t: CampaignTicket,
+): Promise<{ key: string; url: string; existed: boolean }> {
+  const existing = (await findOpenTickets(client, jira, [t.campaignId])).get(t.campaignId);
+  if (existing) return { key: existing, url: browseUrl(jira, existing), existed: true };
+  const created = await client.issues.createIssue({
+    fields: {
+      project: { key: jira.project_key },
+      issuetype: { name: jira.issue_type },
+      summary: t.summary.slice(0, 250),
+      description: { type: 'doc', version: 1, content: t.paragraphs.map(para) },
+      labels: ['SOC2', 'AccessReview', t.campaignId],
+    },
+  });
+  return { key: created.key, url: browseUrl(jira, created.key), existed: false };
+}

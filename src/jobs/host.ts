@@ -10,7 +10,7 @@ import type { SkipReason } from '../store/job-runs.js';
  */
 export interface Job {
   name: string;
-  /** The cron expression, usually from config.jobs. */
+  /** The cron expression, usually from config.jobs; `off` (JOB_OFF): not scheduled at all. */
   schedule(config: Config): string;
   run(deps: Deps): Promise<void>;
   /**
@@ -26,6 +26,9 @@ export interface Job {
    */
   leaseMs?: number;
 }
+
+/** A schedule that turns a job off (config's cronOrOff, or a job whose section is not configured). */
+export const JOB_OFF = 'off';
 
 /**
  * A run's lease, renewed every third of it while the run lasts: a long digest keeps it, and a replica that
@@ -147,7 +150,12 @@ function tickAfter(task: ScheduledTask, after: Date): Date | undefined {
  * a job that catches up and whose next due tick passed unrun runs that tick once.
  */
 export function startJobs(jobs: readonly Job[], deps: Deps): JobsHandle {
-  const scheduled = jobs.map((job) => {
+  const active = jobs.filter((job) => {
+    if (job.schedule(deps.config) !== JOB_OFF) return true;
+    deps.logger.info({ job: job.name }, 'job off: its schedule is "off" or what it needs is not configured');
+    return false;
+  });
+  const scheduled = active.map((job) => {
     const expr = job.schedule(deps.config);
     if (!cron.validate(expr))
       throw new Error(`jobs: "${expr}" is not a valid cron expression for ${job.name}`);

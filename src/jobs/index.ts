@@ -1,3 +1,5 @@
+import { accessReview } from './access-review.js';
+import { accessReviewTick } from './access-review-tick.js';
 import { approvalExpiry } from './approval-expiry.js';
 import { auditRetention } from './audit-retention.js';
 import { inactiveDigest } from './digest.js';
@@ -28,4 +30,6 @@ export const jobs: readonly Job[] = [
   temporaryAccess,
   auditRetention,
   findingsRetention,
+  accessReview,
+  accessReviewTick,
 ];
