@@ -240,6 +240,7 @@ export {
   type CampaignSummary,
   defaultCampaignName,
   parseDue,
+  personOf,
   type StartCampaignOptions,
   type StartedCampaign,
 } from './review/campaign.js';

@@ -61,7 +61,10 @@ function button(actionId: string, text: string, value: string, style?: 'primary'
   };
 }
 
-/** The people an item certifies, as one key: the same IAM user name in two accounts is two people. */
+/**
+ * A heading in the DM (and Keep all's reach): a person in one account, so an Identity Center user's items in
+ * two accounts are two headings (core's personOf counts them as one person).
+ */
 export function personKey(item: ReviewItem): string {
   return `${item.account}|${item.principal.kind}|${item.principal.id ?? item.principal.name}`;
 }

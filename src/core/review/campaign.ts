@@ -136,6 +136,14 @@ function checkAccounts(
   }
 }
 
+/** One key per person: an IAM user per account, an Identity Center user once across accounts. */
+export function personOf(i: ReviewItem): string {
+  const p = i.principal;
+  return p.kind === 'identity-center-user'
+    ? `ic\u0000${p.id ?? p.name}`
+    : `iam\u0000${i.account}\u0000${p.name}`;
+}
+
 export function summarizeCampaign(campaign: ReviewCampaign, items: readonly ReviewItem[]): CampaignSummary {
   const byKind: Record<EntitlementKind, number> = {
     console: 0,
@@ -150,12 +158,7 @@ export function summarizeCampaign(campaign: ReviewCampaign, items: readonly Revi
   for (const i of items) {
     byKind[i.entitlement.kind]++;
     if (i.evidence.unused) unused++;
-    const p = i.principal;
-    people.add(
-      p.kind === 'identity-center-user'
-        ? `ic\u0000${p.id ?? p.name}`
-        : `iam\u0000${i.account}\u0000${p.name}`,
-    );
+    people.add(personOf(i));
   }
   return {
     people: people.size,

@@ -1,4 +1,4 @@
-import type { ReviewItem } from '../../core/index.js';
+import { personOf, type ReviewItem } from '../../core/index.js';
 import type { Deps } from '../../deps.js';
 import { lookupByEmail, usergroupMembers } from '../../slack/users.js';
 
@@ -48,14 +48,6 @@ export function emailCache(deps: Deps): (email: string | undefined) => Promise<s
   };
 }
 
-/** One key per person, so that all of a person's items go to the same fallback reviewer. */
-export function personKey(i: ReviewItem): string {
-  const p = i.principal;
-  return p.kind === 'identity-center-user'
-    ? `ic\u0000${p.id ?? p.name}`
-    : `iam\u0000${i.account}\u0000${p.name}`;
-}
-
 /** The fallback at `start` (rotating), or the next one after it who is not `owner`. */
 export function pickFallback(fallbacks: readonly string[], owner: string | undefined, start: number) {
   for (let k = 0; k < fallbacks.length; k++) {
@@ -69,7 +61,7 @@ export function pickFallback(fallbacks: readonly string[], owner: string | undef
 export function rotation(fallbacks: readonly string[]): (item: ReviewItem) => number {
   const seen = new Map<string, number>();
   return (item) => {
-    const key = personKey(item);
+    const key = personOf(item);
     let n = seen.get(key);
     if (n === undefined) {
       n = seen.size % Math.max(fallbacks.length, 1);
