@@ -430,6 +430,20 @@ describe('progress message', () => {
     await expect(refreshProgress(deps, campaign.id)).resolves.toBeUndefined();
     fake.off('chat.update');
   });
+
+  it('heals at the next tick when a trailing update was lost (a restart, another replica’s decision)', async () => {
+    const { deps, store } = reviewDeps(fake);
+    const { campaign } = await seedCampaign(store, PEOPLE);
+    await reviewTick(deps);
+    const [first] = await store.reviews.items(campaign.id, { reviewer: 'UBOSS' });
+    // Recorded by a replica that stopped before its throttled update went out.
+    await store.reviews.decide(first?.id as string, { outcome: 'keep', by: 'UBOSS', at: T0.toISOString() });
+    fake.reset();
+    await reviewTick(deps);
+    const updates = fake.callsTo('chat.update');
+    expect(updates).toHaveLength(1);
+    expect(JSON.stringify(updates[0]?.body.blocks)).toContain('<@UBOSS> 1/2');
+  });
 });
 
 describe('jobs', () => {

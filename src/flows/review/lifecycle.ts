@@ -264,7 +264,11 @@ async function advance(deps: Deps, c: ReviewCampaign, jira: JiraFactory): Promis
     await escalateCampaign(deps, c);
     return 'escalated';
   }
-  return (await remindCampaign(deps, c)) > 0 ? 'reminded' : 'none';
+  const reminded = await remindCampaign(deps, c);
+  // Every tick brings the channel message up to date: a throttled update lost with a restarting replica
+  // would otherwise show stale numbers until the next decision.
+  await updateProgressNow(deps, c.id);
+  return reminded > 0 ? 'reminded' : 'none';
 }
 
 /**
