@@ -174,6 +174,48 @@ describe('launch', () => {
   });
 });
 
+describe('launch at scale', () => {
+  it('reads the Slack directory once (users.list, paged) instead of one rate-limited lookupByEmail per address', async () => {
+    // users.lookupByEmail is Tier 3 (~50 a minute): 5,000 people would hold a launch for an hour and more.
+    const { deps, store } = reviewDeps(fake);
+    const people: PersonSpec[] = [];
+    for (let n = 0; n < 450; n++) {
+      fake.addUser({ id: `UP${n}`, name: `p${n}`, email: `P${n}@example.com` });
+      people.push({
+        name: `p${n}`,
+        email: `p${n}@example.com`,
+        managerEmail: 'boss@example.com',
+        groups: ['Dev'],
+      });
+    }
+    // The manager's own IAM user names himself: never his own reviewer, even found through the directory.
+    people.push({
+      name: 'boss',
+      email: 'Boss@Example.com',
+      managerEmail: 'boss@example.com',
+      groups: ['Dev'],
+    });
+    fake.addUser({ id: 'UGONE', name: 'gone', email: 'gone@example.com', deleted: true });
+    people.push({
+      name: 'orphan',
+      email: 'orphan@example.com',
+      managerEmail: 'gone@example.com',
+      groups: ['Dev'],
+    });
+    const { campaign } = await seedCampaign(store, people);
+    expect(await reviewTick(deps)).toEqual({ [campaign.id]: 'launched' });
+    expect(fake.callsTo('users.lookupByEmail')).toEqual([]);
+    expect(fake.callsTo('users.list').length).toBe(3);
+    const items = await store.reviews.items(campaign.id);
+    const by = Object.fromEntries(items.map((i) => [i.principal.name, i]));
+    expect(by.p7).toMatchObject({ reviewer: 'UBOSS', reviewerSource: 'manager', ownerSlackId: 'UP7' });
+    expect(by.boss).toMatchObject({ reviewerSource: 'fallback', ownerSlackId: 'UBOSS' });
+    expect(by.boss?.reviewer).not.toBe('UBOSS');
+    // A deactivated manager is nobody: the items go to a fallback.
+    expect(by.orphan).toMatchObject({ reviewerSource: 'fallback' });
+  });
+});
+
 describe('reminders and escalation', () => {
   it('reminds reviewers with open items once per round, never after the due date', async () => {
     const { deps, store, clock } = reviewDeps(fake);

@@ -264,6 +264,18 @@ export class FakeSlack {
         if (!u) return { ok: false, error: 'user_not_found' };
         return { ok: true, user: this.userJson(u) };
       }
+      case 'users.list': {
+        // Paged as Slack pages it: `limit` per page, the next page's cursor in response_metadata.
+        const all = [...this.users.values()];
+        const limit = Number(b.limit) > 0 ? Number(b.limit) : 100;
+        const start = Number(s('cursor') || '0');
+        const next = start + limit < all.length ? String(start + limit) : '';
+        return {
+          ok: true,
+          members: all.slice(start, start + limit).map((u) => this.userJson(u)),
+          response_metadata: { next_cursor: next },
+        };
+      }
       case 'users.lookupByEmail': {
         const u = [...this.users.values()].find((x) => x.email?.toLowerCase() === s('email').toLowerCase());
         if (!u) return { ok: false, error: 'users_not_found' };

@@ -210,10 +210,14 @@ export async function escalateCampaign(deps: Deps, c: ReviewCampaign): Promise<n
   const store = deps.store.reviews;
   const fallbacks = await fallbackReviewers(deps);
   const turn = rotation(fallbacks);
-  const lookup = emailCache(deps);
+  const open = await store.items(c.id, { open: true });
+  const lookup = emailCache(
+    deps,
+    open.filter((i) => !i.ownerSlackId && !i.principal.slackUserId).map((i) => i.principal.email),
+  );
   const assignments: Assignment[] = [];
   let stuck = 0;
-  for (const item of await store.items(c.id, { open: true })) {
+  for (const item of open) {
     // An item left unassigned at launch has no owner recorded: found again, never handed to its owner.
     const owner = item.ownerSlackId ?? item.principal.slackUserId ?? (await lookup(item.principal.email));
     const current = item.reviewer;

@@ -1,6 +1,6 @@
 import { personOf, type ReviewItem } from '../../core/index.js';
 import type { Deps } from '../../deps.js';
-import { lookupByEmail, usergroupMembers } from '../../slack/users.js';
+import { emailDirectory, lookupByEmail, usergroupMembers } from '../../slack/users.js';
 
 /**
  * Who reviews what: a person's manager (the `Manager` tag, found in Slack by email), else a fallback
@@ -33,8 +33,27 @@ export async function fallbackReviewers(deps: Deps): Promise<string[]> {
   return out;
 }
 
-/** Email → Slack id, one lookup per address within one launch. */
-export function emailCache(deps: Deps): (email: string | undefined) => Promise<string | undefined> {
+/** Past this many distinct addresses, one directory read (users.list) beats a lookup per address. */
+export const DIRECTORY_AFTER = 40;
+
+/**
+ * Email → Slack id within one launch or escalation: one users.lookupByEmail per address for a few
+ * addresses, or, for more than DIRECTORY_AFTER of them, the whole directory read once.
+ */
+export function emailCache(
+  deps: Deps,
+  emails: Iterable<string | undefined> = [],
+): (email: string | undefined) => Promise<string | undefined> {
+  const distinct = new Set<string>();
+  for (const e of emails) if (e) distinct.add(e.trim().toLowerCase());
+  if (distinct.size > DIRECTORY_AFTER) {
+    let directory: Promise<Map<string, string>> | undefined;
+    return async (email) => {
+      if (!email) return undefined;
+      directory ??= emailDirectory(deps.client);
+      return (await directory).get(email.trim().toLowerCase());
+    };
+  }
   const cache = new Map<string, Promise<string | undefined>>();
   return (email) => {
     if (!email) return Promise.resolve(undefined);
@@ -76,7 +95,10 @@ export async function resolveReviewers(
   items: readonly ReviewItem[],
   fallbacks: readonly string[],
 ): Promise<ResolvedReviewers> {
-  const lookup = emailCache(deps);
+  const lookup = emailCache(
+    deps,
+    items.flatMap((i) => [i.principal.email, i.principal.managerEmail]),
+  );
   const turn = rotation(fallbacks);
   const out: ResolvedReviewers = { assignments: [], unassigned: [], byManager: 0, byFallback: 0 };
   for (const item of items) {
