@@ -266,5 +266,21 @@ describe('review buttons through the receiver', () => {
       (c) => (c.body.view as { private_metadata?: string }).private_metadata === `${HID}.2`,
     );
     expect((await t.store.reviews.getItem(`${HID}.2`))?.decision).toBeUndefined();
+
+    // Revoke from Home: recorded, Home re-published (the campaign gone from it), and the filing told by DM.
+    const homes = () => fake.callsTo('views.publish').filter((c) => c.body.user_id === REVIEWER).length;
+    const beforeRevoke = homes();
+    await homeClick(REVIEWER, REVIEW_ACTIONS.revoke, `${HID}.2`);
+    await fake.waitForCall(
+      'chat.postMessage',
+      (c) => c.body.channel === REVIEWER && /You revoked/.test(String(c.body.text)),
+    );
+    await fake.waitFor(() => homes() > beforeRevoke, 10_000, 'home re-published after revoke');
+    const last = fake
+      .callsTo('views.publish')
+      .filter((c) => c.body.user_id === REVIEWER)
+      .at(-1);
+    expect(JSON.stringify(last?.body.view)).not.toContain(HID);
+    expect((await t.store.reviews.getItem(`${HID}.2`))?.decision).toMatchObject({ outcome: 'revoke' });
   });
 });
