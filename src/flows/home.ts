@@ -2,7 +2,7 @@ import { DAY_MS } from '../core/index.js';
 import type { Deps } from '../deps.js';
 import { errorMessage } from '../errors.js';
 import { appHomeView, type HomePending, type HomeUser } from '../views/app-home.js';
-import type { HomeReview } from '../views/review.js';
+import { HOME_ITEMS_PER_CAMPAIGN, type HomeReview } from '../views/review.js';
 import { homeTrend } from './trend.js';
 
 /**
@@ -84,16 +84,21 @@ export async function publishHome(deps: Deps, user: string): Promise<void> {
   });
 }
 
-/** The caller's undecided review items per open campaign (Home shows the first few). */
+/** The caller's undecided review items per open campaign, with the first few of them (Home shows those). */
 async function myReviews(deps: Deps, user: string): Promise<HomeReview[]> {
   const open = await deps.store.reviews.listCampaigns({ status: ['open'], limit: 20 });
-  const counts = await Promise.all(
-    open.map(async (c) => ({
-      campaignId: c.id,
-      name: c.name,
-      dueAt: c.dueAt,
-      open: (await deps.store.reviews.items(c.id, { reviewer: user, open: true })).length,
-    })),
+  const mine = await Promise.all(
+    open.map(async (c) => {
+      const items = await deps.store.reviews.items(c.id, { reviewer: user, open: true });
+      return {
+        campaignId: c.id,
+        name: c.name,
+        dueAt: c.dueAt,
+        open: items.length,
+        thresholds: c.thresholds,
+        items: items.slice(0, HOME_ITEMS_PER_CAMPAIGN),
+      };
+    }),
   );
-  return counts.filter((c) => c.open > 0);
+  return mine.filter((c) => c.open > 0);
 }

@@ -45,7 +45,7 @@ export interface HomeInput {
   pending?: HomePending[];
   /** Approvers and admins: the inactive-user findings trend over every account (flows/trend.ts). */
   trend?: { text: string; image?: { fileId: string; alt: string } };
-  /** Open access reviews with items waiting for the caller (at most 7 blocks: views/review.ts). */
+  /** Open access reviews with items waiting for the caller (7 blocks, plus items as room allows: views/review.ts). */
   reviews?: HomeReview[];
   /** Accounts that could not be read, shown rather than silently missing. */
   failedAccounts?: string[];
@@ -102,7 +102,7 @@ function couldNotRead(failed: readonly string[]): string {
 }
 
 export function appHomeView(input: HomeInput): HomeView {
-  const blocks: KnownBlock[] = [
+  const head: KnownBlock[] = [
     { type: 'header', text: { type: 'plain_text', text: 'Your AWS access' } },
     {
       type: 'context',
@@ -125,8 +125,9 @@ export function appHomeView(input: HomeInput): HomeView {
         { type: 'button', action_id: HOME_ACTIONS.refresh, text: { type: 'plain_text', text: 'Refresh' } },
       ],
     },
-    ...homeReviewBlocks(input.reviews ?? []),
   ];
+  // The review section sits under the head but is drawn last: its items take only the blocks the rest leaves.
+  const blocks: KnownBlock[] = [];
   if (input.users.length === 0) {
     blocks.push({
       type: 'section',
@@ -257,5 +258,6 @@ export function appHomeView(input: HomeInput): HomeView {
       ],
     },
   );
-  return { type: 'home', blocks: blocks.slice(0, VIEW_MAX_BLOCKS) };
+  const reviews = homeReviewBlocks(input.reviews ?? [], VIEW_MAX_BLOCKS - head.length - blocks.length);
+  return { type: 'home', blocks: [...head, ...reviews, ...blocks].slice(0, VIEW_MAX_BLOCKS) };
 }

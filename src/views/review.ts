@@ -29,7 +29,7 @@ export const REVIEW_BLOCKS = {
 
 /** Items per DM page: 10 items, each under its own person in the worst case, is 3 + 10 × 3 = 33 blocks. */
 export const REVIEW_PAGE_SIZE = 10;
-/** App Home shows at most this many campaigns (2 + 4 + 1 = 7 blocks), within Home's 100 with the rest. */
+/** App Home shows at most this many campaigns (2 + 4 + 1 = 7 blocks, plus their first items as room allows). */
 export const HOME_REVIEW_MAX = 4;
 /** The summary block's id says which page the message shows, so a re-render after a click stays on it. */
 const PAGE_BLOCK = 'review_page_';
@@ -318,17 +318,52 @@ export interface HomeReview {
   name: string;
   dueAt: string;
   open: number;
+  /** The campaign's thresholds, for the unused marker on the items shown. */
+  thresholds?: Thresholds;
+  /** The first of the caller's open items, in seq order (Home shows up to HOME_ITEMS_PER_CAMPAIGN). */
+  items?: readonly ReviewItem[];
 }
 
-/** App Home's "Access reviews" section: a line and a button per campaign with items left; nothing when none. */
-export function homeReviewBlocks(reviews: readonly HomeReview[]): KnownBlock[] {
+/** Items shown under one campaign on Home, and in all: 2 + 4 + 2 × 6 + 1 = 19 blocks at most. */
+export const HOME_ITEMS_PER_CAMPAIGN = 3;
+export const HOME_ITEMS_MAX = 6;
+/** A Home item is a section and its buttons. */
+const HOME_ITEM_BLOCKS = 2;
+
+/** One item on Home: who, where and what in one section, then the DM's Keep / Revoke / Not my report. */
+function homeItemBlocks(item: ReviewItem, t: Thresholds): KnownBlock[] {
+  const p = item.principal;
+  const who = `*${piece(p.name, 130)}* in ${piece(item.accountName, 100)} (${esc(item.account)})`;
+  const [section, actions] = itemBlocks(item, t) as [SectionBlock, ActionsBlock];
+  return [
+    {
+      ...section,
+      block_id: `review_home_item_${item.id}`.slice(0, BLOCK_ID_MAX),
+      text: { type: 'mrkdwn', text: clip(`${who}\n${itemText(item, t)}`, TEXT_CLIP) },
+    },
+    actions,
+  ];
+}
+
+/**
+ * App Home's "Access reviews" section: per campaign with items left, a line with "Show my items" (the whole
+ * list, as a DM) and the first few open items with their buttons; nothing when none. `budget` is the blocks
+ * Home has left for the section: the campaign lines always show, items only as far as the budget allows.
+ */
+export function homeReviewBlocks(
+  reviews: readonly HomeReview[],
+  budget = Number.POSITIVE_INFINITY,
+): KnownBlock[] {
   const left = reviews.filter((r) => r.open > 0);
   if (left.length === 0) return [];
+  const shownCampaigns = left.slice(0, HOME_REVIEW_MAX);
+  const base = 2 + shownCampaigns.length + (left.length > HOME_REVIEW_MAX ? 1 : 0);
+  let itemRoom = Math.min(HOME_ITEMS_MAX, Math.max(0, Math.floor((budget - base) / HOME_ITEM_BLOCKS)));
   const blocks: KnownBlock[] = [
     { type: 'divider' },
     { type: 'header', text: { type: 'plain_text', text: 'Access reviews' } },
   ];
-  for (const r of left.slice(0, HOME_REVIEW_MAX)) {
+  for (const r of shownCampaigns) {
     blocks.push({
       type: 'section',
       text: {
@@ -337,6 +372,10 @@ export function homeReviewBlocks(reviews: readonly HomeReview[]): KnownBlock[] {
       },
       accessory: button(REVIEW_ACTIONS.homeShow, 'Show my items', r.campaignId, 'primary'),
     });
+    if (!r.thresholds) continue;
+    const items = (r.items ?? []).slice(0, Math.min(HOME_ITEMS_PER_CAMPAIGN, itemRoom));
+    for (const item of items) blocks.push(...homeItemBlocks(item, r.thresholds));
+    itemRoom -= items.length;
   }
   if (left.length > HOME_REVIEW_MAX)
     blocks.push({

@@ -168,4 +168,119 @@ describe('review buttons through the receiver', () => {
     );
     expect(String(dm.body.text)).toMatch(/1 of 2 item\(s\) left/);
   });
+
+  it('App Home shows the items with their buttons; a Keep there is recorded once and Home redrawn without it', async () => {
+    const HID = 'rv-00home01';
+    const now = new Date().toISOString();
+    const base: ReviewItem = {
+      id: `${HID}.1`,
+      campaignId: HID,
+      seq: 1,
+      account: '123456789012',
+      accountName: 'home',
+      principal: { kind: 'iam-user', name: 'carol' },
+      entitlement: { kind: 'group', name: 'HomeGroupUsed' },
+      evidence: { lastUsed: now, lastUsedOf: 'any credential', unused: false },
+      reviewer: REVIEWER,
+      reviewerSource: 'manager',
+      ownerSlackId: USERS.alice,
+    };
+    const unused: ReviewItem = {
+      ...base,
+      id: `${HID}.2`,
+      seq: 2,
+      entitlement: { kind: 'console', name: 'console' },
+      evidence: { neverUsed: true, lastUsedOf: 'console sign-in', unused: true },
+    };
+    await t.store.reviews.createCampaign(
+      {
+        id: HID,
+        name: 'Home review',
+        status: 'open',
+        createdAt: now,
+        createdBy: 'cli:test',
+        dueAt: new Date(Date.now() + 14 * 86_400_000).toISOString(),
+        accounts: [{ id: '123456789012', name: 'home', ok: true }],
+        thresholds: { console_days: 90, access_key_days: 180 },
+        itemCount: 2,
+      },
+      [base, unused],
+    );
+    const publishes = () =>
+      fake.callsTo('views.publish').filter((c) => JSON.stringify(c.body.view).includes(HID));
+    const event = {
+      type: 'event_callback',
+      team_id: 'T0TEAM',
+      api_app_id: 'A0APP',
+      event: { type: 'app_home_opened', user: REVIEWER, channel: 'D0AMIR', tab: 'home', event_ts: '2.2' },
+      event_id: 'Ev0REVIEWHOME2',
+      event_time: Math.floor(Date.now() / 1000),
+    };
+    expect((await sendSigned(t.url, JSON.stringify(event), 'application/json')).status).toBe(200);
+    await fake.waitFor((cs) => cs.length > 0 && publishes().length >= 1, 10_000, 'home with items');
+    const first = JSON.stringify(publishes()[0]?.body.view);
+    for (const id of [`${HID}.1`, `${HID}.2`]) expect(first).toContain(`"value":"${id}"`);
+    expect(first).toContain(REVIEW_ACTIONS.keep);
+    expect(first).toContain('HomeGroupUsed');
+    expect(first).toContain('Unused beyond 90 days');
+
+    const homeClick = (user: string, actionId: string, value: string) =>
+      sendInteraction(t.url, buttonClick({ user, actionId, value, view: { id: 'V0HOME', type: 'home' } }));
+    // A crafted click by someone else on the item's id, from their Home: refused, nothing recorded.
+    await homeClick(USERS.stranger, REVIEW_ACTIONS.keep, `${HID}.1`);
+    const refused = await fake.waitForCall(
+      'chat.postMessage',
+      (c) => c.body.channel === USERS.stranger && /not the reviewer/.test(String(c.body.text)),
+    );
+    expect(String(refused.body.text)).toContain(`<@${REVIEWER}>`);
+    expect((await t.store.reviews.getItem(`${HID}.1`))?.decision).toBeUndefined();
+
+    // The reviewer's double click from Home: one decision, Home re-published without the item.
+    const before = publishes().length;
+    await Promise.all([
+      homeClick(REVIEWER, REVIEW_ACTIONS.keep, `${HID}.1`),
+      homeClick(REVIEWER, REVIEW_ACTIONS.keep, `${HID}.1`),
+    ]);
+    await fake.waitFor(() => publishes().length >= before + 2, 10_000, 'home re-published');
+    const after = JSON.stringify(publishes().at(-1)?.body.view);
+    expect(after).not.toContain(`"value":"${HID}.1"`);
+    expect(after).toContain(`"value":"${HID}.2"`);
+    expect(publishes().every((c) => c.body.user_id === REVIEWER)).toBe(true);
+    expect((await t.store.reviews.getItem(`${HID}.1`))?.decision).toMatchObject({
+      outcome: 'keep',
+      by: REVIEWER,
+    });
+    const events = (await t.store.audit.recent?.({ limit: 50 })) ?? [];
+    expect(events.filter((e) => e.action === 'review.decide' && e.requestId === `${HID}.1`)).toHaveLength(1);
+    // The losing click is told who decided; the winning one needs no message (Home shows it).
+    await fake.waitForCall(
+      'chat.postMessage',
+      (c) => c.body.channel === REVIEWER && /Already decided: You kept/.test(String(c.body.text)),
+    );
+    expect(fake.callsTo('chat.update').filter((c) => JSON.stringify(c.body).includes(HID))).toEqual([]);
+
+    // Keep on unused access from Home still asks for the comment first.
+    await homeClick(REVIEWER, REVIEW_ACTIONS.keep, `${HID}.2`);
+    await fake.waitForCall(
+      'views.open',
+      (c) => (c.body.view as { private_metadata?: string }).private_metadata === `${HID}.2`,
+    );
+    expect((await t.store.reviews.getItem(`${HID}.2`))?.decision).toBeUndefined();
+
+    // Revoke from Home: recorded, Home re-published (the campaign gone from it), and the filing told by DM.
+    const homes = () => fake.callsTo('views.publish').filter((c) => c.body.user_id === REVIEWER).length;
+    const beforeRevoke = homes();
+    await homeClick(REVIEWER, REVIEW_ACTIONS.revoke, `${HID}.2`);
+    await fake.waitForCall(
+      'chat.postMessage',
+      (c) => c.body.channel === REVIEWER && /You revoked/.test(String(c.body.text)),
+    );
+    await fake.waitFor(() => homes() > beforeRevoke, 10_000, 'home re-published after revoke');
+    const last = fake
+      .callsTo('views.publish')
+      .filter((c) => c.body.user_id === REVIEWER)
+      .at(-1);
+    expect(JSON.stringify(last?.body.view)).not.toContain(HID);
+    expect((await t.store.reviews.getItem(`${HID}.2`))?.decision).toMatchObject({ outcome: 'revoke' });
+  });
 });

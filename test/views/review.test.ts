@@ -4,6 +4,8 @@ import type { ReviewCampaign, ReviewItem } from '../../src/core/index.js';
 import { appHomeView } from '../../src/views/app-home.js';
 import {
   commentModal,
+  HOME_ITEMS_MAX,
+  HOME_ITEMS_PER_CAMPAIGN,
   HOME_REVIEW_MAX,
   homeReviewBlocks,
   pageCount,
@@ -278,6 +280,64 @@ describe('App Home review section', () => {
     ]);
   });
 
+  const withItems = (i: number) => ({
+    ...review(i),
+    open: 5,
+    thresholds: campaign.thresholds,
+    items: Array.from({ length: 5 }, (_, k) =>
+      item(i * 10 + k, {
+        campaignId: review(i).campaignId,
+        id: `${review(i).campaignId}.${k}`,
+        principal: { kind: 'iam-user', name: 'p'.repeat(200), email: `${'e'.repeat(250)}@x.io` },
+        entitlement: { kind: 'console', name: 'console' },
+        evidence: { neverUsed: true, unused: true, note: 'n'.repeat(400) },
+      }),
+    ),
+  });
+
+  it('shows the first open items with the DM’s buttons, 3 per campaign and 6 in all', () => {
+    const blocks = homeReviewBlocks(Array.from({ length: 9 }, (_, i) => withItems(i)));
+    expect(blocks.length).toBeLessThanOrEqual(20);
+    const items = buttons(blocks).filter((b) => b.action_id === REVIEW_ACTIONS.keep);
+    expect(items).toHaveLength(HOME_ITEMS_MAX);
+    expect(items.map((b) => b.value)).toEqual([
+      'rv-00000000.0',
+      'rv-00000000.1',
+      'rv-00000000.2',
+      'rv-00000001.0',
+      'rv-00000001.1',
+      'rv-00000001.2',
+    ]);
+    expect(HOME_ITEMS_PER_CAMPAIGN).toBe(3);
+    // Same action ids as the DM, values are the item id only, Revoke asks first.
+    const first = buttons(blocks).filter((b) => String(b.value) === 'rv-00000000.0');
+    expect(first.map((b) => b.action_id)).toEqual([
+      REVIEW_ACTIONS.keep,
+      REVIEW_ACTIONS.revoke,
+      REVIEW_ACTIONS.notMine,
+    ]);
+    expect(first[1]?.confirm).toBeDefined();
+    const text = JSON.stringify(blocks);
+    expect(text).toContain('Unused beyond 90 days');
+    expect(text).toContain('in prod (111111111111)');
+    // Every campaign still has its line and Show my items for the rest.
+    expect(buttons(blocks).filter((b) => b.action_id === REVIEW_ACTIONS.homeShow)).toHaveLength(
+      HOME_REVIEW_MAX,
+    );
+    expect(homeViolations({ type: 'home', blocks } as Parameters<typeof homeViolations>[0])).toEqual([]);
+  });
+
+  it('gives items only the blocks it is given, never the campaign lines', () => {
+    const reviews = Array.from({ length: 2 }, (_, i) => withItems(i));
+    const keeps = (budget: number) =>
+      buttons(homeReviewBlocks(reviews, budget)).filter((b) => b.action_id === REVIEW_ACTIONS.keep).length;
+    expect(keeps(4)).toBe(0);
+    expect(keeps(4 + 3)).toBe(1);
+    expect(keeps(4 + 8)).toBe(4);
+    expect(homeReviewBlocks(reviews, 4 + 8)).toHaveLength(4 + 8);
+    expect(homeReviewBlocks(reviews, 0)).toHaveLength(4);
+  });
+
   it('fits Home with every other list at its cap, footer included', () => {
     const users = Array.from({ length: 30 }, (_, i) => ({
       account: '111111111111',
@@ -309,11 +369,28 @@ describe('App Home review section', () => {
       pending,
       trend: { text: 't', image: { fileId: 'F1', alt: 'a' } },
       failedAccounts: ['x'],
-      reviews: Array.from({ length: 9 }, (_, i) => review(i)),
+      reviews: Array.from({ length: 9 }, (_, i) => withItems(i)),
       maxKeyAgeDays: 90,
     });
     expect(homeViolations(v)).toEqual([]);
+    expect(v.blocks.length).toBeLessThanOrEqual(100);
     expect(JSON.stringify(v.blocks.at(-1))).toContain('/aws-user request');
     expect(JSON.stringify(v.blocks)).toContain('Access reviews');
+    expect(JSON.stringify(v.blocks)).toContain('…and 5 more campaigns');
+    // With less of the rest, the same reviews show their items, still within Home's 100.
+    const light = appHomeView({
+      role: 'admin',
+      usage: ['request', 'create'],
+      users: users.slice(0, 15),
+      grants: grants.slice(0, 15) as unknown as Parameters<typeof appHomeView>[0]['grants'],
+      pending: pending.slice(0, 5),
+      reviews: Array.from({ length: 9 }, (_, i) => withItems(i)),
+      maxKeyAgeDays: 90,
+    });
+    expect(homeViolations(light)).toEqual([]);
+    expect(buttons(light.blocks).filter((b) => b.action_id === REVIEW_ACTIONS.keep)).toHaveLength(
+      HOME_ITEMS_MAX,
+    );
+    expect(JSON.stringify(light.blocks.at(-1))).toContain('/aws-user request');
   });
 });

@@ -11,7 +11,13 @@ import { userInfo } from '../../slack/users.js';
 import { escapeText as esc, slackDate } from '../../views/escape.js';
 import { entitlementText, personKey } from '../../views/review.js';
 import { refreshProgress } from './progress.js';
-import { type ClickedMessage, redrawPage, sendReviewerDm } from './reviewer-dm.js';
+import {
+  type ClickedMessage,
+  type ClickedSurface,
+  redrawPage,
+  republishHome,
+  sendReviewerDm,
+} from './reviewer-dm.js';
 import { requestRevocation } from './revoke.js';
 
 /**
@@ -141,7 +147,7 @@ async function record(
 /**
  * Keep or revoke one item as `user`. A keep of unused access without a comment is refused with
  * `needs-comment` (nothing written). On success: audited, revocation filed, progress refreshed, and the
- * DM page the click came from redrawn with the outcome line.
+ * DM page the click came from redrawn with the outcome line (or, for a click on App Home, Home re-published).
  */
 export async function decideItem(
   deps: Deps,
@@ -149,7 +155,7 @@ export async function decideItem(
   itemId: string,
   outcome: DecisionOutcome,
   comment?: string,
-  from?: ClickedMessage,
+  from?: ClickedSurface,
 ): Promise<DecideResult> {
   const { item, campaign } = await load(deps, itemId);
   if (!item)
@@ -166,6 +172,12 @@ export async function decideItem(
   // A click on an item decided or handed over meanwhile (a double click, a Keep through the comment modal,
   // a reassignment, an escalation) redraws the stale page with the answer, so it stops offering the item.
   const redraw = out.status === 'done' || out.reason === 'decided' || out.reason === 'not-reviewer';
+  if (from && 'home' in from) {
+    const republished = redraw && (await republishHome(deps, user));
+    // Home has no place for the outcome line: a kept item leaving it says enough, while a revocation's
+    // filing and every refusal are still told to the clicker.
+    return { ...out, redrawn: republished && out.status === 'done' && outcome === 'keep' };
+  }
   const redrawn =
     !!redraw && !!from && !!campaign && (await redrawPage(deps, user, campaign, from, out.line));
   return { ...out, redrawn };

@@ -4,6 +4,7 @@ import { errorMessage } from '../../errors.js';
 import { openDm } from '../../slack/users.js';
 import { escapeText } from '../../views/escape.js';
 import { pageOfBlocks, reviewerDm } from '../../views/review.js';
+import { publishHome } from '../home.js';
 
 /** Why a reviewer is being written to: the DM's opening line differs, the items are the same. */
 export type ReviewerDmReason = 'launch' | 'reminder' | 'escalated' | 'reassigned';
@@ -118,4 +119,35 @@ export function clickedMessage(body: {
   const channel = body.channel?.id;
   const ts = body.message?.ts;
   return channel && ts ? { channel, ts, page: pageOfBlocks(body.message?.blocks) } : undefined;
+}
+
+/** A click on the clicker's own App Home: no message to redraw; Home is re-published for them instead. */
+export interface ClickedHome {
+  home: true;
+}
+export type ClickedSurface = ClickedMessage | ClickedHome;
+
+/** Where a button was clicked: the clicker's App Home, or a DM message (checked against the DM on redraw). */
+export function clickedSurface(body: {
+  channel?: { id?: string };
+  message?: { ts?: string; blocks?: unknown[] };
+  container?: { type?: string };
+  view?: { type?: string };
+}): ClickedSurface | undefined {
+  if (body.container?.type === 'view' && body.view?.type === 'home') return { home: true };
+  return clickedMessage(body);
+}
+
+/**
+ * Re-publishes `user`'s App Home after a click there (always the clicker's own Home: the user id is
+ * Slack's, not the payload's words). False when it failed (the caller then answers otherwise).
+ */
+export async function republishHome(deps: Deps, user: string): Promise<boolean> {
+  try {
+    await publishHome(deps, user);
+    return true;
+  } catch (err) {
+    deps.logger.warn({ err: errorMessage(err) }, 'home re-publish after a review click failed');
+    return false;
+  }
 }

@@ -1,6 +1,6 @@
 import type { Deps } from '../../deps.js';
 import { decideItem } from '../../flows/review/decide.js';
-import { clickedMessage } from '../../flows/review/reviewer-dm.js';
+import { clickedSurface } from '../../flows/review/reviewer-dm.js';
 import { onButton } from '../../slack/listener.js';
 import { commentModal } from '../../views/review.js';
 
@@ -10,7 +10,7 @@ import { commentModal } from '../../views/review.js';
  */
 export const reviewKeepAction = (deps: Deps) =>
   onButton(deps, 'review-keep', async (c) => {
-    const out = await decideItem(deps, c.user, c.value, 'keep', undefined, clickedMessage(c.body));
+    const out = await decideItem(deps, c.user, c.value, 'keep', undefined, clickedSurface(c.body));
     if (out.status === 'needs-comment') {
       await deps.client.views.open({
         trigger_id: c.triggerId,
