@@ -240,11 +240,25 @@ function itemSummary(item: ReviewItem): string {
 }
 
 /** Keep with a comment: required for access unused beyond the thresholds (the auditor reads why it stayed). */
-export function commentModal(item: ReviewItem, t: Thresholds): ModalView {
+/** A modal opened from App Home says so in its private_metadata, so its submission can re-publish Home. */
+const FROM_HOME = 'home:';
+
+/** The item a review modal is about, and whether it was opened from App Home. */
+export function modalItem(privateMetadata: string): { itemId: string; home: boolean } {
+  return privateMetadata.startsWith(FROM_HOME)
+    ? { itemId: privateMetadata.slice(FROM_HOME.length), home: true }
+    : { itemId: privateMetadata, home: false };
+}
+
+function modalMetadata(itemId: string, fromHome: boolean): string {
+  return fromHome ? `${FROM_HOME}${itemId}` : itemId;
+}
+
+export function commentModal(item: ReviewItem, t: Thresholds, fromHome = false): ModalView {
   return {
     type: 'modal',
     callback_id: REVIEW_COMMENT_CALLBACK,
-    private_metadata: item.id,
+    private_metadata: modalMetadata(item.id, fromHome),
     title: { type: 'plain_text', text: 'Keep unused access' },
     submit: { type: 'plain_text', text: 'Keep' },
     close: { type: 'plain_text', text: 'Cancel' },
@@ -275,11 +289,11 @@ export function commentModal(item: ReviewItem, t: Thresholds): ModalView {
  * "Not my report": opened at once on the click (the trigger lives 3 s), so it names the item by id only;
  * the submission reads the item from the store.
  */
-export function reassignModal(itemId: string): ModalView {
+export function reassignModal(itemId: string, fromHome = false): ModalView {
   return {
     type: 'modal',
     callback_id: REVIEW_REASSIGN_CALLBACK,
-    private_metadata: itemId,
+    private_metadata: modalMetadata(itemId, fromHome),
     title: { type: 'plain_text', text: 'Not my report' },
     submit: { type: 'plain_text', text: 'Hand over' },
     close: { type: 'plain_text', text: 'Cancel' },

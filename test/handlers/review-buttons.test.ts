@@ -1,6 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReviewCampaign, ReviewItem } from '../../src/core/index.js';
-import { REVIEW_ACTIONS, REVIEW_BLOCKS, REVIEW_REASSIGN_CALLBACK } from '../../src/views/review.js';
+import {
+  REVIEW_ACTIONS,
+  REVIEW_BLOCKS,
+  REVIEW_COMMENT_CALLBACK,
+  REVIEW_REASSIGN_CALLBACK,
+} from '../../src/views/review.js';
 import { seedSlack, startBot, type TestBot, USERS } from '../helpers/bot.js';
 import { type FakeSlack, startFakeSlack } from '../helpers/fake-slack.js';
 import { type Moto, startMoto } from '../helpers/moto.js';
@@ -192,6 +197,13 @@ describe('review buttons through the receiver', () => {
       entitlement: { kind: 'console', name: 'console' },
       evidence: { neverUsed: true, lastUsedOf: 'console sign-in', unused: true },
     };
+    const unusedKey: ReviewItem = {
+      ...unused,
+      id: `${HID}.3`,
+      seq: 3,
+      entitlement: { kind: 'access-key', name: 'access key 1', keySlot: 1, keyCreatedAt: now },
+      evidence: { neverUsed: true, lastUsedOf: 'access key 1', unused: true },
+    };
     await t.store.reviews.createCampaign(
       {
         id: HID,
@@ -202,9 +214,9 @@ describe('review buttons through the receiver', () => {
         dueAt: new Date(Date.now() + 14 * 86_400_000).toISOString(),
         accounts: [{ id: '123456789012', name: 'home', ok: true }],
         thresholds: { console_days: 90, access_key_days: 180 },
-        itemCount: 2,
+        itemCount: 3,
       },
-      [base, unused],
+      [base, unused, unusedKey],
     );
     const publishes = () =>
       fake.callsTo('views.publish').filter((c) => JSON.stringify(c.body.view).includes(HID));
@@ -263,9 +275,37 @@ describe('review buttons through the receiver', () => {
     await homeClick(REVIEWER, REVIEW_ACTIONS.keep, `${HID}.2`);
     await fake.waitForCall(
       'views.open',
-      (c) => (c.body.view as { private_metadata?: string }).private_metadata === `${HID}.2`,
+      (c) => (c.body.view as { private_metadata?: string }).private_metadata === `home:${HID}.2`,
     );
     expect((await t.store.reviews.getItem(`${HID}.2`))?.decision).toBeUndefined();
+
+    // Kept with a comment through that modal: recorded, and Home re-published without the item.
+    await homeClick(REVIEWER, REVIEW_ACTIONS.keep, `${HID}.3`);
+    await fake.waitForCall(
+      'views.open',
+      (c) => (c.body.view as { private_metadata?: string }).private_metadata === `home:${HID}.3`,
+    );
+    const beforeComment = publishes().length;
+    const submitted = await sendInteraction(
+      t.url,
+      viewSubmission({
+        user: REVIEWER,
+        callbackId: REVIEW_COMMENT_CALLBACK,
+        privateMetadata: `home:${HID}.3`,
+        values: {
+          [REVIEW_BLOCKS.comment]: {
+            [REVIEW_BLOCKS.comment]: { type: 'plain_text_input', value: 'Deploy key, rotated yearly' },
+          },
+        },
+      }),
+    );
+    expect(submitted.status).toBe(200);
+    await fake.waitFor(() => publishes().length > beforeComment, 10_000, 'home after the comment');
+    expect(JSON.stringify(publishes().at(-1)?.body.view)).not.toContain(`"value":"${HID}.3"`);
+    expect((await t.store.reviews.getItem(`${HID}.3`))?.decision).toMatchObject({
+      outcome: 'keep',
+      comment: 'Deploy key, rotated yearly',
+    });
 
     // Revoke from Home: recorded, Home re-published (the campaign gone from it), and the filing told by DM.
     const homes = () => fake.callsTo('views.publish').filter((c) => c.body.user_id === REVIEWER).length;

@@ -10,11 +10,12 @@ import { commentModal } from '../../views/review.js';
  */
 export const reviewKeepAction = (deps: Deps) =>
   onButton(deps, 'review-keep', async (c) => {
-    const out = await decideItem(deps, c.user, c.value, 'keep', undefined, clickedSurface(c.body));
+    const from = clickedSurface(c.body);
+    const out = await decideItem(deps, c.user, c.value, 'keep', undefined, from);
     if (out.status === 'needs-comment') {
       await deps.client.views.open({
         trigger_id: c.triggerId,
-        view: commentModal(out.item, out.campaign.thresholds),
+        view: commentModal(out.item, out.campaign.thresholds, from !== undefined && 'home' in from),
       });
     } else if (!out.redrawn) await c.reply(out.line);
   });

@@ -1,4 +1,5 @@
 import type { Deps } from '../../deps.js';
+import { clickedSurface } from '../../flows/review/reviewer-dm.js';
 import { onButton } from '../../slack/listener.js';
 import { reassignModal } from '../../views/review.js';
 
@@ -8,5 +9,9 @@ import { reassignModal } from '../../views/review.js';
  */
 export const reviewNotMineAction = (deps: Deps) =>
   onButton(deps, 'review-not-mine', async (c) => {
-    await deps.client.views.open({ trigger_id: c.triggerId, view: reassignModal(c.value) });
+    const from = clickedSurface(c.body);
+    await deps.client.views.open({
+      trigger_id: c.triggerId,
+      view: reassignModal(c.value, from !== undefined && 'home' in from),
+    });
   });

@@ -2,10 +2,11 @@ import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } fro
 import type { Deps } from '../../deps.js';
 import { errorMessage } from '../../errors.js';
 import { checkReassign, reassignItem } from '../../flows/review/decide.js';
+import { republishHome } from '../../flows/review/reviewer-dm.js';
 import { notify } from '../../slack/dm.js';
 import { multilineValue, userValue, type ViewState } from '../../slack/view-state.js';
 import { STORE_UNAVAILABLE } from '../../views/messages.js';
-import { REVIEW_BLOCKS } from '../../views/review.js';
+import { modalItem, REVIEW_BLOCKS } from '../../views/review.js';
 
 type Args = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs;
 
@@ -17,6 +18,7 @@ export const reviewReassignSubmit =
   (deps: Deps) =>
   async ({ ack, body, view }: Args): Promise<void> => {
     const user = body.user.id;
+    const { itemId, home } = modalItem(view.private_metadata);
     const state = view.state.values as ViewState;
     const to = userValue(state, REVIEW_BLOCKS.reassignTo, REVIEW_BLOCKS.reassignTo);
     const reason = multilineValue(state, REVIEW_BLOCKS.reason);
@@ -26,7 +28,7 @@ export const reviewReassignSubmit =
     if (!to || Object.keys(errors).length > 0) return void (await ack({ response_action: 'errors', errors }));
     let problem: string | undefined;
     try {
-      problem = await checkReassign(deps, user, view.private_metadata, to);
+      problem = await checkReassign(deps, user, itemId, to);
     } catch {
       problem = STORE_UNAVAILABLE;
     }
@@ -34,7 +36,8 @@ export const reviewReassignSubmit =
       return void (await ack({ response_action: 'errors', errors: { [REVIEW_BLOCKS.reassignTo]: problem } }));
     await ack();
     try {
-      await notify(deps.client, user, await reassignItem(deps, user, view.private_metadata, to, reason));
+      await notify(deps.client, user, await reassignItem(deps, user, itemId, to, reason));
+      if (home) await republishHome(deps, user);
     } catch (err) {
       deps.logger.warn({ err: errorMessage(err) }, 'review reassign failed');
       await notify(deps.client, user, `The item was not handed over: ${errorMessage(err)}`).catch(
