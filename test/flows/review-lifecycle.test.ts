@@ -300,6 +300,40 @@ describe('reminders and escalation', () => {
 });
 
 describe('close', () => {
+  it('waits for revocations still awaiting approval, so the report shows how they ended; the deadline closes regardless', async () => {
+    const { deps, store, clock } = reviewDeps(fake);
+    const { campaign } = await seedCampaign(store, PEOPLE);
+    await reviewTick(deps);
+    await decideAll(deps, campaign.id, 'revoke');
+    const [first] = await store.reviews.items(campaign.id);
+    await store.reviews.setRevocation(first?.id as string, {
+      status: 'requested',
+      requestId: 'req-1',
+      at: T0.toISOString(),
+    });
+    expect(await reviewTick(deps)).toEqual({ [campaign.id]: 'none' });
+    expect((await store.reviews.getCampaign(campaign.id))?.status).toBe('open');
+    await store.reviews.setRevocation(first?.id as string, {
+      status: 'done',
+      requestId: 'req-1',
+      at: T0.toISOString(),
+      detail: 'removed',
+    });
+    expect(await reviewTick(deps)).toEqual({ [campaign.id]: 'closed' });
+
+    // Another campaign whose revocation never ends closes at due + escalation_days, showing it pending.
+    const { campaign: late } = await seedCampaign(store, PEOPLE, { id: 'rv-0000late' });
+    await reviewTick(deps);
+    await decideAll(deps, late.id, 'revoke');
+    const [pending] = await store.reviews.items(late.id);
+    await store.reviews.setRevocation(pending?.id as string, { status: 'requested', at: T0.toISOString() });
+    clock.advance(14 * DAY_MS);
+    expect(await reviewTick(deps)).toEqual({ [late.id]: 'none' });
+    clock.advance(3 * DAY_MS);
+    expect(await reviewTick(deps)).toEqual({ [late.id]: 'closed' });
+    expect((await store.reviews.getCampaign(late.id))?.closedReason).toBe('due');
+  });
+
   it('closes when every item is decided: CSV and JSON with every item, final message, audit; once under a race', async () => {
     const { deps, store } = reviewDeps(fake);
     const { campaign, items } = await seedCampaign(store, PEOPLE);

@@ -260,9 +260,15 @@ async function advance(deps: Deps, c: ReviewCampaign, jira: JiraFactory): Promis
   const progress = await deps.store.reviews.progress(c.id);
   const total = progress.reduce((n, p) => n + p.total, 0);
   const decided = progress.reduce((n, p) => n + p.decided, 0);
-  if (decided === total) return (await closeCampaign(deps, c, 'all-decided', jira)) ? 'closed' : 'none';
-  if (now >= due + review.escalation_days * DAY_MS)
-    return (await closeCampaign(deps, c, 'due', jira)) ? 'closed' : 'none';
+  const closeBy = due + review.escalation_days * DAY_MS;
+  if (decided === total) {
+    // A revocation still awaiting its approval would show in the report as pending: the campaign waits for
+    // it to end (done, failed, denied, expired), but never past the close deadline.
+    const pending = (await deps.store.reviews.items(c.id)).some((i) => i.revocation?.status === 'requested');
+    if (!pending) return (await closeCampaign(deps, c, 'all-decided', jira)) ? 'closed' : 'none';
+    if (now < closeBy) return 'none';
+  }
+  if (now >= closeBy) return (await closeCampaign(deps, c, 'due', jira)) ? 'closed' : 'none';
   if (now >= due) {
     if (c.escalatedAt) return 'none';
     await escalateCampaign(deps, c);
