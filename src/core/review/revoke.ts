@@ -33,7 +33,6 @@ const MANAGED_POLICY_ARN = /^arn:aws[\w-]*:iam::(\d{12}|aws):policy\/[\w+=,.@/-]
 const INLINE_POLICY_NAME = /^[\w+=,.@-]{1,128}$/;
 // An sso ARN, looser than AWS's documented permissionSet/ shape: moto names permission sets instance/…/ps-….
 const PERMISSION_SET_ARN = /^arn:aws[\w-]*:sso:::[A-Za-z]+\/[\w./-]{1,1200}$/;
-/^arn:aws[\w-]*:sso:::permissionSet\/(sso)?ins-[a-zA-Z0-9.-]{16}\/ps-[a-zA-Z0-9./-]{16}$/;
 const IDENTITY_STORE_ID = /^[\w-]{1,47}$/;
 const ACCOUNT_ID = /^\d{12}$/;
 
