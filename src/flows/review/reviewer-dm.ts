@@ -24,10 +24,8 @@ export async function reviewerPage(
   page: number,
   extra: { intro?: string; notice?: string } = {},
 ) {
-  const [open, all] = await Promise.all([
-    deps.store.reviews.items(campaign.id, { reviewer, open: true }),
-    deps.store.reviews.items(campaign.id, { reviewer }),
-  ]);
+  const all = await deps.store.reviews.items(campaign.id, { reviewer });
+  const open = all.filter((i) => !i.decision);
   return {
     open: open.length,
     message: reviewerDm({ campaign, open, total: all.length, page, ...extra }),
