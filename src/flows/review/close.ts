@@ -17,6 +17,28 @@ export type CloseReason = 'all-decided' | 'due';
 /** Closes being finished on this replica, per store: a concurrent tick must not finish the same one twice. */
 const finishing = new WeakMap<ReviewStore, Set<string>>();
 
+/** A campaign step's audit event, by the review job's system actor; a failure to audit is logged. */
+export async function auditCampaign(
+  deps: Deps,
+  action: string,
+  campaign: Pick<ReviewCampaign, 'id'>,
+  details: Record<string, unknown>,
+): Promise<void> {
+  await deps.core
+    .audit({
+      actor: 'system:access-review',
+      action,
+      account: 'review',
+      target: campaign.id,
+      outcome: 'success',
+      requestId: campaign.id,
+      details,
+    })
+    .catch((err: unknown) =>
+      deps.logger.warn({ campaign: campaign.id, action, err: errorMessage(err) }, 'review: not audited'),
+    );
+}
+
 export function reviewChannel(deps: Deps): string | undefined {
   return deps.config.review?.channel ?? deps.config.slack.approvals_channel;
 }
@@ -130,27 +152,17 @@ async function finish(deps: Deps, campaignId: string, jiraFactory: JiraFactory):
   });
   if (!closed) return false;
   await updateProgressNow(deps, c.id);
-  await deps.core
-    .audit({
-      actor: 'system:access-review',
-      action: 'review.close',
-      account: 'review',
-      target: c.id,
-      outcome: 'success',
-      requestId: c.id,
-      details: {
-        reason: closedReason,
-        items: s.items,
-        decided: s.decided,
-        kept: s.kept,
-        revoked: s.revoked,
-        undecided: s.undecided,
-        revocations: s.revocations,
-        files: report.fileIds?.length ?? 0,
-        ...(report.jiraKey ? { jiraKey: report.jiraKey } : {}),
-      },
-    })
-    .catch((err: unknown) => log.warn({ err: errorMessage(err) }, 'review: close not audited'));
+  await auditCampaign(deps, 'review.close', c, {
+    reason: closedReason,
+    items: s.items,
+    decided: s.decided,
+    kept: s.kept,
+    revoked: s.revoked,
+    undecided: s.undecided,
+    revocations: s.revocations,
+    files: report.fileIds?.length ?? 0,
+    ...(report.jiraKey ? { jiraKey: report.jiraKey } : {}),
+  });
   log.info({ reason: closedReason, items: s.items, decided: s.decided }, 'review: campaign closed');
   return true;
 }

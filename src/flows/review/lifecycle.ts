@@ -9,7 +9,7 @@ import { errorMessage } from '../../errors.js';
 import { escapeText, slackDate } from '../../views/escape.js';
 import { reviewTotals } from '../../views/review-progress.js';
 import { defaultJira, type JiraFactory } from '../digest.js';
-import { closeCampaign, finishClose, reviewChannel } from './close.js';
+import { auditCampaign, closeCampaign, finishClose, reviewChannel } from './close.js';
 import { renderProgress, updateProgressNow } from './progress.js';
 import { type ReviewerDmReason, sendReviewerDm } from './reviewer-dm.js';
 import {
@@ -33,7 +33,6 @@ import {
 export const ASSIGN_CHUNK = 1000;
 /** Reviewer DMs in flight at once (each is a few Slack calls; the WebClient honours Retry-After). */
 const DM_CONCURRENCY = 4;
-const ACTOR = 'system:access-review';
 
 export interface LaunchOutcome {
   launched: boolean;
@@ -71,27 +70,6 @@ async function dmReviewers(
   await Promise.all(Array.from({ length: DM_CONCURRENCY }, worker));
   if (failed) deps.logger.warn({ campaign: campaign.id, reason, failed }, 'review: reviewer DMs not sent');
   return failed;
-}
-
-async function audit(
-  deps: Deps,
-  action: string,
-  campaign: ReviewCampaign,
-  details: Record<string, unknown>,
-): Promise<void> {
-  await deps.core
-    .audit({
-      actor: ACTOR,
-      action,
-      account: 'review',
-      target: campaign.id,
-      outcome: 'success',
-      requestId: campaign.id,
-      details,
-    })
-    .catch((err: unknown) =>
-      deps.logger.warn({ campaign: campaign.id, action, err: errorMessage(err) }, 'review: not audited'),
-    );
 }
 
 /**
@@ -170,7 +148,7 @@ export async function launchCampaign(deps: Deps, campaignId: string): Promise<La
     ...(message ? { message } : {}),
   };
   const { launched: _l, message: _m, ...counts } = outcome;
-  await audit(deps, 'review.launch', campaign, { items: items.length, ...counts });
+  await auditCampaign(deps, 'review.launch', campaign, { items: items.length, ...counts });
   log.info(counts, 'review: campaign launched');
   return outcome;
 }
@@ -239,7 +217,7 @@ export async function escalateCampaign(deps: Deps, c: ReviewCampaign): Promise<n
       { campaign: c.id, stuck },
       'review: overdue items with no fallback reviewer who is not their owner',
     );
-  await audit(deps, 'review.escalate', escalated, {
+  await auditCampaign(deps, 'review.escalate', escalated, {
     count: changed,
     reviewers: reviewers.size,
     withoutFallback: stuck,
