@@ -1,4 +1,4 @@
-import { DAY_MS, parseDue } from '../core/index.js';
+import { DAY_MS, DUE_MAX_DAYS, DUE_MIN_DAYS, NAME_MAX, parseDue } from '../core/index.js';
 import { ValidationError } from '../errors.js';
 import { reviewStatusText, startAndLaunch } from '../flows/review/lifecycle.js';
 import type { Subcommand } from './types.js';
@@ -18,7 +18,6 @@ export interface ReviewStartArgs {
 export type ReviewArgs = { action: 'status' } | ({ action: 'start' } & ReviewStartArgs);
 
 const OPTIONS = ['--name', '--due', '--accounts'] as const;
-const NAME_MAX = 80;
 
 /** Words, with "double quotes" (straight or Slack's curly ones) holding spaces. */
 export function tokens(text: string): string[] {
@@ -110,9 +109,9 @@ export const review: Subcommand = {
     if (parsed.due !== undefined) {
       dueAt = parseDue(parsed.due, now);
       const days = (dueAt.getTime() - now.getTime()) / DAY_MS;
-      if (days < 1 || days > 365)
+      if (days < DUE_MIN_DAYS || days > DUE_MAX_DAYS)
         return c.reply(
-          `\`--due\`: ${dueAt.toISOString()} is ${days < 0 ? 'in the past' : `${days.toFixed(1)} days away`} (give 1 to 365 days from now, e.g. 14d, or a date in that range).`,
+          `\`--due\`: ${dueAt.toISOString()} is ${days < 0 ? 'in the past' : `${days.toFixed(1)} days away`} (give ${DUE_MIN_DAYS} to ${DUE_MAX_DAYS} days from now, e.g. 14d, or a date in that range).`,
         );
     }
     await c.reply(

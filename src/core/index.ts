@@ -238,13 +238,16 @@ export {
 } from './reconcile.js';
 export {
   type CampaignSummary,
+  DUE_MAX_DAYS,
+  DUE_MIN_DAYS,
   defaultCampaignName,
+  NAME_MAX,
   parseDue,
   personOf,
   type StartCampaignOptions,
   type StartedCampaign,
 } from './review/campaign.js';
-export { REVIEW_CSV_COLUMNS, type ReviewReportSummary } from './review/report.js';
+export { REVIEW_CSV_COLUMNS, type ReviewReportSummary, reviewSummary } from './review/report.js';
 export { entitlementWords, type RevokeInput, type RevokeResult } from './review/revoke.js';
 export { changeRefusal } from './review/rules.js';
 export type {

@@ -1,4 +1,4 @@
-import type { ReviewCampaign, ReviewStore } from '../../core/index.js';
+import { type ReviewCampaign, type ReviewStore, reviewSummary } from '../../core/index.js';
 import type { Deps } from '../../deps.js';
 import { errorMessage } from '../../errors.js';
 import { browseUrl } from '../../integrations/jira.js';
@@ -38,13 +38,8 @@ export async function renderProgress(deps: Deps, campaign: ReviewCampaign) {
   const progress = await deps.store.reviews.progress(campaign.id);
   let revocations: { done: number; failed: number; pending: number } | undefined;
   if (campaign.status === 'closed') {
-    revocations = { done: 0, failed: 0, pending: 0 };
-    for (const i of await deps.store.reviews.items(campaign.id)) {
-      const s = i.revocation?.status;
-      if (s === 'done') revocations.done++;
-      else if (s === 'failed') revocations.failed++;
-      else if (s === 'requested') revocations.pending++;
-    }
+    const r = reviewSummary(await deps.store.reviews.items(campaign.id)).revocations;
+    revocations = { done: r.done, failed: r.failed, pending: r.requested };
   }
   const key = campaign.report?.jiraKey;
   return reviewProgressMessage({
